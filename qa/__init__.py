@@ -1,0 +1,42 @@
+"""qa: ask questions of a folder of documents; answers are their own sentences, with sources.
+
+    >>> from qa import Bot
+    >>> bot = Bot(corpus="seeds")
+    >>> bot.ask("what did Stoltenberg say about the KSF").hits[0].text
+
+Importing qa is cheap: the model and torch load only when something must be embedded.
+"""
+
+from __future__ import annotations
+
+from qa.bot import Answer, Bot
+from qa.config import Settings, load_settings
+from qa.errors import (
+    ConfigError,
+    CorpusError,
+    ModelError,
+    QAError,
+    QuestionError,
+    StoreCorruptError,
+    StoreError,
+    StoreMismatchError,
+    StoreReadOnlyError,
+)
+from qa.retrieve import Hit
+
+__version__ = "0.1.0"
+
+
+def ask(question: str, k: int | None = None, **settings: object) -> Answer:
+    """Answer one question with a Bot built from config.yaml in the cwd (if any) and `settings`."""
+    from pathlib import Path
+
+    config = Path("config.yaml") if Path("config.yaml").is_file() else None
+    return Bot.from_config(config, **settings).ask(question, k=k)
+
+
+__all__ = [
+    "Answer", "Bot", "ConfigError", "CorpusError", "Hit", "ModelError", "QAError",
+    "QuestionError", "Settings", "StoreCorruptError", "StoreError", "StoreMismatchError",
+    "StoreReadOnlyError", "ask", "load_settings", "__version__",
+]

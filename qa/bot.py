@@ -1,0 +1,156 @@
+"""The bot: questions in, answers (real sentences with their sources) out."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from qa.config import Settings, load_settings
+from qa.corpus import Notify
+from qa.embed import Embedder
+from qa.errors import QuestionError
+from qa.retrieve import Hit, Retriever
+from qa.store import Store, sync
+
+MAX_QUESTION_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the bot says to one question: ranked hits, or an abstention with its reason."""
+
+    question: str
+    hits: tuple[Hit, ...]
+    abstained: bool
+    message: str = ""
+    understood_as: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: question, abstained, hits (text, score, source, start, end, ...)."""
+        data = asdict(self)
+        for hit in data["hits"]:
+            hit["source"] = display_path(hit["source"])
+            hit["context_before"] = list(hit.pop("before"))
+            hit["context_after"] = list(hit.pop("after"))
+        data["understood_as"] = self.understood_as or self.question
+        return data
+
+
+def display_path(path: str) -> str:
+    """A source path as a user would write it: relative to the cwd when inside it."""
+    try:
+        return os.path.relpath(path) if Path(path).is_relative_to(Path.cwd()) else path
+    except ValueError:
+        return path
+
+
+def _stderr(message: str) -> None:
+    print(f"qa: {message}", file=sys.stderr)
+
+
+def clean_question(question: str) -> str:
+    """Strip control characters and escape sequences; refuse empty or oversized questions."""
+    if not isinstance(question, str):
+        raise TypeError("question must be a str")
+    text = "".join(" " if (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) else ch for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("the question is empty - type a question, or :help for commands")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(text):,} characters long; qa reads at most "
+            f"{MAX_QUESTION_CHARS:,} - ask it in fewer words"
+        )
+    return text
+
+
+class Bot:
+    """Answers questions from a corpus, keeping its store up to date on first use."""
+
+    def __init__(
+        self,
+        corpus: str | os.PathLike[str] | list[str | os.PathLike[str]] | None = None,
+        store: str | os.PathLike[str] | None = None,
+        *,
+        settings: Settings | None = None,
+        notify: Notify | None = None,
+        progress: bool = False,
+        **overrides: Any,
+    ) -> None:
+        base = settings or Settings()
+        given = dict(overrides)
+        if corpus is not None:
+            given["corpus"] = [corpus] if isinstance(corpus, (str, os.PathLike)) else corpus
+        if store is not None:
+            given["store"] = store
+        self.settings = base.replace(**given) if given else base
+        self.notify: Notify = notify or _stderr
+        self.progress = progress
+        self.embedder = Embedder(self.settings.model)
+        self._store: Store | None = None
+        self._retriever: Retriever | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> Bot:
+        return cls(settings=settings, **kwargs)
+
+    @classmethod
+    def from_config(cls, path: str | os.PathLike[str] | None = None, **overrides: Any) -> Bot:
+        """A bot from config.yaml (or `path`), with keyword overrides of any key."""
+        options = {k: overrides.pop(k) for k in ("notify", "progress") if k in overrides}
+        return cls(settings=load_settings(path, **overrides), **options)
+
+    @property
+    def store(self) -> Store:
+        """The store, built or brought up to date on first use."""
+        if self._store is None:
+            self.reindex()
+        assert self._store is not None
+        return self._store
+
+    def reindex(self, rebuild: bool = False) -> Store:
+        """Bring the store in step with the corpus; `rebuild` re-embeds everything."""
+        s = self.settings
+        self._store = sync(
+            s.store, s.corpus, model=self.embedder.identity,
+            encode=self.embedder.encode, dim=lambda: self.embedder.dim,
+            extensions=s.extensions, max_bytes=s.max_file_bytes, notify=self.notify,
+            progress=self.progress, rebuild=rebuild,
+        )
+        self._retriever = Retriever(self._store, self.embedder, s.context)
+        return self._store
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            self.reindex()
+        assert self._retriever is not None
+        return self._retriever
+
+    def sources(self) -> list[tuple[str, str, int]]:
+        """(path, title, sentence count) of every indexed document."""
+        return [(display_path(d.path), d.title, d.count) for d in self.store.documents]
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """The k best sentences for `question`, or an abstention when none is relevant enough."""
+        text = clean_question(question)
+        k = self.settings.k if k is None else k
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise QuestionError(f"k must be a whole number of at least 1, got {k!r}")
+        hits = self.retriever.search(text, k)
+        return self._answer(text, hits, text)
+
+    def _answer(self, question: str, hits: list[Hit], understood: str) -> Answer:
+        threshold = self.settings.abstain_threshold
+        if not hits or hits[0].score < threshold:
+            n = len(self.store.documents)
+            noun = "document" if n == 1 else "documents"
+            return Answer(question, (), True,
+                          f"I couldn't find that in the {n:,} {noun} I have.", understood)
+        return Answer(question, tuple(hits), False, "", understood)
+
+
+__all__ = ["Answer", "Bot", "Hit", "clean_question", "display_path"]

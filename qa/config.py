@@ -1,0 +1,159 @@
+"""Settings: the one place qa's defaults live, and the only reader of config.yaml."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from qa.errors import ConfigError
+
+SEARCH_MODES = ("auto", "exact", "ann")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of qa. Field defaults are the defaults; config.yaml and flags override them."""
+
+    corpus: tuple[Path, ...] = (Path("seeds"),)
+    store: Path = Path(".qa/store")
+    model: str = "all-MiniLM-L6-v2"
+    k: int = 3
+    abstain_threshold: float = 0.5
+    context: int = 1
+    max_file_mb: float = 20.0
+    search: str = "auto"
+    ann_min_sentences: int = 200_000
+    extensions: tuple[str, ...] = (".txt", ".md")
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    def replace(self, **overrides: Any) -> Settings:
+        """A copy with some keys changed, checked like the file is; relative paths against cwd."""
+        return _build({**_as_raw(self), **overrides}, Path.cwd(), "argument")
+
+
+_KEYS = {f.name for f in fields(Settings)}
+
+
+def _as_raw(settings: Settings) -> dict[str, Any]:
+    return {f.name: getattr(settings, f.name) for f in fields(Settings)}
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Read config.yaml (or `path`), then apply keyword overrides (None values are ignored).
+
+    Relative paths in the file are taken from the file's folder, so a config works from any cwd;
+    relative paths passed as overrides are taken from the current directory.
+    """
+    raw: dict[str, Any] = {}
+    base = Path.cwd()
+    source = "argument"
+    if path is not None:
+        cfg = Path(path)
+        if not cfg.is_file():
+            raise ConfigError(f"config file {cfg} does not exist - check the path given to --config")
+        raw = _read_yaml(cfg)
+        base = cfg.resolve().parent
+        source = cfg.name
+    settings = _build(raw, base, source)
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return settings.replace(**given) if given else settings
+
+
+def _read_yaml(cfg: Path) -> dict[str, Any]:
+    import yaml  # only this module reads YAML
+
+    try:
+        data = yaml.safe_load(cfg.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{cfg}{where}: {problem} - fix the YAML syntax there") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {cfg}: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{cfg} must be a mapping of keys to values, not {type(data).__name__}")
+    return data
+
+
+def _build(raw: dict[str, Any], base: Path, source: str) -> Settings:
+    unknown = sorted(str(key) for key in raw if key not in _KEYS)
+    if unknown:
+        valid = ", ".join(sorted(_KEYS))
+        raise ConfigError(f"unknown key '{unknown[0]}' in {source}; valid keys: {valid}")
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        if f.name not in raw:
+            continue
+        values[f.name] = _check(f.name, raw[f.name], base, source)
+    return dataclasses.replace(Settings(), **values)
+
+
+def _fail(key: str, source: str, problem: str) -> ConfigError:
+    return ConfigError(f"'{key}' in {source} {problem}")
+
+
+def _check(key: str, value: Any, base: Path, source: str) -> Any:
+    if key == "corpus":
+        items = [value] if isinstance(value, (str, os.PathLike)) else value
+        if not isinstance(items, (list, tuple)) or not items:
+            raise _fail(key, source, "must be a path or a non-empty list of paths")
+        paths = []
+        for item in items:
+            if not isinstance(item, (str, os.PathLike)) or not str(item).strip():
+                raise _fail(key, source, f"must hold paths, got {item!r}")
+            p = _resolve(item, base)
+            if not p.exists():
+                raise _fail(key, source, f"names {p}, which does not exist - fix the path")
+            paths.append(p)
+        return tuple(paths)
+    if key == "store":
+        if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+            raise _fail(key, source, f"must be a directory path, got {value!r}")
+        return _resolve(value, base)
+    if key in ("model", "search"):
+        if not isinstance(value, str) or not value.strip():
+            raise _fail(key, source, f"must be a string, got {value!r}")
+        if key == "search" and value not in SEARCH_MODES:
+            raise _fail(key, source, f"must be one of {', '.join(SEARCH_MODES)}, got {value!r}")
+        return value
+    if key in ("k", "context", "ann_min_sentences"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _fail(key, source, f"must be a whole number, got {value!r}")
+        low, high = {"k": (1, 100), "context": (0, 10), "ann_min_sentences": (1, 10**10)}[key]
+        if not low <= value <= high:
+            raise _fail(key, source, f"must be between {low} and {high}, got {value}")
+        return value
+    if key in ("abstain_threshold", "max_file_mb"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(key, source, f"must be a number, got {value!r}")
+        if key == "abstain_threshold" and not 0.0 <= value <= 1.0:
+            raise _fail(key, source, f"must be between 0 and 1, got {value}")
+        if key == "max_file_mb" and not value > 0:
+            raise _fail(key, source, f"must be more than 0, got {value}")
+        return float(value)
+    if key == "extensions":
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not all(
+            isinstance(e, str) and e.startswith(".") for e in items
+        ):
+            raise _fail(key, source, f"must be a list like ['.txt', '.md'], got {value!r}")
+        return tuple(e.lower() for e in items)
+    raise AssertionError(key)  # pragma: no cover - every field is handled above
+
+
+def _resolve(value: str | os.PathLike[str], base: Path) -> Path:
+    p = Path(os.path.expanduser(str(value)))
+    return p if p.is_absolute() else base / p
+
+
+DEFAULTS = Settings()
+__all__ = ["Settings", "load_settings", "DEFAULTS", "SEARCH_MODES"]

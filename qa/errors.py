@@ -1,0 +1,52 @@
+"""Every error qa raises on purpose, in one tree.
+
+    QAError                     base; the CLI and the REPL catch only this
+      ConfigError               bad or unknown config key, wrong type, missing config file
+      CorpusError               corpus path missing, nothing readable in it
+      QuestionError             a question that cannot be asked (empty, too long)
+      StoreError                the on-disk store cannot be used
+        StoreMismatchError      written by another model or format version (rebuilt)
+        StoreCorruptError       truncated, damaged or inconsistent files (rebuilt)
+        StoreReadOnlyError      the store must change but its directory is not writable
+      ModelError                the embedding model is missing or failed to load
+
+A message says what happened, names the value or path, and says what to do next.
+"""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base of every error a user can act on."""
+
+
+class ConfigError(QAError):
+    """A setting is unknown, of the wrong type, out of range, or points nowhere."""
+
+
+class CorpusError(QAError):
+    """The corpus cannot be read or holds no sentences."""
+
+
+class QuestionError(QAError):
+    """The question cannot be answered as asked."""
+
+
+class StoreError(QAError):
+    """The on-disk store cannot be used."""
+
+
+class StoreMismatchError(StoreError):
+    """The store was written by another model or store format."""
+
+
+class StoreCorruptError(StoreError):
+    """The store's files are damaged or out of step with each other."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The store needs writing but its directory is read-only."""
+
+
+class ModelError(QAError):
+    """The embedding model is not installed or failed to load."""

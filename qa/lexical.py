@@ -1,0 +1,113 @@
+"""Lexical evidence: word tokens and a BM25 index kept as plain numpy arrays.
+
+We keep our own small BM25 rather than a library: it is a few array operations, its arrays
+memory-map straight from the store, and importing a BM25 package cost more of the one-shot
+start-up budget than the whole of this module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+K1 = 1.2
+B = 0.75
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|\$|%", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are aren't as at be because been
+    before being below between both but by can could did do does doing don't down during each
+    few for from further had has have having he her here hers herself him himself his how i if
+    in into is isn't it it's its itself just let's me more most my myself no nor not of off on
+    once only or other our ours ourselves out over own same she should so some such than that
+    that's the their theirs them themselves then there there's these they this those through to
+    too under until up very was we were what when where which while who whom why will with
+    would you your yours yourself yourselves also said says say tell told did does""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, apostrophes normalised, nothing dropped."""
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def terms(text: str) -> list[str]:
+    """Index terms: words without stop words, stemmed; possessive 's removed."""
+    kept = [w[:-2] if w.endswith("'s") else w for w in words(text) if w not in STOPWORDS]
+    return list(_stemmer().stemWords(kept)) if kept else []
+
+
+@dataclass(frozen=True)
+class LexicalIndex:
+    """BM25 weights per (term, sentence) as a compressed postings matrix (CSC by term)."""
+
+    vocab: dict[str, int]
+    idf: NDArray[np.float32]  # per term
+    indptr: NDArray[np.int64]  # postings of term t are rows[indptr[t]:indptr[t+1]]
+    rows: NDArray[np.int32]
+    weights: NDArray[np.float32]  # BM25 term weight, idf * saturated tf, per posting
+    count: int  # sentences
+
+    @classmethod
+    def build(cls, docs: Sequence[Iterable[str]]) -> LexicalIndex:
+        """Index tokenised sentences (each a sequence of terms)."""
+        vocab: dict[str, int] = {}
+        term_ids: list[int] = []
+        row_ids: list[int] = []
+        lengths = np.zeros(len(docs), dtype=np.float32)
+        for row, toks in enumerate(docs):
+            toks = list(toks)
+            lengths[row] = len(toks)
+            for tok in toks:
+                term_ids.append(vocab.setdefault(tok, len(vocab)))
+                row_ids.append(row)
+        n = len(docs)
+        t = np.asarray(term_ids, dtype=np.int64)
+        r = np.asarray(row_ids, dtype=np.int64)
+        # term frequency per (term, row): sort pairs and count runs
+        key = t * max(n, 1) + r
+        uniq, tf = np.unique(key, return_counts=True)
+        post_terms = uniq // max(n, 1)
+        post_rows = (uniq % max(n, 1)).astype(np.int32)
+        df = np.bincount(post_terms, minlength=len(vocab)).astype(np.float32)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        avg = float(lengths.mean()) if n else 1.0
+        norm = K1 * (1 - B + B * lengths[post_rows] / max(avg, 1e-9))
+        weights = (idf[post_terms] * tf * (K1 + 1) / (tf + norm)).astype(np.float32)
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(post_terms, minlength=len(vocab)), out=indptr[1:])
+        return cls(vocab, idf, indptr, post_rows, weights, n)
+
+    def max_idf(self) -> float:
+        return float(np.log1p((self.count + 0.5) / 0.5))
+
+    def scores(self, query_terms: Sequence[str]) -> tuple[NDArray[np.float32], float]:
+        """BM25 of every sentence for the query, and the best score a sentence could reach.
+
+        Unknown terms add to the reachable maximum only, so a question about things the
+        corpus never mentions scores low everywhere.
+        """
+        out = np.zeros(self.count, dtype=np.float32)
+        best = 0.0
+        for term in dict.fromkeys(query_terms):
+            tid = self.vocab.get(term)
+            if tid is None:
+                best += self.max_idf() * (K1 + 1)
+                continue
+            best += float(self.idf[tid]) * (K1 + 1)
+            lo, hi = self.indptr[tid], self.indptr[tid + 1]
+            out[self.rows[lo:hi]] += self.weights[lo:hi]
+        return out, best
