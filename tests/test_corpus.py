@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.corpus import list_files, read_document, split_document, split_sentences, title_of
+from qa.errors import CorpusError
+
+from .conftest import SEEDS
+
+
+def sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in split_sentences(text)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("He was there “many, many times.” Then he left.",
+         ["He was there “many, many times.”", "Then he left."]),
+        ("“It is good,” he said. “We agree.”", ["“It is good,” he said.", "“We agree.”"]),
+        ("Mr. Smith arrived at 9 a.m. on Monday. The U.S. Army came.",
+         ["Mr. Smith arrived at 9 a.m. on Monday.", "The U.S. Army came."]),
+        ("He lives in the U.S. The end.", ["He lives in the U.S.", "The end."]),
+        ("NATO allies. (…) A strong Serbia.", ["NATO allies. (…)", "A strong Serbia."]),
+        ("oppose half the world… It’s up to us,” Vucic said.",
+         ["oppose half the world…", "It’s up to us,” Vucic said."]),
+        ("According to him. NATO has more.", ["According to him.", "NATO has more."]),
+        ("Prices rose 3.5% to $4.2bn. Why? Nobody knows!",
+         ["Prices rose 3.5% to $4.2bn.", "Why?", "Nobody knows!"]),
+        ("Dr. J. K. Rowling wrote it. Ms. Lee agreed.",
+         ["Dr. J. K. Rowling wrote it.", "Ms. Lee agreed."]),
+        ("“Wait...” she said. “Now.”", ["“Wait...” she said.", "“Now.”"]),
+    ],
+)
+def test_splitter_handles_news_prose(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_offsets_round_trip_on_seed_article() -> None:
+    path = next(SEEDS.glob("*.txt"))
+    text = path.read_text(encoding="utf-8")
+    found = list(split_document(text, str(path)))
+    assert len(found) > 15
+    for s in found:
+        assert text[s.start : s.end] == s.text
+    assert [s.start for s in found] == sorted(s.start for s in found)
+    assert any(s.text == "According to him." for s in found)
+
+
+def test_passages_number_paragraphs() -> None:
+    text = "First one. Second one.\n\nThird paragraph here.\r\n\r\nFourth."
+    found = list(split_document(text, "x"))
+    assert [(s.passage, s.text) for s in found] == [
+        (0, "First one."), (0, "Second one."), (1, "Third paragraph here."), (2, "Fourth."),
+    ]
+
+
+def test_very_long_sentence_is_cut() -> None:
+    text = "word " * 5000
+    spans = split_sentences(text)
+    assert len(spans) > 5
+    assert all(b - a <= 600 for a, b in spans)
+
+
+def test_title_from_first_line_or_name(tmp_path: Path) -> None:
+    assert title_of("Sky takes over Oscar night\n\nThe BBC said.", tmp_path / "x.txt") == (
+        "Sky takes over Oscar night")
+    assert title_of("# Notes\nText.", tmp_path / "x.md") == "Notes"
+    assert title_of("A sentence that ends.", tmp_path / "my-notes_file.txt") == "my notes file"
+
+
+def test_list_files_recurses_and_filters(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "deep.md").write_text("Deep text.")
+    (tmp_path / "top.txt").write_text("Top text.")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / ".hidden.txt").write_text("Hidden.")
+    notes: list[str] = []
+    found = list_files([tmp_path], (".txt", ".md"), notes.append)
+    assert [p.name for p in found] == ["deep.md", "top.txt"]
+    assert notes == []
+
+
+def test_list_files_reports_unsupported_file(tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    notes: list[str] = []
+    assert list_files([pdf], (".txt", ".md"), notes.append) == []
+    assert len(notes) == 1 and "report.pdf" in notes[0]
+    with pytest.raises(CorpusError, match="does not exist"):
+        list_files([tmp_path / "missing"], (".txt",), notes.append)
+
+
+def test_read_document_skips_bad_files(tmp_path: Path) -> None:
+    from qa.corpus import SkipFile
+
+    cases = {
+        "empty.txt": b"",
+        "binary.txt": b"%PDF-1.7\n\x00\x01\x02binary",
+        "latin1.txt": "caf\xe9 cr\xe8me".encode("latin-1"),
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(SkipFile):
+            read_document(tmp_path / name, 10_000)
+    big = tmp_path / "big.txt"
+    big.write_text("Big file. " * 200)
+    with pytest.raises(SkipFile, match="limit"):
+        read_document(big, 100)
+    utf16 = tmp_path / "utf16.txt"
+    utf16.write_bytes("Hello there. Second sentence.".encode("utf-16"))
+    doc = read_document(utf16, 10_000)
+    assert [s.text for s in doc.sentences] == ["Hello there.", "Second sentence."]
