@@ -243,9 +243,16 @@ def _is_abbreviation(text: str, dot: int, after: int, lo: int, hi: int) -> bool:
     return False
 
 
+_MARKER = re.compile(r"(?:#{1,6}|[-*+•]|>)[ \t]+")
+
+
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    """Drop surrounding whitespace, and a leading Markdown heading, bullet or quote marker."""
     while a < b and text[a].isspace():
         a += 1
+    marker = _MARKER.match(text, a, b)
+    if marker:
+        a = marker.end()
     while b > a and text[b - 1].isspace():
         b -= 1
     return a, b
