@@ -6,7 +6,7 @@ import os
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qa.config import Settings, load_settings
 from qa.corpus import Notify
@@ -14,6 +14,9 @@ from qa.embed import Embedder
 from qa.errors import QuestionError
 from qa.retrieve import Hit, Retriever
 from qa.store import Store, sync
+
+if TYPE_CHECKING:
+    from qa.conversation import Conversation
 
 MAX_QUESTION_CHARS = 1000
 
@@ -142,6 +145,12 @@ class Bot:
             raise QuestionError(f"k must be a whole number of at least 1, got {k!r}")
         hits = self.retriever.search(text, k)
         return self._answer(text, hits, text)
+
+    def chat(self) -> Conversation:
+        """A conversation: follow-up questions are understood in the light of earlier turns."""
+        from qa.conversation import Conversation
+
+        return Conversation(self)
 
     def _answer(self, question: str, hits: list[Hit], understood: str) -> Answer:
         threshold = self.settings.abstain_threshold

@@ -16,11 +16,15 @@ from qa.errors import QAError
 from qa.render import DIM, RED, RESET, format_answer, safe, use_color
 
 HELP = """\
-Type a question and press Enter. Commands:
+Type a question and press Enter. Follow-ups ("and about Russia?", "who did he thank?")
+are understood from the conversation so far. Commands:
   :help             this help
   :sources          list the documents being answered from
   :k N              show N sentences per answer (now {k})
   :context on|off   show neighbouring sentences around each answer (now {context})
+  :more (or more)   show the next sentences for the last question, none repeated
+  :new              start a new conversation: forget the earlier questions
+  :history          list the questions so far and how each was understood
   :reindex          re-read the corpus and update the store
   :quit             leave (or Ctrl-D); Ctrl-C clears the line"""
 
@@ -54,6 +58,7 @@ class Chat:
         self.color = color
         self.k = bot.settings.k
         self.context = bot.settings.context > 0
+        self.conversation = bot.chat()
 
     def error(self, message: str) -> None:
         self.write(f"{RED}{message}{RESET}" if self.color else message)
@@ -65,9 +70,32 @@ class Chat:
             return True
         if line.startswith(":"):
             return self.command(line)
-        answer = self.bot.ask(line, k=self.k)
+        if line.lower().rstrip(".!") == "more":
+            self.more()
+            return True
+        answer = self.conversation.ask(line, k=self.k)
         self.write(format_answer(answer, self.color, self.context))
         return True
+
+    def more(self) -> None:
+        history = self.conversation.history
+        start = len(history[-1].shown) + 1 if history else 1
+        answer = self.conversation.more(k=self.k)
+        self.write(format_answer(answer, self.color, self.context, start=start))
+
+    def show_history(self) -> None:
+        turns = self.conversation.history
+        if not turns:
+            self.write("no questions yet in this conversation")
+        for number, turn in enumerate(turns, 1):
+            self.write(f"{number}. {safe(turn.question)}")
+            if turn.understood_as != turn.question:
+                note = f"   understood as: {safe(turn.understood_as)}"
+                self.write(f"{DIM}{note}{RESET}" if self.color else note)
+            shown = len(turn.shown)
+            top = safe(turn.shown[0].text) if turn.shown else "(no answer)"
+            top = top if len(top) <= 90 else top[:89] + "…"
+            self.write(f"   {shown} shown; first: {top}")
 
     def command(self, line: str) -> bool:
         name, _, arg = line[1:].partition(" ")
@@ -93,6 +121,13 @@ class Chat:
             else:
                 self.context = arg == "on"
                 self.write(f"context {arg}")
+        elif name == "more":
+            self.more()
+        elif name == "new":
+            self.conversation.new()
+            self.write("new conversation: earlier questions are forgotten")
+        elif name == "history":
+            self.show_history()
         elif name == "reindex":
             store = self.bot.reindex()
             self.write(f"{store.count:,} sentences from {len(store.documents):,} documents")

@@ -1,0 +1,192 @@
+"""Conversations: follow-ups rewritten from earlier turns, "more", a fresh start, the chat."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa import Bot
+from qa.cli import cli
+from qa.conversation import Conversation
+from qa.repl import Chat
+
+from .conftest import DATA, shared
+
+HARBOUR = DATA / "harbour"
+FLOOD_GATES = ("Mayor Helen Okafor said on Tuesday that the council would pay for new flood "
+               "gates at Portmill harbour before the winter storms.")
+STONES = ("“The stones at the northern end are moving by a centimetre every year,” "
+          "Brandt said.")
+OKAFOR_THANKS = ("Okafor thanked the volunteers of the lifeboat crew for keeping watch over "
+                 "the wall during the January gales.")
+FINISHED = "According to Brandt, the work should be finished by the end of October."
+ROAD = ("Okafor said the council would hold a public meeting about the road closure at the "
+        "Portmill library in May.")
+
+
+@pytest.fixture(scope="session")
+def harbour_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of a short article quoting a woman (Okafor) and a man (Brandt)."""
+    store = tmp_path_factory.mktemp("harbour-store")
+    Bot(corpus=HARBOUR, store=store, notify=lambda _: None).reindex()
+    return store
+
+
+@pytest.fixture
+def harbour(harbour_store: Path) -> Bot:
+    # Threshold 0: these tests are about following the conversation, not about when to decline.
+    return Bot(corpus=HARBOUR, store=harbour_store, notify=lambda _: None,
+               abstain_threshold=0.0)
+
+
+def test_chat_is_a_conversation_and_ask_stays_stateless(harbour: Bot) -> None:
+    chat = harbour.chat()
+    assert isinstance(chat, Conversation)
+    chat.ask("What did Okafor say about the flood gates?")
+    assert harbour.ask("who did she thank?").understood_as == "who did she thank?"
+
+
+def test_pronoun_goes_to_the_person_it_fits(harbour: Bot) -> None:
+    chat = harbour.chat()
+    first = chat.ask("What did Okafor say about the flood gates?")
+    assert first.understood_as == first.question
+    assert first.hits[0].text == FLOOD_GATES
+    second = chat.ask("What did Brandt say about the stones?")  # names its subject: as it is
+    assert second.understood_as == "What did Brandt say about the stones?"
+    assert second.hits[0].text == STONES
+    # Brandt is the more recent person, but the corpus calls Okafor "she".
+    third = chat.ask("who did she thank?")
+    assert third.understood_as == "who did Okafor thank?"
+    assert third.hits[0].text == OKAFOR_THANKS
+    fourth = chat.ask("when did he say the work would be finished?")
+    assert fourth.understood_as == "when did Brandt say the work would be finished?"
+    assert fourth.hits[0].text == FINISHED
+
+
+def test_lower_case_names_are_found_from_the_corpus(harbour: Bot) -> None:
+    chat = harbour.chat()
+    chat.ask("what did okafor say about the flood gates")
+    assert chat.ask("who did she thank").understood_as == "who did Okafor thank"
+
+
+def test_ellipsis_takes_the_previous_question(harbour: Bot) -> None:
+    chat = harbour.chat()
+    chat.ask("What did Okafor say about the flood gates?")
+    about = chat.ask("and about the road closure?")
+    assert about.understood_as == "What did Okafor say about the road closure?"
+    assert about.hits[0].text == ROAD
+    other = chat.ask("what about Brandt?")  # a person: the question is now about him
+    assert other.understood_as == "What did Brandt say about the road closure?"
+    assert chat.ask("why?").understood_as == "Why did Brandt say about the road closure?"
+
+
+def test_there_goes_to_a_place(harbour: Bot) -> None:
+    chat = harbour.chat()
+    chat.ask("What did Okafor say about the flood gates?")
+    assert chat.ask("what will close there?").understood_as == "what will close in Portmill?"
+
+
+def test_more_never_repeats_a_hit(harbour: Bot) -> None:
+    chat = harbour.chat()
+    answer = chat.ask("What did Brandt say about the harbour wall?", k=2)
+    rows = [h.row for h in answer.hits]
+    texts = [h.text for h in answer.hits]
+    while True:
+        more = chat.more(k=2)
+        if more.abstained:
+            break
+        assert more.understood_as == answer.understood_as
+        rows += [h.row for h in more.hits]
+        texts += [h.text for h in more.hits]
+    assert len(rows) == len(set(rows)) and len(texts) == len(set(texts))
+    assert len(rows) >= 8  # it went on until the article ran out
+    assert len(chat.history) == 1 and len(chat.history[0].shown) == len(rows)
+    assert chat.ask("more").abstained  # a bare "more" is more()
+
+
+def test_follow_up_after_new_is_not_rewritten(harbour: Bot) -> None:
+    chat = harbour.chat()
+    chat.ask("What did Okafor say about the flood gates?")
+    assert chat.ask("who did she thank?").understood_as == "who did Okafor thank?"
+    chat.new()
+    assert chat.history == []
+    assert chat.ask("who did she thank?").understood_as == "who did she thank?"
+
+
+@pytest.mark.xfail(reason="ranking (issue 3): some rewritten turns are understood right "
+                   "(see the next test) but their answer is not yet ranked first or is declined",
+                   strict=False)
+def test_seed_conversations_follow_the_script(seed_bot: Bot) -> None:
+    path = shared("eval", "seed_conversations.jsonl")
+    misses = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        chat = seed_bot.chat()
+        for turn in json.loads(line)["turns"]:
+            answer = chat.ask(turn["q"])
+            top = answer.hits[0].text if answer.hits else "(declined)"
+            if not any(g in top for g in turn["gold"]):
+                misses.append(f"{turn['q']!r} as {answer.understood_as!r}: {top[:60]}")
+    assert not misses, "\n".join(misses)
+
+
+def test_seed_follow_ups_are_understood(seed_bot: Bot) -> None:
+    chat = seed_bot.chat()
+    chat.ask("What did Vucic say about Kosovo?")
+    assert chat.ask("and about Russia and China?").understood_as == \
+        "What did Vucic say about Russia and China?"
+    assert chat.ask("who did he thank?").understood_as == "who did Vucic thank?"
+    chat.new()
+    chat.ask("Who is the NATO Secretary General?")  # a title the corpus gives one person
+    assert chat.ask("What did he say about the constitution?").understood_as == \
+        "What did Stoltenberg say about the constitution?"
+    assert chat.ask("and about terrorism?").understood_as == \
+        "What did Stoltenberg say about terrorism?"
+
+
+def test_chat_commands_more_new_history(harbour: Bot) -> None:
+    out: list[str] = []
+    chat = Chat(harbour, out.append, color=False)
+    chat.k, chat.context = 1, False
+    chat.handle("What did Okafor say about the flood gates?")
+    assert out[-1].startswith(f"1. {FLOOD_GATES}")
+    chat.handle("who did she thank?")
+    assert out[-1].startswith("(understood as: who did Okafor thank?)\n1. ")
+    assert OKAFOR_THANKS in out[-1]
+    chat.handle(":more")
+    chat.handle("more")
+    assert out[-2].splitlines()[1].startswith("2. ") and out[-1].splitlines()[1].startswith("3. ")
+    shown = [line for o in out[-3:] for line in o.splitlines() if line[:1].isdigit()]
+    assert len(set(s[3:] for s in shown)) == 3
+    chat.handle(":history")
+    history = "\n".join(out[-6:])
+    assert "1. What did Okafor say about the flood gates?" in history
+    assert "2. who did she thank?" in history
+    assert "understood as: who did Okafor thank?" in history
+    assert "3 shown" in history
+    chat.handle(":new")
+    chat.handle("who did she thank?")
+    assert not out[-1].startswith("(understood as")
+    chat.handle(":help")
+    assert ":more" in out[-1] and ":new" in out[-1] and ":history" in out[-1]
+
+
+def test_cli_conversation_batch_json(harbour_store: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "turns.txt"
+    questions.write_text("What did Okafor say about the flood gates?\nwho did she thank?\n",
+                         encoding="utf-8")
+    args = ["--corpus", str(HARBOUR), "--store", str(harbour_store), "--json",
+            "--questions", str(questions)]
+    result = CliRunner().invoke(cli, [*args, "--conversation"])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.output.splitlines())
+    assert first["understood_as"] == first["question"]
+    assert second["question"] == "who did she thank?"
+    assert second["understood_as"] == "who did Okafor thank?"
+    alone = CliRunner().invoke(cli, args)  # without --conversation each line stands alone
+    assert json.loads(alone.output.splitlines()[1])["understood_as"] == "who did she thank?"
+
