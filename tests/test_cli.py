@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import cli
+
+from .conftest import SEEDS
+
+
+@pytest.fixture
+def run(seed_store: Path):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+        return runner.invoke(cli, ["--corpus", str(SEEDS), "--store", str(seed_store), *args],
+                             input=input)
+
+    return invoke
+
+
+def test_one_shot_prints_sourced_answer(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("-q", "Which holy places are mentioned?")
+    assert result.exit_code == 0, result.output
+    assert "our holy places" in result.output.splitlines()[0]
+    assert "nato-serbia-kosovo-security-forces.txt" in result.output
+    assert "paragraph" in result.output
+
+
+def test_json_schema(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("-q", "What is Serbia helping NATO with?", "--json", "-k", "2")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["question"] == "What is Serbia helping NATO with?"
+    assert data["abstained"] is False
+    assert len(data["hits"]) == 2
+    hit = data["hits"][0]
+    assert {"text", "score", "source", "start", "end", "speaker"} <= set(hit)
+    text = (SEEDS / Path(hit["source"]).name).read_text(encoding="utf-8")
+    assert text[hit["start"] : hit["end"]] == hit["text"]
+    assert isinstance(hit["score"], float)
+
+
+def test_abstains_with_exit_zero(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("-q", "Who wrote Hamlet?", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["abstained"] is True and data["hits"] == []
+    plain = run("-q", "Who wrote Hamlet?")
+    assert "couldn't find that in the 1 document" in plain.output
+
+
+def test_batch_from_stdin_prints_json_lines(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("--questions", "-", input="Which holy places are mentioned?\n\nWho wrote Hamlet?\n")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [d["question"] for d in lines] == ["Which holy places are mentioned?", "Who wrote Hamlet?"]
+    assert [d["abstained"] for d in lines] == [False, True]
+
+
+def test_batch_from_file(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    questions = tmp_path / "q.txt"
+    questions.write_text("What did Vucic say about the future?\n")
+    result = run("--questions", str(questions), "--json")
+    assert result.exit_code == 0
+    assert "look into the future" in json.loads(result.output)["hits"][0]["text"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-q", "   "], "the question is empty"),
+        (["--config", "/nonexistent.yaml", "-q", "hi"], "does not exist"),
+        (["--corpus", "/nonexistent/folder", "-q", "hi"], "does not exist"),
+        (["-k", "0", "-q", "hi"], "'k'"),
+    ],
+)
+def test_user_errors_exit_one_with_one_line(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = run(*args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_usage_error_exits_two(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("--no-such-flag").exit_code == 2
+    assert run("-q", "a", "--questions", "-").exit_code == 2
+
+
+def test_index_command(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["index", "--corpus", str(SEEDS), "--store",
+                                      str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert "sentences from 1 document" in result.output
+
+
+def test_help_lists_exit_codes() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    assert "Exit codes" in result.output and "--questions" in result.output

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from prompt_toolkit import PromptSession
+
+from qa import Bot
+from qa.repl import run_repl
+
+
+def chat(bot: Bot, keys: str) -> list[str]:
+    out: list[str] = []
+    with create_pipe_input() as pipe:
+        pipe.send_text(keys)
+        session: PromptSession[str] = PromptSession(input=pipe, output=DummyOutput())
+        run_repl(bot, session=session, write=out.append, color=False)
+    return out
+
+
+def test_chat_answers_and_runs_commands(seed_bot: Bot) -> None:
+    out = chat(seed_bot, "Which holy places are mentioned?\r:k 1\r:sources\r:context off\r"
+                         "What did Vucic say about the future?\r:help\r:quit\r")
+    text = "\n".join(out)
+    assert out[0].startswith("qa - 1 document")
+    assert "our holy places" in text
+    assert "showing 1 sentence per answer" in text
+    assert "nato-serbia-kosovo-security-forces.txt" in text
+    assert "look into the future" in text
+    assert ":reindex" in text  # help
+
+
+def test_bad_commands_keep_the_chat_going(seed_bot: Bot) -> None:
+    out = chat(seed_bot, ":k -3\r:k x\r:nosuch\r:context maybe\r\r"
+                         "Which holy places are mentioned?\r\x04")  # Ctrl-D leaves
+    text = "\n".join(out)
+    assert ":k needs a whole number" in text
+    assert "unknown command :nosuch" in text
+    assert ":context needs on or off" in text
+    assert "our holy places" in text
+
+
+def test_ctrl_c_clears_line_and_ctrl_d_leaves(seed_bot: Bot) -> None:
+    out = chat(seed_bot, "half typed\x03Which holy places are mentioned?\r\x04")
+    text = "\n".join(out)
+    assert "our holy places" in text
+    assert "half typed" not in text
+
+
+def test_history_is_saved_in_qa_home(seed_bot: Bot, tmp_path: Path) -> None:
+    from qa.repl import _session, history_path
+
+    session = _session()
+    assert history_path() == tmp_path / "qa-home" / "history"
+    assert session.auto_suggest is not None
