@@ -76,7 +76,7 @@ _AUX = frozenset(
 _VAGUE = _AUX | frozenset(
     "that this it so then exactly again happen happened come about".split()
 )
-_LEADS = ("and ", "but ", "so ", "also ", "then ", "ok ", "okay ")
+_PREPOSITIONS = frozenset("with to for from since until by about against".split())
 _ABOUT = re.compile(r"^(?:(?:and|but|so|also|ok|okay)\s+)?(?:(what|how)\s+)?about\s+(?P<x>.+)$",
                     re.IGNORECASE)
 _AND_X = re.compile(r"^(?:and|but|also)\s+(?P<x>.+)$", re.IGNORECASE)
@@ -91,6 +91,7 @@ class Entity:
     kind: str  # PERSON, ORGANISATION, PLACE or THING
     gender: str = ""  # "m" or "f" when the corpus says so, else ""
     key: str = ""  # the same entity's identity whichever name it goes by
+    article: str = ""  # "the" when the corpus says "the Serious Fraud Office"
 
     @property
     def ident(self) -> str:
@@ -153,14 +154,7 @@ class Names:
 
     def _learn(self, low: str) -> _Profile:
         prof = _Profile()
-        found = terms(low)
-        lex = self.store.lexicon
-        tid = lex.vocab.get(found[0]) if len(found) == 1 else None
-        if tid is None:
-            return prof
-        lo, hi = int(lex.indptr[tid]), int(lex.indptr[tid + 1])
-        rows = sorted(int(r) for r in lex.rows[lo : min(hi, lo + SAMPLE_ROWS)])
-        for row in rows:
+        for row in self._rows(low):
             text = self.store.text(row)
             tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(text)]
             for i, (tok, pos) in enumerate(tokens):
@@ -208,7 +202,7 @@ class Names:
         In `cased` text a word written in lower case is taken as no name, unasked.
         """
         low = token.lower()
-        if low in STOPWORDS or len(low) < 2 or low.isdigit():
+        if low in STOPWORDS or len(low) < 2 or low.isdigit() or low[:2] in ("i'", "i’"):
             return False
         if token.isupper() and len(token) > 1:
             return True
@@ -289,7 +283,25 @@ class Names:
         shown = " ".join(_usual(self.profile(w), w) for w in words)
         kind = ORGANISATION if any(w.isupper() and len(w) > 1 for w in words) else (
             PLACE if prof.place > 0 else THING)
-        return Entity(shown, kind)
+        return Entity(shown, kind, article=self._article(shown))
+
+    def _article(self, phrase: str) -> str:
+        """ "the" when the corpus mostly writes "the" before the name, else ""."""
+        pattern = re.compile(r"(?<![\w’'])(?:([Tt]he)\s+)?" + re.escape(phrase)
+                             + r"(?![\w’'])(?!\s+[A-Z])")
+        votes = Counter(bool(m.group(1)) for row in self._rows(phrase.split()[-1])
+                        for m in pattern.finditer(self.store.text(row)))
+        return "the" if votes[True] > votes[False] else ""
+
+    def _rows(self, word: str) -> list[int]:
+        """Up to SAMPLE_ROWS rows whose sentence holds `word`, from the lexical index."""
+        found = terms(word)
+        lex = self.store.lexicon
+        tid = lex.vocab.get(found[0]) if len(found) == 1 else None
+        if tid is None:
+            return []
+        lo, hi = int(lex.indptr[tid]), int(lex.indptr[tid + 1])
+        return sorted(int(r) for r in lex.rows[lo : min(hi, lo + SAMPLE_ROWS)])
 
     def _person(self, name: list[str], titled: bool) -> Entity | None:
         low = " ".join(name).lower()
@@ -299,7 +311,9 @@ class Names:
                      or len(n.split()) > 1]
             full = named[0] if len(named) == 1 else None
         last = self.profile(name[-1])
-        if full is None and not (last.person > 0 or titled and last.proper):
+        # A person's name is made of words the corpus always capitalises: not "Fraud Office".
+        named = all(self.profile(w).proper for w in name)
+        if full is None and not (named and (last.person > 0 or titled)):
             first = self._first_name(name)
             if first is None:
                 return None
@@ -332,14 +346,8 @@ class Names:
         follow = re.compile(f"(?i:{re.escape(phrase)})" + r"\s+((?:[A-Z][\w’'\-]+\s+){0,2}"
                             r"[A-Z][\w’'\-]+)")
         votes: Counter[str] = Counter()
-        lex = self.store.lexicon
-        found = terms(words[-1])
-        tid = lex.vocab.get(found[0]) if found else None
-        if tid is None:
-            return None
-        lo, hi = int(lex.indptr[tid]), int(lex.indptr[tid + 1])
-        for row in lex.rows[lo : min(hi, lo + SAMPLE_ROWS)]:
-            for m in follow.finditer(self.store.text(int(row))):
+        for row in self._rows(words[-1]):
+            for m in follow.finditer(self.store.text(row)):
                 votes[m.group(1)] += 1
         for name, _ in votes.most_common(1):
             return self._person(name.split(), True)
@@ -458,7 +466,10 @@ class Conversation:
             if match and not any(w in _SPEECH or w in _SAYING for w in words[1:]):
                 return self._new_topic(previous, match.group("x"), explicit=False)
         if words and words[0] in _WH and all(w in _VAGUE for w in words[1:]):
-            return _ask_again(previous, words[0], body)
+            return _ask_again(previous, words[0])
+        if len(words) > 1 and words[1] in _WH and words[0] in _PREPOSITIONS \
+                and all(w in _VAGUE for w in words[2:]):  # "with whom?", "since when?"
+            return _ask_again(previous, words[1], words[0])
         return self._resolve_pronouns(question)
 
     def _candidates(self) -> list[Entity]:
@@ -484,16 +495,23 @@ class Conversation:
     def _resolve_pronouns(self, question: str) -> str:
         tokens = list(_TOKEN.finditer(question))
         own = [m.entity for m in self.names.mentions(question)]
-        has_person = any(e.kind == PERSON for e in own)
+        # A person the question names is who its "he" or "his" means, never its "him".
+        named = {e.ident for e in own if e.kind == PERSON}
         has_thing = any(e.kind != PERSON for e in own)
         saying = any(t.group().lower() in _SAYING for t in tokens)
-        out, pos, changed = [], 0, False
+        out, pos = [], 0
         for i, tok in enumerate(tokens):
             word = tok.group().lower()
             after = tokens[i + 1].group().lower() if i + 1 < len(tokens) else ""
+            possessive = word in _POSSESSIVE or (word == "her" and after not in ("", "about")
+                                                 and after not in STOPWORDS)
             target: Entity | None = None
-            if word in _MALE | _FEMALE | _PLURAL and not has_person:
-                target = self._person_for(word, saying)
+            if word in _MALE | _FEMALE | _PLURAL and word not in ("himself", "herself",
+                                                                  "themselves"):
+                if not named:
+                    target = self._person_for(word, saying, set())
+                elif word in ("him", "them") or word == "her" and not possessive:
+                    target = self._person_for(word, saying, named)
             elif word in _NEUTER and not has_thing:
                 target = self._first(lambda e: e.kind != PERSON)
             elif word == "there" and not has_thing and after not in _AUX | {"'s", "be"} \
@@ -502,22 +520,31 @@ class Conversation:
                     self._first(lambda e: e.kind != PERSON)
             if target is None:
                 continue
-            possessive = word in _POSSESSIVE or (word == "her" and after not in ("", "about")
-                                                 and after not in STOPWORDS)
-            name = target.name + ("’s" if possessive else "")
+            name = _named(target)
+            if possessive:
+                name += "’" if name.endswith("s") else "’s"
             if word == "there":
-                name = f"in {target.name}"
+                name = f"in {name}"
             if tok.group()[0].isupper() and i == 0:
                 name = name[0].upper() + name[1:]
             out.append(question[pos : tok.start()] + name)
-            pos, changed = tok.end(), True
-        return "".join(out) + question[pos:] if changed else question
+            pos = tok.end()
+        if not out:
+            return question
+        rewritten = "".join(out) + question[pos:]
+        # "and who did he thank?" stands alone as "who did Vucic thank?"
+        return re.sub(r"^(?:and|but|so|also|then)\b,?\s+(?=\S)", "", rewritten,
+                      flags=re.IGNORECASE)
 
-    def _person_for(self, pronoun: str, saying: bool) -> Entity | None:
+    def _person_for(self, pronoun: str, saying: bool, exclude: set[str]) -> Entity | None:
         gender = "m" if pronoun in _MALE else "f" if pronoun in _FEMALE else ""
-        fits = (lambda e: e.kind == PERSON and (not gender or e.gender in ("", gender)))
+
+        def fits(e: Entity) -> bool:
+            return e.kind == PERSON and e.ident not in exclude and (
+                not gender or e.gender in ("", gender))
+
         if pronoun in _PLURAL:
-            recent = self._turn_people(self._turns[-1])
+            recent = [e for e in self._turn_people(self._turns[-1]) if e.ident not in exclude]
             if len(recent) >= 2:
                 return Entity(f"{recent[0].name} and {recent[1].name}", PERSON)
             return self._first(lambda e: e.kind == ORGANISATION) or self._first(fits)
@@ -544,34 +571,48 @@ class Conversation:
         names = self.names
         new = names.mentions(topic)
         old = names.mentions(previous)
+        body = previous.rstrip(" ?.!")
+        things = [m for m in old if m.entity.kind != PERSON]
         if not explicit and new and new[0].entity.kind == PERSON:
             people = [m for m in old if m.entity.kind == PERSON]
             if people:
                 m = people[0]
                 return previous[: m.start] + new[0].entity.name + previous[m.end :]
-        body = previous.rstrip(" ?.!")
+            if things:  # "and Stoltenberg?" after a question about KFOR
+                return f"What did {new[0].entity.name} say about {_named(things[-1].entity)}?"
         cut = body.lower().rfind(" about ")
         if cut >= 0:
             return f"{body[: cut + 7]}{topic}?"
-        things = [m for m in old if m.entity.kind != PERSON]
         if things:
             m = things[-1]
             return previous[: m.start] + topic + previous[m.end :]
         return f"{body} about {topic}?"
 
 
-def _ask_again(previous: str, wh: str, question: str) -> str:
-    """The previous question asked with another question word: "why?" -> "Why did X ...?"."""
+def _ask_again(previous: str, wh: str, preposition: str = "") -> str:
+    """The previous question asked with another question word: "why?" -> "Why did X ...?".
+
+    With a preposition: "with whom?" -> "Who did X ... with?", "since when?" -> "Since when ...".
+    """
     body = previous.strip().rstrip("?.! ")
     words = body.split()
-    lead = wh.capitalize()
+    lead = f"{preposition} {wh}".strip().capitalize()
+    if preposition and wh == "whom":
+        i = 1 if words and words[0].lower() in _WH else 0
+        if 0 < i < len(words) and words[i].lower() in _AUX:
+            return f"Who {' '.join(words[i:])} {preposition}?"
     i = 0
     while i < len(words) and words[i].lower().strip(",") in _WH + ("and", "but", "so", "many",
                                                                    "much"):
         i += 1
-    if i < len(words) and words[i].lower() in _AUX:
+    if 0 < i < len(words) and words[i].lower() in _AUX:
         return f"{lead} {' '.join(words[i:])}?"
-    return f"{lead}: {body}?" if i == 0 else f"{lead} {' '.join(words[i:])}?"
+    return f"{lead}: {body}?"  # "what happened in Kosovo?" -> "Why: what happened in Kosovo?"
+
+
+def _named(entity: Entity) -> str:
+    """An entity as a question says it: "the Kosovo Security Forces", "Vucic"."""
+    return f"{entity.article} {entity.name}" if entity.article else entity.name
 
 
 def _bare(token: str) -> str:

@@ -66,6 +66,15 @@ def test_pronoun_goes_to_the_person_it_fits(harbour: Bot) -> None:
     assert fourth.hits[0].text == FINISHED
 
 
+def test_a_named_person_is_not_their_own_him_or_her(harbour: Bot) -> None:
+    chat = harbour.chat()
+    chat.ask("What did Okafor say about the flood gates?")
+    assert chat.ask("and what did Brandt say about her?").understood_as == \
+        "what did Brandt say about Okafor?"
+    assert chat.ask("what did Brandt say about his divers?").understood_as == \
+        "what did Brandt say about his divers?"
+
+
 def test_lower_case_names_are_found_from_the_corpus(harbour: Bot) -> None:
     chat = harbour.chat()
     chat.ask("what did okafor say about the flood gates")
