@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa import Answer, Bot, QuestionError
+
+from .conftest import ROOT, SEEDS, shared
+
+
+def test_import_does_not_load_torch() -> None:
+    code = "import sys, qa; print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_exported_members_match_all() -> None:
+    public = {name for name in dir(qa) if not name.startswith("_")}
+    modules = {"bot", "config", "corpus", "embed", "errors", "lexical", "retrieve", "store",
+               "annotations", "render", "cli", "repl", "analysis", "conversation", "evaluate",
+               "ann"}
+    assert set(qa.__all__) - {"__version__"} == public - modules
+
+
+def test_answer_has_ranked_sourced_hits(seed_bot: Bot) -> None:
+    answer = seed_bot.ask("What did Vucic say about the future?", k=2)
+    assert isinstance(answer, Answer)
+    assert answer.question == "What did Vucic say about the future?"
+    assert not answer.abstained and len(answer.hits) == 2
+    top = answer.hits[0]
+    assert "look into the future" in top.text
+    assert top.score >= answer.hits[1].score
+    assert Path(top.source).name == "nato-serbia-kosovo-security-forces.txt"
+    text = Path(top.source).read_text(encoding="utf-8")
+    assert text[top.start : top.end] == top.text
+    assert top.before or top.after  # neighbours as context
+
+
+def test_from_config_with_overrides(seed_store: Path) -> None:
+    bot = Bot.from_config(ROOT / "config.yaml", store=seed_store, k=1)
+    assert bot.settings.k == 1
+    assert len(bot.ask("Which holy places are mentioned?").hits) == 1
+
+
+def test_bad_questions_raise_question_error(seed_bot: Bot) -> None:
+    for question in ("", "   \n\t", "x" * 100_000):
+        with pytest.raises(QuestionError):
+            seed_bot.ask(question)
+
+
+def test_abstains_with_a_sentence_that_counts_documents(seed_bot: Bot) -> None:
+    answer = seed_bot.ask("What is the capital of Australia?")
+    assert answer.abstained and answer.hits == ()
+    assert answer.message == "I couldn't find that in the 1 document I have."
+
+
+def test_stoltenberg_ksf_example(seed_bot: Bot) -> None:
+    top = seed_bot.ask("what did Stoltenberg say about the KSF").hits[0].text
+    assert "Kosovo Security Forces" in top
+
+
+def test_seed_dev_questions(seed_bot: Bot) -> None:
+    wrong = []
+    for line in shared("eval", "seed_dev.jsonl").read_text().splitlines():
+        case = json.loads(line)
+        answer = seed_bot.ask(case["q"])
+        if not case["gold"]:
+            ok = answer.abstained
+        else:
+            ok = bool(answer.hits) and any(g in answer.hits[0].text for g in case["gold"])
+        if not ok:
+            wrong.append(case["q"])
+    assert wrong == []
+
+
+def test_json_form_is_plain_data(seed_bot: Bot) -> None:
+    data = seed_bot.ask("Which holy places are mentioned?").to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["hits"][0]["source"].endswith(".txt")
+
+
+def test_corpus_with_several_paths(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.txt"
+    extra.write_text("The harbour master retired in May after forty years at sea.")
+    bot = Bot(corpus=[SEEDS, extra], store=tmp_path / "store", notify=lambda _: None)
+    answer = bot.ask("When did the harbour master retire?")
+    assert answer.hits[0].text.startswith("The harbour master retired in May")
+    assert len(bot.sources()) == 2
