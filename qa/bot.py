@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,14 +52,22 @@ def display_path(path: str) -> str:
 
 
 def _stderr(message: str) -> None:
-    print(f"qa: {message}", file=sys.stderr)
+    from qa.render import safe  # a file name may hold escape sequences
+
+    print(f"qa: {safe(message)}", file=sys.stderr)
+
+
+# Terminal escape sequences: CSI (colours, cursor moves), OSC (window titles) and short ESC ones.
+_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*"
+                      r"(?:\x07|\x1b\\|\x9c)?|\x1b[@-Z\\-_]")
 
 
 def clean_question(question: str) -> str:
     """Strip control characters and escape sequences; refuse empty or oversized questions."""
     if not isinstance(question, str):
         raise TypeError("question must be a str")
-    text = "".join(" " if (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) else ch for ch in question)
+    text = _ESCAPES.sub(" ", question)  # pasted coloured text: keep the words, not "[31m"
+    text = "".join(" " if (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) else ch for ch in text)
     text = " ".join(text.split())
     if not text:
         raise QuestionError("the question is empty - type a question, or :help for commands")

@@ -61,7 +61,9 @@ def _bot(ctx: click.Context, config: str | None, corpus: tuple[str, ...], store:
 
 
 def _fail(exc: QAError) -> None:
-    raise click.ClickException(str(exc)) from None
+    from qa.render import safe  # messages name paths and values, which may hold escapes
+
+    raise click.ClickException(safe(str(exc))) from None
 
 
 @click.group(invoke_without_command=True, epilog=EPILOG,

@@ -110,8 +110,10 @@ class Chat:
             for path, title, count in docs:
                 self.write(f"  {safe(path)}  ({count} sentences)  {safe(title)}")
         elif name == "k":
-            if not arg.isdigit() or not 1 <= int(arg) <= 100:
-                self.error(f":k needs a whole number from 1 to 100, got {safe(arg) or 'nothing'}")
+            # isdigit() admits '²', which int() rejects; 5,000 digits would overflow int().
+            if not (arg.isascii() and arg.isdigit() and len(arg) <= 3) or not 1 <= int(arg) <= 100:
+                shown = safe(arg[:20]) + ("..." if len(arg) > 20 else "")
+                self.error(f":k needs a whole number from 1 to 100, got {shown or 'nothing'}")
             else:
                 self.k = int(arg)
                 self.write(f"showing {self.k} sentence{'s' if self.k > 1 else ''} per answer")
@@ -159,4 +161,4 @@ def run_repl(bot: Bot, session: PromptSession[str] | None = None,
             if not chat.handle(line):
                 break
         except QAError as exc:
-            chat.error(str(exc))
+            chat.error(safe(str(exc)))
