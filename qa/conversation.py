@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -307,9 +308,9 @@ class Names:
         low = " ".join(name).lower()
         full = self._speakers.get(low)
         if full is None:
-            named = [n for n in self._aliases.get(low, []) if n.lower() in self._speakers
+            known = [n for n in self._aliases.get(low, []) if n.lower() in self._speakers
                      or len(n.split()) > 1]
-            full = named[0] if len(named) == 1 else None
+            full = known[0] if len(known) == 1 else None
         last = self.profile(name[-1])
         # A person's name is made of words the corpus always capitalises: not "Fraud Office".
         named = all(self.profile(w).proper for w in name)
@@ -454,13 +455,12 @@ class Conversation:
         if not self._turns:
             return question
         body = question.strip().rstrip("?.! ").strip()
-        low = body.lower()
         previous = self._turns[-1].understood_as
         about = _ABOUT.match(body)
         if about:
             return self._new_topic(previous, about.group("x"), explicit=not about.group(1))
-        words = low.split()
-        if words and words[0].rstrip(",") in ("and", "but", "also") and len(words) > 1 \
+        words = [w.lower() for w in _TOKEN.findall(body)]
+        if words and words[0] in ("and", "but", "also") and len(words) > 1 \
                 and words[1] not in _WH and words[1] not in _AUX and len(words) <= 6:
             match = _AND_X.match(body)
             if match and not any(w in _SPEECH or w in _SAYING for w in words[1:]):
@@ -562,7 +562,7 @@ class Conversation:
             unique.setdefault(e.ident, e)
         return list(unique.values())
 
-    def _first(self, test: Any) -> Entity | None:
+    def _first(self, test: Callable[[Entity], bool]) -> Entity | None:
         return next((e for e in self._candidates() if test(e)), None)
 
     def _new_topic(self, previous: str, topic: str, explicit: bool) -> str:

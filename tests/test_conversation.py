@@ -170,7 +170,7 @@ def test_chat_commands_more_new_history(harbour: Bot) -> None:
     chat.handle("more")
     assert out[-2].splitlines()[1].startswith("2. ") and out[-1].splitlines()[1].startswith("3. ")
     shown = [line for o in out[-3:] for line in o.splitlines() if line[:1].isdigit()]
-    assert len(set(s[3:] for s in shown)) == 3
+    assert len({s[3:] for s in shown}) == 3
     chat.handle(":history")
     history = "\n".join(out[-6:])
     assert "1. What did Okafor say about the flood gates?" in history
