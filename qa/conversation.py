@@ -358,7 +358,10 @@ class Names:
         """The person a hit's sentence quotes, when the corpus analysis knows it."""
         if not hit.speaker:
             return None
-        return self._person(hit.speaker.split(), True)
+        words = hit.speaker.split()
+        if any(w.isupper() and len(w) > 1 for w in words):  # "NATO said"
+            return Entity(hit.speaker, ORGANISATION)
+        return self._person(words, True) or self.entity(words)
 
 
 # --- conversations ------------------------------------------------------------------------
@@ -492,7 +495,8 @@ class Conversation:
             unique.setdefault(e.ident, e)
         return list(unique.values())
 
-    def _resolve_pronouns(self, question: str) -> str:
+    def _resolve_pronouns(self, question: str, avoid: frozenset[str] = frozenset()) -> str:
+        """Pronouns replaced by who or what they stand for; `avoid` is never a "him"."""
         tokens = list(_TOKEN.finditer(question))
         own = [m.entity for m in self.names.mentions(question)]
         # A person the question names is who its "he" or "his" means, never its "him".
@@ -508,10 +512,10 @@ class Conversation:
             target: Entity | None = None
             if word in _MALE | _FEMALE | _PLURAL and word not in ("himself", "herself",
                                                                   "themselves"):
-                if not named:
+                if word in ("him", "them") or word == "her" and not possessive:
+                    target = self._person_for(word, saying, named | avoid)
+                elif not named:
                     target = self._person_for(word, saying, set())
-                elif word in ("him", "them") or word == "her" and not possessive:
-                    target = self._person_for(word, saying, named)
             elif word in _NEUTER and not has_thing:
                 target = self._first(lambda e: e.kind != PERSON)
             elif word == "there" and not has_thing and after not in _AUX | {"'s", "be"} \
@@ -567,10 +571,12 @@ class Conversation:
 
     def _new_topic(self, previous: str, topic: str, explicit: bool) -> str:
         """The previous question about `topic` instead: its person, or what it was about."""
-        topic = self._resolve_pronouns(topic.strip())
         names = self.names
-        new = names.mentions(topic)
         old = names.mentions(previous)
+        # "and about him?" after "What did Vucic say ...": someone other than Vucic.
+        topic = self._resolve_pronouns(topic.strip(), frozenset(
+            m.entity.ident for m in old if m.entity.kind == PERSON))
+        new = names.mentions(topic)
         body = previous.rstrip(" ?.!")
         things = [m for m in old if m.entity.kind != PERSON]
         if not explicit and new and new[0].entity.kind == PERSON:
