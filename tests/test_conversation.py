@@ -199,3 +199,18 @@ def test_cli_conversation_batch_json(harbour_store: Path, tmp_path: Path) -> Non
     alone = CliRunner().invoke(cli, args)  # without --conversation each line stands alone
     assert json.loads(alone.output.splitlines()[1])["understood_as"] == "who did she thank?"
 
+
+
+def test_names_kinds_and_genders_come_from_the_corpus(harbour: Bot, seed_bot: Bot) -> None:
+    def entities(bot: Bot, text: str) -> list[tuple[str, str, str]]:
+        return [(m.entity.name, m.entity.kind, m.entity.gender)
+                for m in bot.chat().names.mentions(text)]
+
+    assert entities(harbour, "Did Okafor or Brandt visit Portmill?") == [
+        ("Okafor", "person", "f"), ("Brandt", "person", "m"), ("Portmill", "place", "")]
+    assert entities(harbour, "what did helen say") == [("Okafor", "person", "f")]
+    assert entities(seed_bot, "Who is the NATO Secretary General?") == [
+        ("Stoltenberg", "person", "m")]
+    assert entities(seed_bot, "What did KFOR do in Kosovo?") == [
+        ("KFOR", "organisation", ""), ("Kosovo", "place", "")]
+    assert entities(seed_bot, "What is the capital of Australia?") == []  # not in the corpus
