@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa.analysis import analyze_parts
 from qa.config import Settings, load_settings
 from qa.corpus import Notify
 from qa.embed import Embedder
@@ -130,7 +131,7 @@ class Bot:
             s.store, s.corpus, model=self.embedder.identity,
             encode=self.embedder.encode, dim=lambda: self.embedder.dim,
             extensions=s.extensions, max_bytes=s.max_file_bytes, notify=self.notify,
-            progress=self.progress, rebuild=rebuild,
+            progress=self.progress, rebuild=rebuild, analyze=analyze_parts,
         )
         self._retriever = Retriever(self._store, self.embedder, s.context)
         return self._store

@@ -1,21 +1,50 @@
 """Ranking sentences for a question: dense and lexical evidence, fused, with context.
 
-`score` everywhere means the fused relevance in [0, 1]: higher is better, and it is what the
-abstain threshold is compared with.
+How a sentence is scored (`score` everywhere means this fused relevance, in [0, 1]; higher is
+better, and it is what the abstain threshold is compared with):
+
+    score = w_dense    * cosine(question, sentence)            (clipped to 0-1)
+          + w_lexical  * BM25(sentence) / best reachable BM25   (unknown words count too)
+          + w_title    * cosine(question, document title)
+          + w_context  * best cosine of the neighbouring sentences
+          + w_document * best lexical score of any sentence of the same document
+          + w_document_dense * best cosine of any sentence of the same document
+          + w_lead     * 1 / (1 + the sentence's position in its document)
+          + w_speaker  * [the question names the sentence's speaker and asks what they said]
+
+The weights sum to 1 without the speaker term; the result is clipped to 1. A hit's `score`
+adds, for all hits of one question alike, `w_margin * (best fused - second best fused)`: the
+order is unchanged, but a clear winner scores higher than a close call, which makes the
+abstain threshold decline better. Weights and threshold were fitted on the even-numbered
+WikiQA questions and the development question sets only (benchmarks/fit.py).
+The question is first expanded with what the corpus taught us (qa.analysis): acronyms
+spelled out, short names completed. A document's heading is context, never an answer, and
+near-duplicate sentences collapse into the first of them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
+from qa.analysis import Analysis, for_store
 from qa.embed import Embedder
-from qa.lexical import terms
+from qa.lexical import terms, words
 from qa.store import Store
 
 CANDIDATES = 200
+# Sentences around a hit shown at most when a quote runs on over several sentences.
+MAX_QUOTE_CONTEXT = 4
+_SPEECH_CUE = re.compile(
+    r"\b(?:say|said|says|saying|think|thinks|thought|view|views|verdict|reaction|react|"
+    r"according|describe|described|make of|feel|feels|claim|claimed|comment|comments|told|"
+    r"tell|opinion|position|stance|response|respond|responded|warn|warned|believe|believes)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +64,37 @@ class Hit:
     row: int = -1
 
 
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much each kind of evidence counts; see the module docstring."""
+
+    dense: float = 0.213
+    lexical: float = 0.163
+    title: float = 0.047
+    context: float = 0.013
+    document: float = 0.231
+    document_dense: float = 0.301
+    lead: float = 0.032
+    speaker: float = 0.100
+    # Confidence: every hit of a question gains this times the lead of its best sentence
+    # over the runner-up, so a clear winner is answered and a close call declined.
+    margin: float = 0.5
+
+
+@dataclass(frozen=True)
+class Features:
+    """Every sentence's evidence for one question, each on a 0-1 scale."""
+
+    dense: NDArray[np.float32]
+    lexical: NDArray[np.float32]
+    title: NDArray[np.float32]
+    context: NDArray[np.float32]
+    document: NDArray[np.float32]
+    document_dense: NDArray[np.float32]
+    lead: NDArray[np.float32]
+    speaker: NDArray[np.float32]
+
+
 def top_k(scores: NDArray[np.float32], k: int) -> list[tuple[int, float]]:
     """Indices and values of the k largest scores, best first."""
     k = min(k, scores.shape[0])
@@ -45,54 +105,169 @@ def top_k(scores: NDArray[np.float32], k: int) -> list[tuple[int, float]]:
     return [(int(i), float(scores[i])) for i in idx]
 
 
-def fuse(dense: NDArray[np.float32], lexical: NDArray[np.float32],
-         weight: float) -> NDArray[np.float32]:
-    """Weighted sum of dense cosine and normalised BM25, both on a 0-1 scale."""
-    return (1.0 - weight) * np.clip(dense, 0.0, 1.0) + weight * lexical
+def fuse(f: Features, w: Weights) -> NDArray[np.float32]:
+    """The fused score of every sentence (module docstring), in [0, 1]."""
+    total = (w.dense + w.lexical + w.title + w.context + w.document + w.document_dense
+             + w.lead)
+    score = (w.dense * f.dense + w.lexical * f.lexical + w.title * f.title
+             + w.context * f.context + w.document * f.document
+             + w.document_dense * f.document_dense + w.lead * f.lead) / max(total, 1e-9)
+    return np.minimum(score + w.speaker * f.speaker, 1.0).astype(np.float32)
+
+
+def neighbour_max(values: NDArray[np.float32], doc: NDArray[np.int32]) -> NDArray[np.float32]:
+    """For each row, the larger value of the rows just before and after it in its document."""
+    out = np.zeros_like(values)
+    if values.shape[0] < 2:
+        return out
+    same = doc[1:] == doc[:-1]
+    prev = np.where(same, values[:-1], 0.0)
+    nxt = np.where(same, values[1:], 0.0)
+    out[1:] = prev
+    out[:-1] = np.maximum(out[:-1], nxt)
+    return out
+
+
+def document_max(values: NDArray[np.float32], firsts: NDArray[np.int64],
+                 doc: NDArray[np.int32]) -> NDArray[np.float32]:
+    """For each row, the largest value in its document (rows are in document order)."""
+    if values.shape[0] == 0:
+        return values
+    per_doc = np.maximum.reduceat(values, firsts)
+    return per_doc[doc]
 
 
 class Retriever:
     """Scores every sentence of a store against a question."""
 
-    lexical_weight = 0.45
-
-    def __init__(self, store: Store, embedder: Embedder, context: int = 1) -> None:
+    def __init__(self, store: Store, embedder: Embedder, context: int = 1,
+                 weights: Weights | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.context = context
+        self.weights = weights or Weights()
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        """Acronyms, aliases and speakers of the corpus (saved in the store at index time)."""
+        return for_store(self.store)
+
+    @cached_property
+    def _doc(self) -> NDArray[np.int32]:
+        return np.asarray(self.store.rows[:, 0], dtype=np.int32)
+
+    @cached_property
+    def _firsts(self) -> NDArray[np.int64]:
+        return np.asarray([d.first for d in self.store.documents if d.count], dtype=np.int64)
+
+    @cached_property
+    def _headings(self) -> NDArray[np.bool_]:
+        """Rows that are their document's title line: context for the others, not answers."""
+        mask = np.zeros(self.store.count, dtype=bool)
+        for d in self.store.documents:
+            if d.count > 1 and _normal(self.store.text(d.first)).lstrip("# ") == _normal(d.title):
+                mask[d.first] = True
+        return mask
+
+    @cached_property
+    def _lead(self) -> NDArray[np.float32]:
+        """1 for a document's first sentence after its heading, 1/2 for the next, and so on."""
+        position = np.arange(self.store.count, dtype=np.float32)
+        for d in self.store.documents:
+            position[d.first : d.first + d.count] -= d.first + int(self._headings[d.first])
+        return (1.0 / (1.0 + np.maximum(position, 0.0))).astype(np.float32)
+
+    @cached_property
+    def _speaker_names(self) -> NDArray[np.int32]:
+        return np.asarray(self.analysis.speaker, dtype=np.int32)
+
+    def understand(self, question: str) -> str:
+        """The question as searched: acronyms spelled out, short names completed."""
+        return self.analysis.expand(question)
+
+    def features(self, question: str) -> Features:
+        """Every sentence's evidence for `question` (already expanded or not)."""
+        store = self.store
+        query = self.embedder.encode_query(question)
+        dense = np.clip(np.asarray(store.vectors @ query, dtype=np.float32), 0.0, 1.0)
+        lex, best = store.lexicon.scores(terms(question))
+        lexical = (lex / best if best > 0 else lex).astype(np.float32)
+        titles = np.clip(np.asarray(store.title_vectors @ query, dtype=np.float32), 0.0, 1.0)
+        doc = self._doc
+        return Features(dense, lexical, titles[doc], neighbour_max(dense, doc),
+                        document_max(lexical, self._firsts, doc),
+                        document_max(dense, self._firsts, doc), self._lead,
+                        self._speaker_match(question))
+
+    def _speaker_match(self, question: str) -> NDArray[np.float32]:
+        out = np.zeros(self.store.count, dtype=np.float32)
+        if not _SPEECH_CUE.search(question) and not re.search(r"\w\s+on\s", question):
+            return out
+        names = self.analysis.mentioned(question)
+        ids = [i for i, s in enumerate(self.analysis.speakers) if s in names]
+        if ids and len(self._speaker_names) == self.store.count:
+            out[np.isin(self._speaker_names, ids)] = 1.0
+        return out
 
     def scores(self, question: str) -> NDArray[np.float32]:
-        """Fused score of every sentence."""
-        query = self.embedder.encode_query(question)
-        dense = np.asarray(self.store.vectors @ query, dtype=np.float32)
-        lex, best = self.store.lexicon.scores(terms(question))
-        lexical = lex / best if best > 0 else lex
-        return fuse(dense, lexical, self.lexical_weight)
+        """Fused score of every sentence; headings score 0."""
+        fused = fuse(self.features(self.understand(question)), self.weights)
+        fused[self._headings] = 0.0
+        return fused
 
     def search(self, question: str, k: int, skip: frozenset[int] = frozenset()) -> list[Hit]:
         """The k best sentences, near-duplicates collapsed, rows in `skip` left out."""
-        scores = self.scores(question)
+        return self.rank(self.scores(question), k, skip)
+
+    def rank(self, scores: NDArray[np.float32], k: int,
+             skip: frozenset[int] = frozenset()) -> list[Hit]:
+        """Hits for already computed scores."""
         hits: list[Hit] = []
-        seen: set[str] = set()
-        for row, score in top_k(scores, min(CANDIDATES, max(4 * k, k + len(skip) + 10))):
-            key = _normal(self.store.text(row))
-            if row in skip or key in seen:
+        kept: list[set[str]] = []
+        ranked = top_k(scores, min(CANDIDATES, max(4 * k, k + len(skip) + 10)))
+        lead = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 0.0
+        for row, score in ranked:
+            if row in skip:
                 continue
-            seen.add(key)
-            hits.append(self.hit(row, score))
+            bag = set(words(self.store.text(row)))
+            if any(_near_duplicate(bag, other) for other in kept):
+                continue
+            kept.append(bag)
+            hits.append(self.hit(row, min(1.0, score + self.weights.margin * lead)))
             if len(hits) == k:
                 break
         return hits
 
     def hit(self, row: int, score: float) -> Hit:
+        """The Hit for a row: its sentence, context (a whole split quote) and speaker."""
         s = self.store.sentence(row)
         doc = self.store.document_of(row)
         lo, hi = doc.first, doc.first + doc.count
-        before = tuple(self.store.text(r) for r in range(max(lo, row - self.context), row))
-        after = tuple(self.store.text(r) for r in range(row + 1, min(hi, row + 1 + self.context)))
+        first, last = row - self.context, row + self.context
+        quote = self.analysis.quote
+        if len(quote) == self.store.count:
+            first = min(first, max(int(quote[row, 0]), row - MAX_QUOTE_CONTEXT))
+            last = max(last, min(int(quote[row, 1]), row + MAX_QUOTE_CONTEXT))
+        before = tuple(self.store.text(r) for r in range(max(lo, first), row))
+        after = tuple(self.store.text(r) for r in range(row + 1, min(hi, last + 1)))
+        speaker = self.analysis.speaker_of(row) if len(self._speaker_names) else None
         return Hit(s.text, round(score, 4), s.source, s.start, s.end, s.passage, doc.title,
-                   before, after, None, row)
+                   before, after, speaker, row)
+
+
+def _near_duplicate(a: set[str], b: set[str]) -> bool:
+    """Word sets of which the smaller is (almost) inside the larger: one repeats the other."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    if not small:
+        return True
+    if small == large:
+        return True
+    return (len(small) >= 4 and len(large) <= 1.6 * len(small)
+            and len(small & large) >= 0.85 * len(small))
 
 
 def _normal(text: str) -> str:
     return " ".join(text.lower().split()).strip("“”\"'’‘ .,")
+
+
+__all__ = ["Features", "Hit", "Retriever", "Weights", "fuse", "top_k"]

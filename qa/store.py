@@ -73,6 +73,9 @@ class Store:
         self.lexicon = LexicalIndex(vocab, arrays["lex_idf"], arrays["lex_indptr"],
                                     arrays["lex_rows"], arrays["lex_weights"], len(self.rows))
         self.extras: dict[str, Any] = meta.get("extras", {})
+        # Per-sentence arrays an `analyze` hook added (e.g. speaker ids), by extras key.
+        self.extra_arrays: dict[str, Any] = {
+            k: arrays[f"x_{k}"] for k in meta.get("extra_arrays", []) if f"x_{k}" in arrays}
 
     @property
     def count(self) -> int:
@@ -118,8 +121,9 @@ class Store:
         try:
             if verify:
                 _verify(gen, meta["files"])
+            names = list(_ARRAYS) + [f"x_{k}" for k in meta.get("extra_arrays", [])]
             arrays = {k: np.load(gen / f"{k}.npy", mmap_mode="r", allow_pickle=False)
-                      for k in _ARRAYS}
+                      for k in names}
             texts = _map_bytes(gen / "texts.bin")
             vocab = json.loads((gen / "vocab.json").read_text(encoding="utf-8"))
             n = int(meta["count"])
@@ -144,6 +148,9 @@ def _check_shapes(arrays: dict[str, Any], n: int, dim: int, docs: int, text_byte
         raise ValueError("title vectors and documents are out of step")
     if int(arrays["offsets"][-1]) != text_bytes:
         raise ValueError("sentence texts and offsets are out of step")
+    for key, arr in arrays.items():
+        if key.startswith("x_") and arr.shape[:1] != (n,):
+            raise ValueError(f"{key} has {arr.shape[:1]} rows, not {n}")
 
 
 def _crc(path: Path) -> int:
@@ -369,6 +376,10 @@ def _write(directory: Path, model: str, parts: list[_Part],
         "lex_idf": lex.idf, "lex_indptr": lex.indptr, "lex_rows": lex.rows,
         "lex_weights": lex.weights,
     }
+    # An analyze hook's per-sentence numpy arrays are saved (and checked) like our own.
+    extra_arrays = sorted(k for k, v in extras.items() if isinstance(v, np.ndarray))
+    arrays.update({f"x_{k}": extras[k] for k in extra_arrays})
+    extras = {k: v for k, v in extras.items() if k not in extra_arrays}
     files: dict[str, dict[str, int]] = {}
 
     def put(name: str, writer: Callable[[Any], None]) -> None:
@@ -386,7 +397,7 @@ def _write(directory: Path, model: str, parts: list[_Part],
     put("vocab.json", lambda f: f.write(json.dumps(lex.vocab).encode()))
     meta = {"format": FORMAT, "model": model, "dim": dim, "count": len(rows),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "documents": documents,
-            "skipped": skipped, "extras": extras, "files": files}
+            "skipped": skipped, "extras": extras, "extra_arrays": extra_arrays, "files": files}
     with open(tmp / "meta.json", "w", encoding="utf-8") as f:
         json.dump(meta, f)
         f.flush()

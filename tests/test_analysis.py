@@ -1,0 +1,108 @@
+"""Corpus knowledge on small invented articles: acronyms, aliases, who said what."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.analysis import Analysis, analyze, initials
+from qa.corpus import read_document
+
+from .conftest import DATA, SEEDS
+
+NEWS = DATA / "news"
+
+
+def _analysis(*paths: Path) -> tuple[Analysis, list[str]]:
+    docs = [read_document(p, 1 << 20) for p in paths]
+    texts = [s.text for d in docs for s in d.sentences]
+    result = analyze([[s.text for s in d.sentences] for d in docs],
+                     [[s.passage for s in d.sentences] for d in docs])
+    return result, texts
+
+
+@pytest.fixture(scope="module")
+def harbour() -> tuple[Analysis, list[str]]:
+    return _analysis(NEWS / "greyhaven-lighthouse.txt", NEWS / "orchard-festival.txt")
+
+
+def speaker_of(result: tuple[Analysis, list[str]], start: str) -> str | None:
+    analysis, texts = result
+    rows = [i for i, t in enumerate(texts) if t.startswith(start)]
+    assert rows, start
+    return analysis.speaker_of(rows[0])
+
+
+def test_initials() -> None:
+    assert initials("Institute for Fiscal Studies") == "IFS"
+    assert initials("Kosovo Security Forces") == "KSF"
+
+
+def test_acronyms_are_learned_from_capitalised_phrases(harbour) -> None:  # type: ignore[no-untyped-def]
+    analysis, _ = harbour
+    assert analysis.acronyms["CRV"] == ["Coastal Rescue Volunteers"]
+    assert analysis.acronyms["GPC"] == ["Greyhaven Port Council"]
+    assert "Coastal Rescue Volunteers" in analysis.expand("What will the CRV do?")
+
+
+def test_aliases_complete_short_names_and_roles(harbour) -> None:  # type: ignore[no-untyped-def]
+    analysis, _ = harbour
+    assert analysis.aliases["marta"] == ["Marta Lindqvist"]
+    assert analysis.aliases["okafor"] == ["Daniel Okafor"]
+    assert analysis.aliases["harbour chief"] == ["Marta Lindqvist"]
+    assert analysis.expand("What did the harbour chief want?") == (
+        "What did the harbour chief want? (Marta Lindqvist)")
+    assert analysis.mentioned("What does Marta think?") == {"Marta Lindqvist"}
+    assert analysis.mentioned("what did the harbour chief say") == {"Marta Lindqvist"}
+
+
+@pytest.mark.parametrize(
+    ("start", "speaker"),
+    [
+        ("Harbour Master Marta Lindqvist says", "Marta Lindqvist"),  # title stripped
+        ("Lindqvist told a meeting", "Marta Lindqvist"),  # surname -> full name
+        ("“The volunteers have kept", "Marta Lindqvist"),  # "she said"
+        ("“The old tower is cracked", "Marta Lindqvist"),  # split quote, "the harbour chief"
+        ("Fixing it would cost", "Marta Lindqvist"),
+        ("According to Lindqvist", "Marta Lindqvist"),
+        ("“We will find the money.", "Daniel Okafor"),  # the attribution is in the next sentence
+        ("He said the council would sell", "Daniel Okafor"),  # "he" = the last subject
+        ("“Marta has my full support", "Daniel Okafor"),  # a name inside a quote is not its speaker
+        ("Okafor also said", "Daniel Okafor"),
+        ("Festival organiser Priya Raman said", "Priya Raman"),
+        ("“We lost the whole harvest", "Priya Raman"),
+        ("Tickets cost four pounds", None),
+        ("Our harbour is safer", None),
+    ],
+)
+def test_speakers(harbour, start: str, speaker: str | None) -> None:  # type: ignore[no-untyped-def]
+    assert speaker_of(harbour, start) == speaker
+
+
+def test_split_quote_shares_one_span(harbour) -> None:  # type: ignore[no-untyped-def]
+    analysis, texts = harbour
+    first = texts.index("“We will find the money.")
+    assert tuple(analysis.quote[first]) == (first, first + 1)
+    assert tuple(analysis.quote[first + 1]) == (first, first + 1)
+
+
+def test_seed_article_speakers() -> None:
+    seed = _analysis(*sorted(SEEDS.glob("*.txt")))
+    assert speaker_of(seed, "According to him.") == "Jens Stoltenberg"
+    assert speaker_of(seed, "NATO has more than 100") == "Jens Stoltenberg"
+    assert speaker_of(seed, "“I thanked Stoltenberg") == "Aleksandar Vucic"
+    assert speaker_of(seed, "He said he spoke with officials") == "Aleksandar Vucic"
+    assert seed[0].acronyms["KSF"] == ["Kosovo Security Forces"]
+    assert seed[0].aliases["nato chief"] == ["Jens Stoltenberg"]
+
+
+def test_round_trip_through_extras(harbour) -> None:  # type: ignore[no-untyped-def]
+    analysis, _ = harbour
+    extras = analysis.to_extras()
+    arrays = {k: v for k, v in extras.items() if hasattr(v, "shape")}
+    back = Analysis.from_extras({k: v for k, v in extras.items() if k not in arrays}, arrays)
+    assert back is not None
+    assert back.speakers == analysis.speakers
+    assert back.speaker.tolist() == analysis.speaker.tolist()
+    assert Analysis.from_extras({"analysis_version": -1}, arrays) is None

@@ -1,0 +1,117 @@
+"""Ranking: the math on hand-made arrays, then the real model on small invented articles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import Bot
+from qa.retrieve import Features, Weights, document_max, fuse, neighbour_max, top_k
+
+from .conftest import DATA
+
+
+def test_top_k_orders_best_first() -> None:
+    scores = np.array([0.1, 0.9, 0.5, 0.7], dtype=np.float32)
+    assert [i for i, _ in top_k(scores, 3)] == [1, 3, 2]
+    assert top_k(scores, 0) == []
+
+
+def test_neighbours_stay_inside_their_document() -> None:
+    values = np.array([0.1, 0.9, 0.2, 0.8, 0.3], dtype=np.float32)
+    doc = np.array([0, 0, 0, 1, 1], dtype=np.int32)
+    assert neighbour_max(values, doc).tolist() == pytest.approx([0.9, 0.2, 0.9, 0.3, 0.8])
+
+
+def test_document_max() -> None:
+    values = np.array([0.1, 0.9, 0.2, 0.3, 0.4], dtype=np.float32)
+    doc = np.array([0, 0, 0, 1, 1], dtype=np.int32)
+    firsts = np.array([0, 3])
+    assert document_max(values, firsts, doc).tolist() == pytest.approx([0.9] * 3 + [0.4] * 2)
+
+
+def test_fuse_is_a_weighted_mean_plus_the_speaker_bonus() -> None:
+    one = np.array([1.0, 0.0], dtype=np.float32)
+    zero = np.zeros(2, dtype=np.float32)
+    f = Features(one, zero, zero, zero, zero, zero, zero, np.array([0.0, 1.0], dtype=np.float32))
+    w = Weights(dense=0.5, lexical=0.5, title=0, context=0, document=0, document_dense=0,
+                lead=0, speaker=0.25)
+    assert fuse(f, w).tolist() == pytest.approx([0.5, 0.25])
+    full = Features(one, one, one, one, one, one, one, one)
+    assert fuse(full, w).max() <= 1.0
+
+
+@pytest.fixture(scope="module")
+def news_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = tmp_path_factory.mktemp("news-store")
+    Bot(corpus=DATA / "news", store=store, notify=lambda _: None).reindex()
+    return store
+
+
+@pytest.fixture
+def bot(news_store: Path) -> Bot:
+    return Bot(corpus=DATA / "news", store=news_store, notify=lambda _: None)
+
+
+@pytest.mark.parametrize(
+    ("question", "top"),
+    [
+        # acronym learned from "Coastal Rescue Volunteers", which never appears as CRV
+        ("Who will run the light for the CRV?",
+         "Lindqvist told a meeting of the Greyhaven Port Council on Tuesday that the Coastal "
+         "Rescue Volunteers would run the light once it reopens."),
+        # a first name resolved to the speaker, and "what did X say" prefers X's sentences
+        ("What did Marta say about the volunteers?",
+         "“The volunteers have kept this harbour safe for forty years, and they deserve a "
+         "proper station,” she said."),
+        ("What did Okafor say about the money?", "“We will find the money."),
+        ("How far will the new lamp be visible?",
+         "According to Lindqvist, the new lamp will be visible from twenty-two nautical miles, "
+         "twice the range of the old one."),
+        ("How much are festival tickets?",
+         "Tickets cost four pounds for adults, and children under twelve get in free."),
+    ],
+)
+def test_exact_top_sentence(bot: Bot, question: str, top: str) -> None:
+    answer = bot.ask(question)
+    assert not answer.abstained
+    assert answer.hits[0].text == top
+
+
+def test_hits_carry_their_speaker(bot: Bot) -> None:
+    answer = bot.ask("What did Okafor say about the harbour dues?")
+    assert answer.hits[0].text.startswith("Okafor also said that the harbour dues")
+    assert answer.hits[0].speaker == "Daniel Okafor"
+    assert answer.to_dict()["hits"][0]["speaker"] == "Daniel Okafor"
+
+
+def test_split_quote_is_shown_whole(bot: Bot) -> None:
+    hit = bot.ask("What did Okafor say about the money?").hits[0]
+    assert hit.after[0].startswith("Nobody in Greyhaven wants another winter")
+    assert hit.speaker == "Daniel Okafor"
+
+
+def test_near_duplicates_collapse(bot: Bot) -> None:
+    texts = [h.text for h in bot.ask("Is the harbour safer with a light that works?", k=5).hits]
+    assert texts[0] == "Our harbour is safer with a light that works."
+    assert texts.count("Our harbour is safer with a light that works.") == 1
+
+
+def test_headings_are_not_answers(bot: Bot) -> None:
+    texts = [h.text for h in bot.ask("Orchard festival returns to Millbrook", k=5).hits]
+    assert "Orchard festival returns to Millbrook" not in texts
+
+
+@pytest.mark.parametrize("question", ["What is the capital of Australia?", "Who wrote Hamlet?"])
+def test_off_corpus_questions_are_declined(bot: Bot, question: str) -> None:
+    assert bot.ask(question).abstained
+
+
+def test_seed_questions(seed_bot: Bot) -> None:
+    top = seed_bot.ask("what did Stoltenberg say about the KSF").hits[0]
+    assert "Kosovo Security Forces" in top.text
+    assert top.speaker == "Jens Stoltenberg"
+    texts = [h.text for h in seed_bot.ask("Is Serbia safer with the partnership?", k=5).hits]
+    assert sum("Our partnership makes Serbia safer" in t for t in texts) == 1
