@@ -612,7 +612,13 @@ def _ask_again(previous: str, wh: str, preposition: str = "") -> str:
                                                                    "much"):
         i += 1
     if 0 < i < len(words) and words[i].lower() in _AUX:
-        return f"{lead} {' '.join(words[i:])}?"
+        rest = words[i:]
+        if words[0].lower() == "what" and wh != "what":
+            # "What did X say about Y?" + "why?" -> "Why did X say that about Y?"
+            verb = next((j for j, w in enumerate(rest) if w.lower() in _SAYING), -1)
+            if verb > 0 and rest[verb + 1 : verb + 2] != ["that"]:
+                rest = rest[: verb + 1] + ["that"] + rest[verb + 1 :]
+        return f"{lead} {' '.join(rest)}?"
     return f"{lead}: {body}?"  # "what happened in Kosovo?" -> "Why: what happened in Kosovo?"
 
 

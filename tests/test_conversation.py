@@ -89,7 +89,8 @@ def test_ellipsis_takes_the_previous_question(harbour: Bot) -> None:
     assert about.hits[0].text == ROAD
     other = chat.ask("what about Brandt?")  # a person: the question is now about him
     assert other.understood_as == "What did Brandt say about the road closure?"
-    assert chat.ask("why?").understood_as == "Why did Brandt say about the road closure?"
+    assert chat.ask("why?").understood_as == "Why did Brandt say that about the road closure?"
+    assert chat.ask("and who did he thank?").understood_as == "who did Brandt thank?"
 
 
 def test_there_goes_to_a_place(harbour: Bot) -> None:
