@@ -466,7 +466,9 @@ class Conversation:
         if words and words[0] in ("and", "but", "also") and len(words) > 1 \
                 and words[1] not in _WH and words[1] not in _AUX and len(words) <= 6:
             match = _AND_X.match(body)
-            if match and not any(w in _SPEECH or w in _SAYING for w in words[1:]):
+            pronouns = _MALE | _FEMALE | _PLURAL | _NEUTER
+            if match and not any(w in _SPEECH or w in _SAYING for w in words[1:]) \
+                    and any(w not in STOPWORDS or w in pronouns for w in words[1:]):
                 return self._new_topic(previous, match.group("x"), explicit=False)
         if words and words[0] in _WH and all(w in _VAGUE for w in words[1:]):
             return _ask_again(previous, words[0])
