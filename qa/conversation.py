@@ -81,7 +81,6 @@ _PREPOSITIONS = frozenset("with to for from since until by about against".split(
 _ABOUT = re.compile(r"^(?:(?:and|but|so|also|ok|okay)\s+)?(?:(what|how)\s+)?about\s+(?P<x>.+)$",
                     re.IGNORECASE)
 _AND_X = re.compile(r"^(?:and|but|also)\s+(?P<x>.+)$", re.IGNORECASE)
-_QUOTES = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +132,9 @@ class Names:
 
     def __init__(self, store: Store, analysis: Any = None) -> None:
         self.store = store
-        self.analysis = analysis
         self._profiles: dict[str, _Profile] = {}
         self._mentions: dict[str, list[_Mention]] = {}
-        self._speakers: dict[str, str] = {}  # surname or full name, lower case -> full name
+        self._speakers: dict[str, str] = {}  # full name in lower case -> full name
         for full in getattr(analysis, "speakers", None) or []:
             if isinstance(full, str) and full.strip():
                 self._speakers[full.lower()] = full
@@ -187,7 +185,7 @@ class Names:
                         not in STOPWORDS and tokens[i - 1][0].lower() not in _TITLES:
                     prof.firsts[_bare(tokens[i - 1][0])] += 1
                 # The pronouns that follow a mention say whether the corpus calls it he or she.
-                rest = [t.lower() for t, p in tokens[i + 1 :]]
+                rest = [t.lower() for t, _ in tokens[i + 1 :]]
                 if row + 1 < self.store.count and self._same_doc(row, row + 1):
                     rest += [t.lower() for t in _TOKEN.findall(self.store.text(row + 1))]
                 prof.male += sum(t in _MALE for t in rest[:40])

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from qa import Bot
 from qa.cli import cli
-from qa.conversation import Conversation
+from qa.conversation import Conversation, Names
 from qa.repl import Chat
 
 from .conftest import DATA, shared
@@ -215,3 +215,8 @@ def test_names_kinds_and_genders_come_from_the_corpus(harbour: Bot, seed_bot: Bo
     assert entities(seed_bot, "What did KFOR do in Kosovo?") == [
         ("KFOR", "organisation", ""), ("Kosovo", "place", "")]
     assert entities(seed_bot, "What is the capital of Australia?") == []  # not in the corpus
+    # Without the corpus analysis (no speakers, no aliases) the text alone still tells.
+    alone = Names(harbour.store)
+    assert [(m.entity.name, m.entity.kind, m.entity.gender, m.entity.key)
+            for m in alone.mentions("Did Okafor thank Tomas Brandt?")] == [
+        ("Okafor", "person", "f", "helen okafor"), ("Brandt", "person", "m", "tomas brandt")]
