@@ -80,6 +80,7 @@ _VAGUE = _AUX | frozenset(
 _PREPOSITIONS = frozenset("with to for from since until by about against".split())
 _ABOUT = re.compile(r"^(?:(?:and|but|so|also|ok|okay)\s+)?(?:(what|how)\s+)?about\s+(?P<x>.+)$",
                     re.IGNORECASE)
+_TOPIC = re.compile(r"\babout\s+((?:\S+\s+){0,5}?\S+?)[\s?.!]*$", re.IGNORECASE)
 _AND_X = re.compile(r"^(?:and|but|also)\s+(?P<x>.+)$", re.IGNORECASE)
 
 
@@ -481,6 +482,10 @@ class Conversation:
         found: list[Entity] = []
         for turn in reversed(self._turns):
             asked = [m.entity for m in names.mentions(turn.understood_as)]
+            topic = _TOPIC.search(turn.understood_as)
+            if topic and not names.mentions(topic.group(1)) and \
+                    not set(topic.group(1).lower().split()) & (_MALE | _FEMALE | _PLURAL | _NEUTER):
+                asked.append(Entity(topic.group(1), THING))  # "about the constitution"
             answered: list[Entity] = []
             for hit in turn.shown[:1]:
                 said = names.speaker(hit)

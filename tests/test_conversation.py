@@ -23,6 +23,8 @@ STONES = ("“The stones at the northern end are moving by a centimetre every ye
 OKAFOR_THANKS = ("Okafor thanked the volunteers of the lifeboat crew for keeping watch over "
                  "the wall during the January gales.")
 FINISHED = "According to Brandt, the work should be finished by the end of October."
+WALL = ("The chief engineer, Tomas Brandt, told reporters that the old harbour wall was built "
+        "in 1887 and had cracked in three places.")
 ROAD = ("Okafor said the council would hold a public meeting about the road closure at the "
         "Portmill library in May.")
 
@@ -91,6 +93,18 @@ def test_ellipsis_takes_the_previous_question(harbour: Bot) -> None:
     assert other.understood_as == "What did Brandt say about the road closure?"
     assert chat.ask("why?").understood_as == "Why did Brandt say that about the road closure?"
     assert chat.ask("and who did he thank?").understood_as == "who did Brandt thank?"
+
+
+def test_it_goes_to_what_the_last_question_was_about(harbour: Bot) -> None:
+    chat = harbour.chat()
+    chat.ask("What did Brandt say about the harbour wall?")
+    built = chat.ask("when was it built?")
+    assert built.understood_as == "when was the harbour wall built?"
+    assert built.hits[0].text == WALL
+    chat.ask("what did he say about the lighthouse road?")
+    closed = chat.ask("how long will it close?")
+    assert closed.understood_as == "how long will the lighthouse road close?"
+    assert closed.hits[0].text.startswith("He warned that the lighthouse road would close")
 
 
 def test_there_goes_to_a_place(harbour: Bot) -> None:
