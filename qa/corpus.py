@@ -20,6 +20,8 @@ Notify = Callable[[str], None]
 # A sentence longer than this is cut at a space: the model reads only ~256 word pieces anyway,
 # and one 1,000,000-character line must not become one unreadable answer.
 MAX_SENTENCE_CHARS = 600
+# Text running on this long with no sentence ending (a log, a data dump) is worth a notice.
+LONG_STRETCH_CHARS = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,7 @@ class Document:
     text: str
     title: str
     sentences: tuple[Sentence, ...]
+    note: str = ""  # something the reader should know about how the file was split
 
 
 class SkipFile(Exception):
@@ -62,6 +65,9 @@ def list_files(
         root = Path(root)
         if not root.exists():
             raise CorpusError(f"corpus path {root} does not exist - check the path")
+        if not root.is_dir() and not root.is_file():
+            notify(f"skipped {root}: not a regular file or folder")
+            continue
         if root.is_file():
             if root.suffix.lower() in extensions:
                 found.setdefault(str(root.resolve()), root.resolve())
@@ -98,7 +104,9 @@ def _walk(root: Path, extensions: tuple[str, ...], notify: Notify) -> Iterator[P
             if os.path.isfile(path):
                 yield path.resolve()
             elif os.path.islink(path):
-                notify(f"skipped {path}: broken symlink")
+                notify(f"skipped {path}: broken symlink or symlink loop")
+            elif os.path.exists(path):  # a FIFO or device: reading it could block forever
+                notify(f"skipped {path}: not a regular file")
 
 
 # --- reading one file ----------------------------------------------------------------------
@@ -149,7 +157,21 @@ def read_document(path: Path, max_bytes: int) -> Document:
     sentences = tuple(split_document(text, str(path)))
     if not sentences:
         raise SkipFile("empty: no sentences")
-    return Document(str(path), text, title_of(text, path), sentences)
+    return Document(str(path), text, title_of(text, path), sentences, _long_stretches(text))
+
+
+def _long_stretches(text: str) -> str:
+    """A note when some text runs on for pages with no sentence ending (so it was cut)."""
+    lengths = [b - a for p_start, p_end in _passages(text)
+               for a, b in _sentence_spans(text, p_start, p_end) if b - a > LONG_STRETCH_CHARS]
+    if not lengths:
+        return ""
+    pieces = f"pieces of at most {MAX_SENTENCE_CHARS} characters"
+    if len(lengths) == 1:
+        return (f"a {lengths[0]:,}-character stretch with no sentence ending was cut into "
+                f"{pieces}")
+    return (f"{len(lengths):,} stretches of up to {max(lengths):,} characters with no sentence "
+            f"ending were cut into {pieces}")
 
 
 def title_of(text: str, path: Path) -> str:
@@ -209,6 +231,12 @@ def _passages(text: str) -> Iterator[tuple[int, int]]:
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Sentence spans (start, end) of `text[start:end]`, trimmed of surrounding whitespace."""
+    return [piece for a, b in _sentence_spans(text, start, end)
+            for piece in _cap_length(text, a, b)]
+
+
+def _sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Like split_sentences, without cutting over-long sentences."""
     end = len(text) if end is None else end
     cuts = [start]
     for match in _END.finditer(text, start, end):
@@ -221,7 +249,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     for a, b in zip(sorted(set(cuts)), sorted(set(cuts))[1:]):
         a, b = _trim(text, a, b)
         if a < b:
-            spans.extend(_cap_length(text, a, b))
+            spans.append((a, b))
     return spans
 
 
@@ -253,6 +281,8 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     marker = _MARKER.match(text, a, b)
     if marker:
         a = marker.end()
+        while a < b and text[a].isspace():  # "- \r0": more whitespace after the marker
+            a += 1
     while b > a and text[b - 1].isspace():
         b -= 1
     return a, b

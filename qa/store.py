@@ -109,6 +109,8 @@ class Store:
         gen = directory / name
         if "/" in name or not name.startswith("gen-"):
             raise StoreCorruptError("CURRENT names no generation")
+        if not gen.is_dir():  # or a writer replaced it just now: the caller reads again
+            raise FileNotFoundError(f"CURRENT names {name}, which is missing")
         try:
             meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -204,21 +206,28 @@ def sync(
 ) -> Store:
     """Open the store for `corpus`, embedding only files added or changed since it was built."""
     directory = Path(directory)
-    old = None if rebuild else _load_or_report(directory, model, notify)
-    files = list_files(corpus, extensions, notify)
+    old, problem = (None, "") if rebuild else _open(directory, model)
+    # Notices about what the listing skipped are given when indexing, not on every question.
+    listing: list[str] = []
+    files = list_files(corpus, extensions, listing.append)
     if old is not None and _unchanged(old, files):
         return old
+    for message in listing:
+        notify(message)
     if not _writable(directory):
         if old is not None:
             notify(f"store {directory} is read-only: answering from it as last built")
             return old
+        why = f" {problem} and" if problem else ""
         raise StoreReadOnlyError(
-            f"store {directory} cannot be written - make it writable or pass --store DIR"
+            f"store {directory}{why} cannot be written - make it writable or pass --store DIR"
         )
+    if problem:
+        notify(f"store {directory} {problem}: rebuilding it")
     with _lock(directory):
         # Another process may have finished the same work while we waited for the lock.
         if not rebuild:
-            old = _load_or_report(directory, model, lambda _: None)
+            old, _ = _open(directory, model)
             if old is not None and _unchanged(old, files):
                 return old
         parts, skipped = _collect(old, files, max_bytes, encode, dim, notify, progress)
@@ -232,19 +241,20 @@ def sync(
         return store
 
 
-def _load_or_report(directory: Path, model: str, notify: Notify) -> Store | None:
+def _open(directory: Path, model: str) -> tuple[Store | None, str]:
+    """The current store, or None and why it cannot be used ("" when there is none yet)."""
+    problem = ""
     for attempt in range(3):
         try:
-            return Store.load(directory, model)
-        except FileNotFoundError:  # a writer swapped generations under us; read again
+            return Store.load(directory, model), ""
+        except FileNotFoundError as exc:  # a writer swapped generations under us; read again
+            problem = f"is damaged ({exc})"
             time.sleep(0.05 * (attempt + 1))
         except StoreMismatchError as exc:
-            notify(f"store {directory} {exc}: rebuilding it")
-            return None
+            return None, str(exc)
         except StoreCorruptError as exc:
-            notify(f"store {directory} is damaged ({exc}): rebuilding it")
-            return None
-    return None
+            return None, f"is damaged ({exc})"
+    return None, problem
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
@@ -287,6 +297,8 @@ def _collect(old: Store | None, files: list[Path], max_bytes: int, encode: Encod
             if stat is not None:
                 skipped[str(f)] = {"size": stat[0], "mtime_ns": stat[1], "reason": str(exc)}
             continue
+        if doc.note:
+            notify(f"read {f}: {doc.note}")
         size, mtime = stat or (0, 0)
         sha = hashlib.sha1(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
         if prev is not None and prev.sha1 == sha:  # touched, not changed
