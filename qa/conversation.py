@@ -591,9 +591,13 @@ class Conversation:
                 return previous[: m.start] + new[0].entity.name + previous[m.end :]
             if things:  # "and Stoltenberg?" after a question about KFOR
                 return f"What did {new[0].entity.name} say about {_named(things[-1].entity)}?"
-        cut = body.lower().rfind(" about ")
-        if cut >= 0:
-            return f"{body[: cut + 7]}{topic}?"
+        # "and about terrorism?" parallels the last question that was about something.
+        about = [t.understood_as.rstrip(" ?.!") for t in reversed(self._turns)
+                 if " about " in t.understood_as.lower()]
+        if " about " in f"{body.lower()} " or about and (explicit or not things):
+            base = body if " about " in body.lower() else about[0]
+            cut = base.lower().rfind(" about ")
+            return f"{base[: cut + 7]}{topic}?"
         if things:
             m = things[-1]
             return previous[: m.start] + topic + previous[m.end :]

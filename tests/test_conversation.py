@@ -101,7 +101,9 @@ def test_it_goes_to_what_the_last_question_was_about(harbour: Bot) -> None:
     built = chat.ask("when was it built?")
     assert built.understood_as == "when was the harbour wall built?"
     assert built.hits[0].text == WALL
-    chat.ask("what did he say about the lighthouse road?")
+    # "and about ..." parallels the last question that was about something
+    assert chat.ask("and about the lighthouse road?").understood_as == \
+        "What did Brandt say about the lighthouse road?"
     closed = chat.ask("how long will it close?")
     assert closed.understood_as == "how long will the lighthouse road close?"
     assert closed.hits[0].text.startswith("He warned that the lighthouse road would close")
