@@ -333,6 +333,28 @@ def test_two_processes_indexing_the_same_store(tmp_path: Path, identity: str) ->
         "gen-000001"]
 
 
+def test_readers_during_a_rebuild_see_a_complete_store(tmp_path: Path, identity: str) -> None:
+    """Questions asked while `qa index --rebuild` runs read the old or the new store, whole."""
+    corpus, store = tmp_path / "corpus", tmp_path / "store"
+    stories = _news(12)
+    _state_a(corpus, stories)
+    Bot(corpus=corpus, store=store, notify=lambda _: None).reindex()
+    old = _fingerprint(corpus)
+    _state_b(corpus, stories)
+    new = _fingerprint(corpus)
+    seen = {"old": 0, "new": 0}
+    for _ in range(2):  # two rebuilds: the second deletes the generation the first replaced
+        proc = _index(corpus, store, rebuild=True)
+        while proc.poll() is None:
+            held = _held(store, identity)
+            assert held in (old, new)
+            seen["old" if held == old else "new"] += 1
+            time.sleep(0.005)
+        assert proc.wait() == 0
+    assert _held(store, identity) == new
+    assert seen["old"] and seen["new"], seen
+
+
 # --- read-only stores -----------------------------------------------------------------------
 
 
