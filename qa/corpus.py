@@ -157,7 +157,10 @@ def read_document(path: Path, max_bytes: int) -> Document:
     sentences = tuple(split_document(text, str(path)))
     if not sentences:
         raise SkipFile("empty: no sentences")
-    return Document(str(path), text, title_of(text, path), sentences, _long_stretches(text))
+    # Only a stretch that was cut leaves pieces of half the limit or more: skip the rescan.
+    cut = any(len(s.text) >= MAX_SENTENCE_CHARS // 2 for s in sentences)
+    note = _long_stretches(text) if cut else ""
+    return Document(str(path), text, title_of(text, path), sentences, note)
 
 
 def _long_stretches(text: str) -> str:

@@ -179,6 +179,22 @@ def test_unsupported_file_type_named_on_the_command_line(tmp_path: Path) -> None
     assert messages == [f"skipped {pdf}: not a .txt, .md file"]
 
 
+def test_fifo_named_on_the_command_line_is_not_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    messages: list[str] = []
+    assert list_files([fifo], EXTS, messages.append) == []
+    assert messages == [f"skipped {fifo}: not a regular file or folder"]
+
+
+def test_long_sentences_of_prose_get_no_notice(tmp_path: Path) -> None:
+    path = tmp_path / "legal.txt"
+    clause = "the party of the first part, having regard to the terms set out above, "
+    path.write_text("It is agreed that " + clause * 30 + "shall pay. Then it ends.\n")
+    doc = read_document(path, 2**20)
+    assert len(doc.sentences) > 3 and doc.note == ""
+
+
 def test_file_deleted_between_listing_and_reading(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
