@@ -10,6 +10,8 @@ better, and it is what the abstain threshold is compared with):
           + w_document * best lexical score of any sentence of the same document
           + w_document_dense * best cosine of any sentence of the same document
           + w_lead     * 1 / (1 + the sentence's position in its document)
+          + w_kind     * [the sentence holds what the question asks for: a year for "when",
+                          a number for "how many", a name for "who", a place for "where"]
           + w_speaker  * [the question names the sentence's speaker and asks what they said]
 
 The weights sum to 1 without the speaker term; the result is clipped to 1. A hit's `score`
@@ -47,6 +49,26 @@ _SPEECH_CUE = re.compile(
 )
 
 
+# What a question asks for, and how a sentence that holds such a thing looks.
+_QUESTION_KINDS = {
+    "time": re.compile(r"^\s*(?:when\b|what (?:year|date|day|month|time)\b|(?:in )?which year)",
+                       re.IGNORECASE),
+    "number": re.compile(r"\bhow (?:many|much|long|old|far|big|tall|large|high|often|fast)\b|"
+                         r"\bwhat (?:percentage|percent|number|amount|price)\b", re.IGNORECASE),
+    "person": re.compile(r"^\s*(?:who|whom)\b", re.IGNORECASE),
+    "place": re.compile(r"^\s*where\b", re.IGNORECASE),
+}
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_ANSWER_KINDS = {
+    "time": re.compile(rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS})\b|\bcentury\b"),
+    "number": re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+                         r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|"
+                         r"dozen|half)\b", re.IGNORECASE),
+    "person": re.compile(r"(?<=[a-z,] )[A-Z][a-z]+ [A-Z][a-z]+"),
+    "place": re.compile(r"\b(?:in|at|near|from|on) (?:the )?[A-Z][a-z]+"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One answering sentence, where it came from and why it ranked."""
@@ -68,17 +90,18 @@ class Hit:
 class Weights:
     """How much each kind of evidence counts; see the module docstring."""
 
-    dense: float = 0.213
-    lexical: float = 0.163
-    title: float = 0.047
-    context: float = 0.013
-    document: float = 0.231
-    document_dense: float = 0.301
-    lead: float = 0.032
-    speaker: float = 0.100
+    dense: float = 0.155
+    lexical: float = 0.143
+    title: float = 0.163
+    context: float = 0.001
+    document: float = 0.176
+    document_dense: float = 0.331
+    lead: float = 0.008
+    kind: float = 0.022
+    speaker: float = 0.150
     # Confidence: every hit of a question gains this times the lead of its best sentence
     # over the runner-up, so a clear winner is answered and a close call declined.
-    margin: float = 0.5
+    margin: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -92,6 +115,7 @@ class Features:
     document: NDArray[np.float32]
     document_dense: NDArray[np.float32]
     lead: NDArray[np.float32]
+    kind: NDArray[np.float32]
     speaker: NDArray[np.float32]
 
 
@@ -108,10 +132,11 @@ def top_k(scores: NDArray[np.float32], k: int) -> list[tuple[int, float]]:
 def fuse(f: Features, w: Weights) -> NDArray[np.float32]:
     """The fused score of every sentence (module docstring), in [0, 1]."""
     total = (w.dense + w.lexical + w.title + w.context + w.document + w.document_dense
-             + w.lead)
+             + w.lead + w.kind)
     score = (w.dense * f.dense + w.lexical * f.lexical + w.title * f.title
              + w.context * f.context + w.document * f.document
-             + w.document_dense * f.document_dense + w.lead * f.lead) / max(total, 1e-9)
+             + w.document_dense * f.document_dense + w.lead * f.lead
+             + w.kind * f.kind) / max(total, 1e-9)
     return np.minimum(score + w.speaker * f.speaker, 1.0).astype(np.float32)
 
 
@@ -197,7 +222,20 @@ class Retriever:
         return Features(dense, lexical, titles[doc], neighbour_max(dense, doc),
                         document_max(lexical, self._firsts, doc),
                         document_max(dense, self._firsts, doc), self._lead,
-                        self._speaker_match(question))
+                        self._kind_match(question), self._speaker_match(question))
+
+    @cached_property
+    def _kinds(self) -> dict[str, NDArray[np.float32]]:
+        """Per answer kind, which sentences hold that kind of thing (a year, a number, ...)."""
+        texts = [self.store.text(r) for r in range(self.store.count)]
+        return {kind: np.asarray([1.0 if rx.search(t) else 0.0 for t in texts], dtype=np.float32)
+                for kind, rx in _ANSWER_KINDS.items()}
+
+    def _kind_match(self, question: str) -> NDArray[np.float32]:
+        for kind, rx in _QUESTION_KINDS.items():
+            if rx.search(question):
+                return self._kinds[kind]
+        return np.zeros(self.store.count, dtype=np.float32)
 
     def _speaker_match(self, question: str) -> NDArray[np.float32]:
         out = np.zeros(self.store.count, dtype=np.float32)
