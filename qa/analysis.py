@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-VERSION = 1
+VERSION = 2
 
 _CAP = r"(?:[A-ZÀ-ÖØ-Þ][\w'’\-]*[\w])"
 _PARTICLE = r"(?:van|von|de|der|den|da|di|du|del|dos|bin|al|le|la|ter)"
@@ -42,7 +42,7 @@ _ADVERB = r"(?:(?:also|has|had|have|later|then|previously|earlier|recently|furth
 _ADVERB += r"repeatedly|once|again|has also|had also)\s+)?"
 _SUBJECT_SAYS = re.compile(rf"(?<![\w'’])(?P<name>{_NAME})\s+{_ADVERB}(?:{_VERBS})\b")
 # "Taha Idris, director of the Race Equality Council, said ..."
-_APPOSITIVE_SAYS = re.compile(rf"(?<![\w'’])(?P<name>{_NAME}),\s+[^,]{{2,90}},\s+{_ADVERB}"
+_APPOSITIVE_SAYS = re.compile(rf"(?<![\w'’])(?P<name>{_NAME}),\s+(?:[^,]{{2,90}},\s+){{1,2}}{_ADVERB}"
                               rf"(?:{_VERBS})\b")
 # "Manchester United boss Sir Alex Ferguson: "It wasn't ..."" and "X, complaining: "..."".
 _COLON = re.compile(r":\s*$")
@@ -68,7 +68,9 @@ _NOT_NAMES = frozenset(
     according he she it they we i you this that these those there his her their its our my
     one some many most mr mrs ms dr his yet still then now meanwhile speaking writing
     monday tuesday wednesday thursday friday saturday sunday january february march april
-    may june july august september october november december last next earlier later""".split()
+    may june july august september october november december last next earlier later for
+    with from by to of will would can could should might must has have had do does did is are
+    was were be been not no yes""".split()
 )
 _TITLE_WORDS = frozenset(
     """president secretary general minister prime chancellor chairman chairwoman director
@@ -85,7 +87,8 @@ _ORG_WORDS = frozenset(
     authority board court parliament government house assembly service services news
     times post journal network networks records studios pictures foundation trust society
     fund airlines airways motors systems technologies holdings partners media centre center
-    alliance nations republic kingdom states army navy police""".split()
+    alliance nations republic kingdom states army navy police cup conference game games
+    award awards festival championship championships open prize show series""".split()
 )
 _CONNECTORS = frozenset("of for and the de du der la on in to".split())
 _OPEN = "“"
@@ -115,7 +118,7 @@ class Analysis:
             phrases = self.acronyms.get(token) or self.acronyms.get(token.rstrip("s"))
             if phrases and phrases[0].lower() not in low:
                 additions.append(phrases[0])
-        for key in self._alias_keys(low):
+        for key in self._alias_keys(question):
             names = self.aliases[key]
             # Roles only ("the NATO chief"): a person's own name is matched through the
             # speaker of each sentence, and adding it here would favour sentences about them.
@@ -126,14 +129,21 @@ class Analysis:
 
     def mentioned(self, question: str) -> set[str]:
         """Speakers a question names, by full name, surname, first name or role."""
+        found = {name for key in self._alias_keys(question) for name in self.aliases[key]}
         low = question.lower()
-        found = {name for key in self._alias_keys(low) for name in self.aliases[key]}
-        return found
+        exact = {name for name in found if name.lower() in low}
+        return exact or found
 
-    def _alias_keys(self, low: str) -> list[str]:
-        words = re.findall(r"[\w'’\-]+", low)
-        keys = [w for w in dict.fromkeys(words) if w in self.aliases and len(w) > 2]
-        keys += [w[:-2] for w in words if w.endswith(("'s", "’s")) and w[:-2] in self.aliases]
+    def _alias_keys(self, question: str) -> list[str]:
+        """Alias keys a question uses: names as written with a capital (any word when the
+        question is all lower case), and roles ("the NATO chief")."""
+        low = question.lower()
+        tokens = re.findall(r"[\w'’\-]+", question)
+        lower_case = question == low or not any(t[:1].isupper() for t in tokens[1:])
+        words = [t.lower() for t in tokens if lower_case or t[:1].isupper()]
+        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
+        keys = [w for w in dict.fromkeys(words) if w in self.aliases and len(w) > 2
+                and w not in _NOT_NAMES]
         keys += [k for k in self.aliases if " " in k and f"the {k}" in low]
         return list(dict.fromkeys(keys))
 
@@ -418,6 +428,10 @@ def _find_speaker(masked: str, people: _People, last_person: str | None,
             if m is None:
                 continue
             name, person = people.resolve(m)
+            prefix = raw[: len(raw) - len(m.name)].split()
+            if person and len(prefix) >= 2 and prefix[-1].lower() in _TITLE_WORDS:
+                # "Carib Chief Charles Williams said": "the Carib chief" is him.
+                alias_votes[" ".join(prefix).lower()][name] += 1
             offer(match.start(), name, name if person else None)
     for match in _PRONOUN.finditer(masked):
         offer(match.start(), last_person, last_person)

@@ -51,6 +51,10 @@ def test_aliases_complete_short_names_and_roles(harbour) -> None:  # type: ignor
     assert analysis.aliases["marta"] == ["Marta Lindqvist"]
     assert analysis.aliases["okafor"] == ["Daniel Okafor"]
     assert analysis.aliases["harbour chief"] == ["Marta Lindqvist"]
+    assert analysis.aliases["harbour master"] == ["Marta Lindqvist"]  # her title before her name
+    assert analysis.mentioned("what did the harbour master say") == {"Marta Lindqvist"}
+    # common words are not names: "will" and "for" never stand for anyone
+    assert analysis.mentioned("Will the festival go ahead for sure?") == set()
     assert analysis.expand("What did the harbour chief want?") == (
         "What did the harbour chief want? (Marta Lindqvist)")
     assert analysis.mentioned("What does Marta think?") == {"Marta Lindqvist"}
