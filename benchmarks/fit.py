@@ -138,7 +138,8 @@ def main() -> int:
     assert best is not None
     objective, w, r = best
     main_w = w[:-1] / w[:-1].sum()
-    print("Weights(" + ", ".join(f"{n}={x:.3f}" for n, x in zip(NAMES, list(main_w) + [w[-1]])) + ")")
+    values = list(main_w) + [w[-1]]
+    print("Weights(" + ", ".join(f"{n}={x:.3f}" for n, x in zip(NAMES, values)) + ")")
     print("objective", round(objective, 4),
           {g: tuple(round(x, 3) for x in v) for g, v in r.items()})
     for t in np.arange(0.30, 0.80, 0.01):

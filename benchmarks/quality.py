@@ -265,7 +265,8 @@ def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
         f1 = f"{pct(w.get('f1'))}" + ("" if system == "qa" else " (threshold tuned on test)")
         lines.append(
             f"| {system} | {pct(we.get('hit1'))} / {pct(wo.get('hit1'))} / {pct(w.get('hit1'))} "
-            f"| {pct(w.get('hit5'))} | {pct(we.get('mrr'))} / {pct(wo.get('mrr'))} / {pct(w.get('mrr'))} "
+            f"| {pct(w.get('hit5'))} "
+            f"| {pct(we.get('mrr'))} / {pct(wo.get('mrr'))} / {pct(w.get('mrr'))} "
             f"| {pct(we.get('f1'))} / {pct(wo.get('f1'))} / {f1} "
             f"| {pct(s.get('hit1'))} | {pct(s.get('mrr'))} | {pct(s.get('unans_declined'))} "
             f"| {pct(s.get('ans_declined'))} "

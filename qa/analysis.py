@@ -42,7 +42,8 @@ _ADVERB = r"(?:(?:also|has|had|have|later|then|previously|earlier|recently|furth
 _ADVERB += r"repeatedly|once|again|has also|had also)\s+)?"
 _SUBJECT_SAYS = re.compile(rf"(?<![\w'’])(?P<name>{_NAME})\s+{_ADVERB}(?:{_VERBS})\b")
 # "Taha Idris, director of the Race Equality Council, said ..."
-_APPOSITIVE_SAYS = re.compile(rf"(?<![\w'’])(?P<name>{_NAME}),\s+(?:[^,]{{2,90}},\s+){{1,2}}{_ADVERB}"
+_APPOSITIVE_SAYS = re.compile(rf"(?<![\w'’])(?P<name>{_NAME}),\s+(?:[^,]{{2,90}},\s+){{1,2}}"
+                              rf"{_ADVERB}"
                               rf"(?:{_VERBS})\b")
 # "Manchester United boss Sir Alex Ferguson: "It wasn't ..."" and "X, complaining: "..."".
 _COLON = re.compile(r":\s*$")

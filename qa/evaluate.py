@@ -139,7 +139,8 @@ def contains_gold(text: str, gold: Sequence[str]) -> bool:
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.replace("’", "'").replace("“", '"').replace("”", '"').lower().split())
+    text = text.replace("’", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.lower().split())
 
 
 def evaluate_file(bot: Any, path: Path) -> EvalReport:

@@ -39,7 +39,8 @@ def test_initials() -> None:
     assert initials("Kosovo Security Forces") == "KSF"
 
 
-def test_acronyms_are_learned_from_capitalised_phrases(harbour) -> None:  # type: ignore[no-untyped-def]
+def test_acronyms_are_learned_from_capitalised_phrases(harbour: tuple[Analysis, list[str]]
+                                                        ) -> None:
     analysis, _ = harbour
     assert analysis.acronyms["CRV"] == ["Coastal Rescue Volunteers"]
     assert analysis.acronyms["GPC"] == ["Greyhaven Port Council"]
@@ -72,7 +73,7 @@ def test_aliases_complete_short_names_and_roles(harbour) -> None:  # type: ignor
         ("According to Lindqvist", "Marta Lindqvist"),
         ("“We will find the money.", "Daniel Okafor"),  # the attribution is in the next sentence
         ("He said the council would sell", "Daniel Okafor"),  # "he" = the last subject
-        ("“Marta has my full support", "Daniel Okafor"),  # a name inside a quote is not its speaker
+        ("“Marta has my full support", "Daniel Okafor"),  # a name in a quote is not its speaker
         ("Okafor also said", "Daniel Okafor"),
         ("Festival organiser Priya Raman said", "Priya Raman"),
         ("“We lost the whole harvest", "Priya Raman"),
