@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.analysis import analyze_parts
+from qa.ann import DenseIndex
 from qa.config import Settings, load_settings
 from qa.corpus import Notify
 from qa.embed import Embedder
@@ -102,7 +103,7 @@ class Bot:
         self.settings = base.replace(**given) if given else base
         self.notify: Notify = notify or _stderr
         self.progress = progress
-        self.embedder = Embedder(self.settings.model)
+        self.embedder = Embedder(self.settings.model, query_dir=self.settings.store)
         self._store: Store | None = None
         self._retriever: Retriever | None = None
 
@@ -133,7 +134,10 @@ class Bot:
             extensions=s.extensions, max_bytes=s.max_file_bytes, notify=self.notify,
             progress=self.progress, rebuild=rebuild, analyze=analyze_parts,
         )
-        self._retriever = Retriever(self._store, self.embedder, s.context)
+        dense = DenseIndex(self._store.vectors, self._store.generation, s.search,
+                           s.ann_min_sentences)
+        dense.ensure_index(self.progress)
+        self._retriever = Retriever(self._store, self.embedder, s.context, dense=dense)
         return self._store
 
     @property

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qa.analysis import Analysis, for_store
+from qa.ann import DenseIndex
 from qa.embed import Embedder
 from qa.lexical import terms, words
 from qa.store import Store
@@ -166,8 +167,9 @@ class Retriever:
     """Scores every sentence of a store against a question."""
 
     def __init__(self, store: Store, embedder: Embedder, context: int = 1,
-                 weights: Weights | None = None) -> None:
+                 weights: Weights | None = None, dense: DenseIndex | None = None) -> None:
         self.store = store
+        self.dense = dense or DenseIndex(store.vectors, None, "exact")
         self.embedder = embedder
         self.context = context
         self.weights = weights or Weights()
@@ -214,7 +216,7 @@ class Retriever:
         """Every sentence's evidence for `question` (already expanded or not)."""
         store = self.store
         query = self.embedder.encode_query(question)
-        dense = np.clip(np.asarray(store.vectors @ query, dtype=np.float32), 0.0, 1.0)
+        dense = np.clip(self.dense.scores(query), 0.0, 1.0)
         lex, best = store.lexicon.scores(terms(question))
         lexical = (lex / best if best > 0 else lex).astype(np.float32)
         titles = np.clip(np.asarray(store.title_vectors @ query, dtype=np.float32), 0.0, 1.0)

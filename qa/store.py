@@ -73,6 +73,7 @@ class Store:
         self.lexicon = LexicalIndex(vocab, arrays["lex_idf"], arrays["lex_indptr"],
                                     arrays["lex_rows"], arrays["lex_weights"], len(self.rows))
         self.extras: dict[str, Any] = meta.get("extras", {})
+        self.generation: Path | None = None  # its gen-* folder, set by load()
         # Per-sentence arrays an `analyze` hook added (e.g. speaker ids), by extras key.
         self.extra_arrays: dict[str, Any] = {
             k: arrays[f"x_{k}"] for k in meta.get("extra_arrays", []) if f"x_{k}" in arrays}
@@ -132,7 +133,9 @@ class Store:
             _check_shapes(arrays, n, int(meta["dim"]), len(meta["documents"]), len(texts))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreCorruptError(f"damaged files ({exc})") from None
-        return cls(directory, meta, arrays, texts, vocab)
+        store = cls(directory, meta, arrays, texts, vocab)
+        store.generation = gen
+        return store
 
 
 def _map_bytes(path: Path) -> bytes | memoryview:
