@@ -32,7 +32,7 @@ from quality import (  # noqa: E402
 from qa.retrieve import Features, Weights, fuse  # noqa: E402
 
 POOL = 150
-TRIALS = 15000
+TRIALS = 6000
 CACHE_FILE = Path(__file__).resolve().parent / ".cache" / "fit-items.pkl"
 NAMES = [f.name for f in fields(Features)]
 

@@ -5,6 +5,7 @@ better, and it is what the abstain threshold is compared with):
 
     score = w_dense    * cosine(question, sentence)            (clipped to 0-1)
           + w_lexical  * BM25(sentence) / best reachable BM25   (unknown words count too)
+          + w_coverage * share of the question's words (idf-weighted) in the sentence
           + w_title    * cosine(question, document title)
           + w_context  * best cosine of the neighbouring sentences
           + w_document * best lexical score of any sentence of the same document
@@ -36,10 +37,11 @@ from numpy.typing import NDArray
 from qa.analysis import Analysis, for_store
 from qa.ann import DenseIndex
 from qa.embed import Embedder
-from qa.lexical import terms, words
+from qa.lexical import K1, terms, words
 from qa.store import Store
 
 CANDIDATES = 200
+UNKNOWN_DISCOUNT = 0.5
 # Sentences around a hit shown at most when a quote runs on over several sentences.
 MAX_QUOTE_CONTEXT = 4
 _SPEECH_CUE = re.compile(
@@ -91,18 +93,19 @@ class Hit:
 class Weights:
     """How much each kind of evidence counts; see the module docstring."""
 
-    dense: float = 0.155
-    lexical: float = 0.143
-    title: float = 0.163
-    context: float = 0.001
-    document: float = 0.176
-    document_dense: float = 0.331
-    lead: float = 0.008
+    dense: float = 0.201
+    lexical: float = 0.039
+    coverage: float = 0.043
+    title: float = 0.242
+    context: float = 0.049
+    document: float = 0.129
+    document_dense: float = 0.267
+    lead: float = 0.009
     kind: float = 0.022
-    speaker: float = 0.150
+    speaker: float = 0.180
     # Confidence: every hit of a question gains this times the lead of its best sentence
     # over the runner-up, so a clear winner is answered and a close call declined.
-    margin: float = 0.25
+    margin: float = 4.0
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ class Features:
 
     dense: NDArray[np.float32]
     lexical: NDArray[np.float32]
+    coverage: NDArray[np.float32]
     title: NDArray[np.float32]
     context: NDArray[np.float32]
     document: NDArray[np.float32]
@@ -132,9 +136,10 @@ def top_k(scores: NDArray[np.float32], k: int) -> list[tuple[int, float]]:
 
 def fuse(f: Features, w: Weights) -> NDArray[np.float32]:
     """The fused score of every sentence (module docstring), in [0, 1]."""
-    total = (w.dense + w.lexical + w.title + w.context + w.document + w.document_dense
+    total = (w.dense + w.lexical + w.coverage + w.title + w.context + w.document + w.document_dense
              + w.lead + w.kind)
-    score = (w.dense * f.dense + w.lexical * f.lexical + w.title * f.title
+    score = (w.dense * f.dense + w.lexical * f.lexical + w.coverage * f.coverage
+             + w.title * f.title
              + w.context * f.context + w.document * f.document
              + w.document_dense * f.document_dense + w.lead * f.lead
              + w.kind * f.kind) / max(total, 1e-9)
@@ -217,14 +222,34 @@ class Retriever:
         store = self.store
         query = self.embedder.encode_query(question)
         dense = np.clip(self.dense.scores(query), 0.0, 1.0)
-        lex, best = store.lexicon.scores(terms(question))
+        query_terms = terms(question)
+        lex, best = store.lexicon.scores(query_terms)
+        # A word the corpus never uses counts against every sentence, but less than a word it
+        # uses and a sentence lacks: one unusual verb must not sink an answerable question.
+        unknown = sum(1 for t in dict.fromkeys(query_terms) if t not in store.lexicon.vocab)
+        best -= UNKNOWN_DISCOUNT * unknown * store.lexicon.max_idf() * (K1 + 1)
         lexical = (lex / best if best > 0 else lex).astype(np.float32)
         titles = np.clip(np.asarray(store.title_vectors @ query, dtype=np.float32), 0.0, 1.0)
         doc = self._doc
-        return Features(dense, lexical, titles[doc], neighbour_max(dense, doc),
+        return Features(dense, lexical, self._coverage(query_terms), titles[doc], neighbour_max(dense, doc),
                         document_max(lexical, self._firsts, doc),
                         document_max(dense, self._firsts, doc), self._lead,
                         self._kind_match(question), self._speaker_match(question))
+
+    def _coverage(self, query_terms: list[str]) -> NDArray[np.float32]:
+        """Share of the question's words (idf-weighted) a sentence holds, whatever its length."""
+        lexicon = self.store.lexicon
+        out = np.zeros(self.store.count, dtype=np.float32)
+        total = 0.0
+        for term in dict.fromkeys(query_terms):
+            tid = lexicon.vocab.get(term)
+            if tid is None:
+                total += UNKNOWN_DISCOUNT * lexicon.max_idf()
+                continue
+            idf = float(lexicon.idf[tid])
+            total += idf
+            out[lexicon.rows[lexicon.indptr[tid] : lexicon.indptr[tid + 1]]] += idf
+        return out / total if total > 0 else out
 
     @cached_property
     def _kinds(self) -> dict[str, NDArray[np.float32]]:
