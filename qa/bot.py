@@ -37,6 +37,7 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: question, abstained, hits (text, score, source, start, end, ...)."""
         data = asdict(self)
+        data["hits"] = list(data["hits"])
         for hit in data["hits"]:
             hit["source"] = display_path(hit["source"])
             hit["context_before"] = list(hit.pop("before"))
