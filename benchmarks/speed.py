@@ -353,7 +353,7 @@ def million(rows: int, wiki_store: Path, questions: list[str]) -> dict[str, floa
     build = folder / "ann-build-seconds"
     out["ann_build_s"] = float(build.read_text()) if build.is_file() else float("nan")
     for mode in ("exact", "ann"):
-        log(f"1M answers, {mode}")
+        log(f"{rows:,}-row store, answers, {mode}")
         _, _, stdout = timed_process([PY, "-c", MILLION_PROBE, str(folder), str(wiki_store),
                                       mode, json.dumps(questions)], ROOT)
         for key, value in json.loads(stdout).items():
