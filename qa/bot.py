@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.analysis import analyze_parts
+from qa.analysis import Analysis, analyze_parts
 from qa.ann import DenseIndex
 from qa.config import Settings, load_settings
 from qa.corpus import Notify
@@ -134,6 +134,7 @@ class Bot:
             encode=self.embedder.encode, dim=lambda: self.embedder.dim,
             extensions=s.extensions, max_bytes=s.max_file_bytes, notify=self.notify,
             progress=self.progress, rebuild=rebuild, analyze=analyze_parts,
+            current=lambda st: Analysis.from_extras(st.extras, st.extra_arrays) is not None,
         )
         dense = DenseIndex(self._store.vectors, self._store.generation, s.search,
                            s.ann_min_sentences)

@@ -206,14 +206,20 @@ def sync(
     progress: bool = False,
     rebuild: bool = False,
     analyze: Analyzer | None = None,
+    current: Callable[[Store], bool] | None = None,
 ) -> Store:
-    """Open the store for `corpus`, embedding only files added or changed since it was built."""
+    """Open the store for `corpus`, embedding only files added or changed since it was built.
+
+    `current` tells whether a store's `analyze` output is of this version; a stale one is
+    written again (reusing every vector) rather than recomputed on each question.
+    """
     directory = Path(directory)
     old, problem = (None, "") if rebuild else _open(directory, model)
     # Notices about what the listing skipped are given when indexing, not on every question.
     listing: list[str] = []
     files = list_files(corpus, extensions, listing.append)
-    if old is not None and _unchanged(old, files):
+    fresh = current or (lambda _: True)
+    if old is not None and _unchanged(old, files) and fresh(old):
         return old
     for message in listing:
         notify(message)
@@ -231,7 +237,7 @@ def sync(
         # Another process may have finished the same work while we waited for the lock.
         if not rebuild:
             old, _ = _open(directory, model)
-            if old is not None and _unchanged(old, files):
+            if old is not None and _unchanged(old, files) and fresh(old):
                 return old
         parts, skipped = _collect(old, files, max_bytes, encode, dim, notify, progress)
         if not parts:

@@ -123,3 +123,17 @@ def test_store_keeps_old_generation_until_new_one_is_complete(small_corpus: Path
     second = (store_dir / "CURRENT").read_text()
     assert first != second
     assert not list(store_dir.glob("tmp-*"))
+
+
+def test_stale_analysis_is_rewritten_without_embedding(small_corpus: Path, tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    build(small_corpus, store_dir)
+    gen = store_dir / (store_dir / "CURRENT").read_text()
+    meta = json.loads((gen / "meta.json").read_text())
+    meta["extras"]["analysis_version"] = -1  # as written by an older qa
+    (gen / "meta.json").write_text(json.dumps(meta))
+    bot = Bot(corpus=small_corpus, store=store_dir)
+    bot.embedder.encode = lambda texts, progress=False: pytest.fail("re-embedded")  # type: ignore
+    store = bot.reindex()
+    assert (store_dir / "CURRENT").read_text() != gen.name
+    assert store.extras["analysis_version"] != -1
