@@ -119,7 +119,7 @@ class Analysis:
             phrases = self.acronyms.get(token) or self.acronyms.get(token.rstrip("s"))
             if phrases and phrases[0].lower() not in low:
                 additions.append(phrases[0])
-        for key in self._alias_keys(question):
+        for key in self.alias_keys(question):
             names = self.aliases[key]
             # Roles only ("the NATO chief"): a person's own name is matched through the
             # speaker of each sentence, and adding it here would favour sentences about them.
@@ -130,12 +130,12 @@ class Analysis:
 
     def mentioned(self, question: str) -> set[str]:
         """Speakers a question names, by full name, surname, first name or role."""
-        found = {name for key in self._alias_keys(question) for name in self.aliases[key]}
+        found = {name for key in self.alias_keys(question) for name in self.aliases[key]}
         low = question.lower()
         exact = {name for name in found if name.lower() in low}
         return exact or found
 
-    def _alias_keys(self, question: str) -> list[str]:
+    def alias_keys(self, question: str) -> list[str]:
         """Alias keys a question uses: names as written with a capital (any word when the
         question is all lower case), and roles ("the NATO chief")."""
         low = question.lower()

@@ -13,7 +13,13 @@ better, and it is what the abstain threshold is compared with):
           + w_lead     * 1 / (1 + the sentence's position in its document)
           + w_kind     * [the sentence holds what the question asks for: a year for "when",
                           a number for "how many", a name for "who", a place for "where"]
-          + w_speaker  * [the question names the sentence's speaker and asks what they said]
+          + w_speaker  * [the question names the sentence's speaker and asks what they said,
+                          thanked, promised, ...; or the sentence has them do it: "X thanked"]
+
+For such a speaker question, the speaker's own sentences get their dense, lexical and coverage
+evidence from the question without the speaker's names ("What did say about terrorism?"): a
+quote attributed by "he said" does not name its speaker, and must compete on its topic with
+the speaker's sentences that do.
 
 The weights sum to 1 without the speaker term; the result is clipped to 1. A hit's `score`
 adds, for all hits of one question alike, `w_margin * (best fused - second best fused)`: the
@@ -47,7 +53,21 @@ MAX_QUOTE_CONTEXT = 4
 _SPEECH_CUE = re.compile(
     r"\b(?:say|said|says|saying|think|thinks|thought|view|views|verdict|reaction|react|"
     r"according|describe|described|make of|feel|feels|claim|claimed|comment|comments|told|"
-    r"tell|opinion|position|stance|response|respond|responded|warn|warned|believe|believes)\b",
+    r"tell|opinion|position|stance|response|respond|responded|warn|warned|believe|believes|"
+    r"thank|thanked|thanks|promise|promised|praise|praised|criticise|criticised|criticize|"
+    r"criticized|urge|urged|ask|asked|mention|mentioned|stress|stressed|admit|admitted|"
+    r"announce|announced|insist|insisted|argue|argued|explain|explained|add|added|reply|"
+    r"replied|speak|spoke|talk|talked|reveal|revealed|deny|denied|blame|blamed|accuse|"
+    r"accused|welcome|welcomed|suggest|suggested|predict|predicted|agree|agreed)\b",
+    re.IGNORECASE,
+)
+# Words of a speaker question that ask for speech rather than name its topic: "what did X
+# say about Y" is about Y, while "who did X thank" keeps "thank".
+_SPEECH_ONLY = re.compile(
+    r"\b(?:say|said|says|saying|tell|told|think|thinks|thought|view|views|verdict|reaction|"
+    r"react|according|describe|described|make|feel|feels|claim|claimed|comment|comments|"
+    r"opinion|position|stance|response|respond|responded|believe|believes|speak|spoke|talk|"
+    r"talked|add|added|explain|explained|reply|replied|mention|mentioned)\b",
     re.IGNORECASE,
 )
 
@@ -223,18 +243,37 @@ class Retriever:
         query = self.embedder.encode_query(question)
         dense = np.clip(self.dense.scores(query), 0.0, 1.0)
         query_terms = terms(question)
-        lex, best = store.lexicon.scores(query_terms)
-        # A word the corpus never uses counts against every sentence, but less than a word it
-        # uses and a sentence lacks: one unusual verb must not sink an answerable question.
-        unknown = sum(1 for t in dict.fromkeys(query_terms) if t not in store.lexicon.vocab)
-        best -= UNKNOWN_DISCOUNT * unknown * store.lexicon.max_idf() * (K1 + 1)
-        lexical = (lex / best if best > 0 else lex).astype(np.float32)
+        lexical = self._lexical(query_terms)
+        coverage = self._coverage(query_terms)
         titles = np.clip(np.asarray(store.title_vectors @ query, dtype=np.float32), 0.0, 1.0)
         doc = self._doc
-        return Features(dense, lexical, self._coverage(query_terms), titles[doc], neighbour_max(dense, doc),
-                        document_max(lexical, self._firsts, doc),
-                        document_max(dense, self._firsts, doc), self._lead,
-                        self._kind_match(question), self._speaker_match(question))
+        # Document evidence comes from the whole question, names included: it finds where
+        # the speaker is. Within it, the speaker's own sentences are judged on the topic.
+        document = document_max(lexical, self._firsts, doc)
+        document_dense = document_max(dense, self._firsts, doc)
+        context = neighbour_max(dense, doc)
+        speaker, unnamed = self._speaker_match(question)
+        if unnamed:
+            # "What did Stoltenberg say about terrorism?": his quotes attributed by "he said"
+            # do not name him, so among his sentences his name must not favour those that do.
+            mine = speaker > 0
+            topic_terms = terms(_SPEECH_ONLY.sub(" ", unnamed))
+            topic_dense = np.clip(self.dense.scores(self.embedder.encode_query(unnamed)), 0.0, 1.0)
+            dense = np.where(mine, topic_dense, dense).astype(np.float32)
+            lexical = np.where(mine, self._lexical(topic_terms), lexical).astype(np.float32)
+            coverage = np.where(mine, self._coverage(topic_terms), coverage).astype(np.float32)
+        return Features(dense, lexical, coverage, titles[doc], context, document,
+                        document_dense, self._lead, self._kind_match(question), speaker)
+
+    def _lexical(self, query_terms: list[str]) -> NDArray[np.float32]:
+        """BM25 of every sentence over the best score a sentence could reach."""
+        lexicon = self.store.lexicon
+        lex, best = lexicon.scores(query_terms)
+        # A word the corpus never uses counts against every sentence, but less than a word it
+        # uses and a sentence lacks: one unusual verb must not sink an answerable question.
+        unknown = sum(1 for t in dict.fromkeys(query_terms) if t not in lexicon.vocab)
+        best -= UNKNOWN_DISCOUNT * unknown * lexicon.max_idf() * (K1 + 1)
+        return np.asarray(lex / best if best > 0 else lex, dtype=np.float32)
 
     def _coverage(self, query_terms: list[str]) -> NDArray[np.float32]:
         """Share of the question's words (idf-weighted) a sentence holds, whatever its length."""
@@ -264,15 +303,43 @@ class Retriever:
                 return self._kinds[kind]
         return np.zeros(self.store.count, dtype=np.float32)
 
-    def _speaker_match(self, question: str) -> NDArray[np.float32]:
+    def _speaker_match(self, question: str) -> tuple[NDArray[np.float32], str]:
+        """Which sentences the speaker a question names said, and the question without them.
+
+        The second is the question with the speaker's names and roles left out ("What did say
+        about terrorism?"); it is empty when the question names no speaker.
+        """
         out = np.zeros(self.store.count, dtype=np.float32)
         if not _SPEECH_CUE.search(question) and not re.search(r"\w\s+on\s", question):
-            return out
-        names = self.analysis.mentioned(question)
-        ids = [i for i, s in enumerate(self.analysis.speakers) if s in names]
-        if ids and len(self._speaker_names) == self.store.count:
-            out[np.isin(self._speaker_names, ids)] = 1.0
-        return out
+            return out, ""
+        analysis = self.analysis
+        names = analysis.mentioned(question)
+        ids = [i for i, s in enumerate(analysis.speakers) if s in names]
+        if not ids or len(self._speaker_names) != self.store.count:
+            return out, ""
+        out[np.isin(self._speaker_names, ids)] = 1.0
+        out[self._doing(question, names)] = 1.0
+        name_words = {w for n in names for w in words(n)}
+        name_words |= {w for key in analysis.alias_keys(question) for w in words(key)}
+        kept = [w for w in question.split() if not any(
+            x in name_words or x.removesuffix("'s") in name_words for x in words(w))]
+        return out, " ".join(kept) if terms(" ".join(kept)) else ""
+
+    def _doing(self, question: str, names: set[str]) -> list[int]:
+        """Rows where a named person does what the question asks about ("Okafor thanked ..."):
+        the corpus analysis attributes speech, and thanking or praising is not always that."""
+        acts = [t for w in words(question) if _SPEECH_CUE.fullmatch(w)
+                and not _SPEECH_ONLY.fullmatch(w) for t in terms(w)]
+        lexicon = self.store.lexicon
+        ids = [lexicon.vocab[t] for t in acts if t in lexicon.vocab]
+        if not ids:
+            return []
+        people = "|".join(re.escape(p) for n in names for p in {n, n.split()[-1]})
+        pattern = re.compile(rf"\b(?:{people})\s+(?:\w+ly\s+|also\s+|has\s+|had\s+)?"
+                             rf"(?:{'|'.join(re.escape(t) for t in acts)})\w*")
+        rows = np.concatenate([lexicon.rows[lexicon.indptr[i] : lexicon.indptr[i + 1]]
+                               for i in ids])
+        return [int(r) for r in rows if pattern.search(self.store.text(int(r)))]
 
     def scores(self, question: str) -> NDArray[np.float32]:
         """Fused score of every sentence; headings score 0."""

@@ -142,9 +142,6 @@ def test_follow_up_after_new_is_not_rewritten(harbour: Bot) -> None:
     assert chat.ask("who did she thank?").understood_as == "who did she thank?"
 
 
-@pytest.mark.xfail(reason="ranking (issue 3): some rewritten turns are understood right "
-                   "(see the next test) but their answer is not yet ranked first or is declined",
-                   strict=False)
 def test_seed_conversations_follow_the_script(seed_bot: Bot) -> None:
     path = shared("eval", "seed_conversations.jsonl")
     misses = []
@@ -236,3 +233,10 @@ def test_names_kinds_and_genders_come_from_the_corpus(harbour: Bot, seed_bot: Bo
     assert [(m.entity.name, m.entity.kind, m.entity.gender, m.entity.key)
             for m in alone.mentions("Did Okafor thank Tomas Brandt?")] == [
         ("Okafor", "person", "f", "helen okafor"), ("Brandt", "person", "m", "tomas brandt")]
+
+
+def test_a_quote_that_does_not_name_its_speaker_competes_on_its_topic(harbour: Bot) -> None:
+    # "He warned ..." is Brandt's; sentences naming Brandt must not win on his name alone.
+    answer = harbour.ask("What did Brandt say about the lighthouse road?")
+    assert answer.hits[0].text.startswith("He warned that the lighthouse road would close")
+    assert answer.hits[0].speaker == "Tomas Brandt"
