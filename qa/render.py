@@ -58,13 +58,16 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
     query = answer.understood_as or answer.question
     for number, hit in enumerate(answer.hits, start):
         body = emphasise(hit.text, query, color)
-        if context and (hit.before or hit.after):
-            before = " ".join(safe(t) for t in hit.before)
-            after = " ".join(safe(t) for t in hit.after)
+        before = " ".join(safe(t) for t in hit.before) if context else ""
+        after = " ".join(safe(t) for t in hit.after) if context else ""
+        if color:  # context inline and dimmed, so the answer stands out within it
             body = " ".join(p for p in (_style(before, DIM, color), body,
                                         _style(after, DIM, color)) if p)
         lines.append(f"{number}. {body}")
         where = f"{display_path(hit.source)}, paragraph {hit.passage + 1}, chars {hit.start}-{hit.end}"
-        said = f"{hit.speaker} said · " if hit.speaker else ""
+        said = f"{safe(hit.speaker)} said · " if hit.speaker else ""
         lines.append("   " + _style(f"{said}{where} · score {hit.score:.2f}", CYAN, color))
+        if not color:  # without dimming, context goes on its own labelled lines
+            lines.extend(f"   {label}: {text}" for label, text in
+                         (("before", before), ("after", after)) if text)
     return "\n".join(lines)
