@@ -24,8 +24,10 @@ the speaker's sentences that do.
 The weights sum to 1 without the speaker term; the result is clipped to 1. A hit's `score`
 adds, for all hits of one question alike, `w_margin * (best fused - second best fused)`: the
 order is unchanged, but a clear winner scores higher than a close call, which makes the
-abstain threshold decline better. Weights and threshold were fitted on the even-numbered
-WikiQA questions and the development question sets only (benchmarks/fit.py).
+abstain threshold decline better. It loses `w_unmet` when the question asks for a number or
+a time ("how many", "when", "what is the population of") and the best sentence holds none.
+Weights and threshold were fitted on the even-numbered WikiQA questions and the development
+question sets only (benchmarks/fit.py).
 The question is first expanded with what the corpus taught us (qa.analysis): acronyms
 spelled out, short names completed. A document's heading is context, never an answer, and
 near-duplicate sentences collapse into the first of them.
@@ -92,6 +94,12 @@ _ANSWER_KINDS = {
 }
 
 
+# Questions after an amount without "how many": "What is the population of Swansea?"
+_ASKS_AMOUNT = re.compile(r"^\s*what(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\b.*\b(?:population|"
+                          r"salary|salaries|cost|price|distance|height|weight|length|size|"
+                          r"revenue|worth|earnings|income|wage|wages|fee|fees)\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One answering sentence, where it came from and why it ranked."""
@@ -126,6 +134,9 @@ class Weights:
     # Confidence: every hit of a question gains this times the lead of its best sentence
     # over the runner-up, so a clear winner is answered and a close call declined.
     margin: float = 4.0
+    # ... and loses this when the question asks for a number or a time and the best sentence
+    # holds none: "What is the population of Swansea?" answered by a sentence on Swansea.
+    unmet: float = 0.4
 
 
 @dataclass(frozen=True)
@@ -349,15 +360,18 @@ class Retriever:
 
     def search(self, question: str, k: int, skip: frozenset[int] = frozenset()) -> list[Hit]:
         """The k best sentences, near-duplicates collapsed, rows in `skip` left out."""
-        return self.rank(self.scores(question), k, skip)
+        return self.rank(self.scores(question), k, skip, question)
 
     def rank(self, scores: NDArray[np.float32], k: int,
-             skip: frozenset[int] = frozenset()) -> list[Hit]:
-        """Hits for already computed scores."""
+             skip: frozenset[int] = frozenset(), question: str = "") -> list[Hit]:
+        """Hits for already computed scores; `question`, when given, tempers the confidence."""
         hits: list[Hit] = []
         kept: list[set[str]] = []
         ranked = top_k(scores, min(CANDIDATES, max(4 * k, k + len(skip) + 10)))
         lead = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 0.0
+        confidence = self.weights.margin * lead
+        if ranked and question and self._unmet(question, ranked[0][0]):
+            confidence -= self.weights.unmet
         for row, score in ranked:
             if row in skip:
                 continue
@@ -365,10 +379,16 @@ class Retriever:
             if any(_near_duplicate(bag, other) for other in kept):
                 continue
             kept.append(bag)
-            hits.append(self.hit(row, min(1.0, score + self.weights.margin * lead)))
+            hits.append(self.hit(row, max(0.0, min(1.0, score + confidence))))
             if len(hits) == k:
                 break
         return hits
+
+    def _unmet(self, question: str, row: int) -> bool:
+        """The question asks for a number or a time, and the sentence at `row` holds none."""
+        kind = next((k for k in ("time", "number") if _QUESTION_KINDS[k].search(question)),
+                    "number" if _ASKS_AMOUNT.search(question) else "")
+        return bool(kind) and not _ANSWER_KINDS[kind].search(self.store.text(row))
 
     def hit(self, row: int, score: float) -> Hit:
         """The Hit for a row: its sentence, context (a whole split quote) and speaker."""

@@ -116,3 +116,11 @@ def test_seed_questions(seed_bot: Bot) -> None:
     assert top.speaker == "Jens Stoltenberg"
     texts = [h.text for h in seed_bot.ask("Is Serbia safer with the partnership?", k=5).hits]
     assert sum("Our partnership makes Serbia safer" in t for t in texts) == 1
+
+
+def test_a_question_after_an_amount_is_declined_when_no_sentence_holds_one(tmp_path: Path) -> None:
+    bot = Bot(corpus=DATA / "harbour", store=tmp_path / "store", notify=lambda _: None)
+    assert bot.ask("What is the population of Portmill?").abstained
+    cost = bot.ask("How much will the repairs cost?")
+    assert not cost.abstained and "four million pounds" in cost.hits[0].text
+    assert not bot.ask("When was the old harbour wall built?").abstained
