@@ -23,7 +23,6 @@ What is measured:
 from __future__ import annotations
 
 import argparse
-import csv
 import gc
 import json
 import os
@@ -65,24 +64,15 @@ def pct(values: list[float], q: float) -> float:
 
 
 def wikiqa() -> tuple[Path, list[str]]:
-    """The WikiQA corpus (one .md per DocumentID, its title first) and its 633 questions."""
-    with open(EVAL / "WikiQA-test.tsv", encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-    docs: dict[str, tuple[str, dict[str, str]]] = {}
-    questions: dict[str, str] = {}
-    for r in rows:
-        docs.setdefault(r["DocumentID"], (r["DocumentTitle"], {}))[1].setdefault(
-            r["SentenceID"], r["Sentence"])
-        questions.setdefault(r["QuestionID"], r["Question"])
-    folder = CACHE / "wikiqa" / "docs"
-    folder.mkdir(parents=True, exist_ok=True)
-    for doc_id, (title, sentences) in docs.items():
-        order = sorted(sentences, key=lambda s: int(s.rsplit("-", 1)[1]))
-        text = f"# {title}\n\n" + "\n\n".join(sentences[s] for s in order) + "\n"
-        path = folder / f"{doc_id}.md"
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-    return folder, list(questions.values())
+    """The WikiQA corpus (one .md per DocumentID, its title first) and its 633 questions.
+
+    Written by the quality benchmark's reader, so both benchmarks measure the same corpus.
+    """
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import quality
+
+    folder, questions = quality.wikiqa()
+    return folder, [q.text for q in questions]
 
 
 def bbc_copy(limit: int | None) -> Path:
