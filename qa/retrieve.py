@@ -31,11 +31,19 @@ question sets only (benchmarks/fit.py).
 The question is first expanded with what the corpus taught us (qa.analysis): acronyms
 spelled out, short names completed. A document's heading is context, never an answer, and
 near-duplicate sentences collapse into the first of them.
+
+A store of `FULL_SCAN_BELOW` sentences or more is not scored whole: the candidates are the
+whole documents of the dense side's best rows, of the best BM25 rows from the postings, of the
+best-matching titles and, for a speaker question, of the speaker's sentences; every feature
+above is computed for those rows only, with the same arithmetic, so a question costs what its
+candidates cost rather than what the store holds. Answer kinds (a year, a number, ...) are
+checked only for the rows that could reach the ranked list with them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -43,13 +51,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qa.analysis import Analysis, for_store
-from qa.ann import DenseIndex
+from qa.ann import DenseIndex, exact_scores
 from qa.embed import Embedder
-from qa.lexical import K1, terms, words
+from qa.lexical import K1, LexicalIndex, terms, words
 from qa.store import Store
 
 CANDIDATES = 200
 UNKNOWN_DISCOUNT = 0.5
+# From this many sentences up, only candidate rows are scored (module docstring); below it,
+# every sentence is, which is what the weights were fitted with.
+FULL_SCAN_BELOW = 50_000
+DENSE_CANDIDATES = 200  # best dense rows whose documents become candidates
+LEXICAL_CANDIDATES = 200  # best BM25 rows whose documents become candidates
+TITLE_CANDIDATES = 20  # best-matching titles whose documents become candidates
 # Sentences around a hit shown at most when a quote runs on over several sentences.
 MAX_QUOTE_CONTEXT = 4
 _SPEECH_CUE = re.compile(
@@ -203,12 +217,15 @@ class Retriever:
     """Scores every sentence of a store against a question."""
 
     def __init__(self, store: Store, embedder: Embedder, context: int = 1,
-                 weights: Weights | None = None, dense: DenseIndex | None = None) -> None:
+                 weights: Weights | None = None, dense: DenseIndex | None = None,
+                 full_scan_below: int = FULL_SCAN_BELOW) -> None:
         self.store = store
         self.dense = dense or DenseIndex(store.vectors, None, "exact")
         self.embedder = embedder
         self.context = context
         self.weights = weights or Weights()
+        self.full_scan_below = full_scan_below
+        self._known_kinds: dict[str, NDArray[np.int8]] = {}
 
     @cached_property
     def analysis(self) -> Analysis:
@@ -276,20 +293,23 @@ class Retriever:
         return Features(dense, lexical, coverage, titles[doc], context, document,
                         document_dense, self._lead, self._kind_match(question), speaker)
 
-    def _lexical(self, query_terms: list[str]) -> NDArray[np.float32]:
-        """BM25 of every sentence over the best score a sentence could reach."""
+    def _lexical(self, query_terms: list[str],
+                 rows: NDArray[np.int64] | None = None) -> NDArray[np.float32]:
+        """BM25 of every sentence (or of `rows`) over the best score a sentence could reach."""
         lexicon = self.store.lexicon
-        lex, best = lexicon.scores(query_terms)
+        lex, best = lexicon.scores(query_terms) if rows is None else _bm25_at(
+            lexicon, query_terms, rows)
         # A word the corpus never uses counts against every sentence, but less than a word it
         # uses and a sentence lacks: one unusual verb must not sink an answerable question.
         unknown = sum(1 for t in dict.fromkeys(query_terms) if t not in lexicon.vocab)
         best -= UNKNOWN_DISCOUNT * unknown * lexicon.max_idf() * (K1 + 1)
         return np.asarray(lex / best if best > 0 else lex, dtype=np.float32)
 
-    def _coverage(self, query_terms: list[str]) -> NDArray[np.float32]:
-        """Share of the question's words (idf-weighted) a sentence holds, whatever its length."""
+    def _coverage(self, query_terms: list[str],
+                  rows: NDArray[np.int64] | None = None) -> NDArray[np.float32]:
+        """Share of the question's words (idf-weighted) a sentence (of `rows`) holds."""
         lexicon = self.store.lexicon
-        out = np.zeros(self.store.count, dtype=np.float32)
+        out = np.zeros(self.store.count if rows is None else rows.shape[0], dtype=np.float32)
         total = 0.0
         for term in dict.fromkeys(query_terms):
             tid = lexicon.vocab.get(term)
@@ -298,7 +318,11 @@ class Retriever:
                 continue
             idf = float(lexicon.idf[tid])
             total += idf
-            out[lexicon.rows[lexicon.indptr[tid] : lexicon.indptr[tid + 1]]] += idf
+            postings = lexicon.rows[lexicon.indptr[tid] : lexicon.indptr[tid + 1]]
+            if rows is None:
+                out[postings] += idf
+            else:
+                out[_members(postings, rows)[0]] += idf
         return out / total if total > 0 else out
 
     @cached_property
@@ -321,20 +345,30 @@ class Retriever:
         about terrorism?"); it is empty when the question names no speaker.
         """
         out = np.zeros(self.store.count, dtype=np.float32)
-        if not _SPEECH_CUE.search(question) and not re.search(r"\w\s+on\s", question):
+        found = self._speaker_parts(question)
+        if found is None:
             return out, ""
+        ids, doing, unnamed = found
+        out[np.isin(self._speaker_names, ids)] = 1.0
+        out[doing] = 1.0
+        return out, unnamed
+
+    def _speaker_parts(self, question: str) -> tuple[list[int], list[int], str] | None:
+        """The speaker ids a question names, the rows where they do what it asks, and the
+        question without their names (empty when nothing else is left); None for no speaker."""
+        if not _SPEECH_CUE.search(question) and not re.search(r"\w\s+on\s", question):
+            return None
         analysis = self.analysis
         names = analysis.mentioned(question)
         ids = [i for i, s in enumerate(analysis.speakers) if s in names]
         if not ids or len(self._speaker_names) != self.store.count:
-            return out, ""
-        out[np.isin(self._speaker_names, ids)] = 1.0
-        out[self._doing(question, names)] = 1.0
+            return None
+        doing = self._doing(question, names)
         name_words = {w for n in names for w in words(n)}
         name_words |= {w for key in analysis.alias_keys(question) for w in words(key)}
         kept = [w for w in question.split() if not any(
             x in name_words or x.removesuffix("'s") in name_words for x in words(w))]
-        return out, " ".join(kept) if terms(" ".join(kept)) else ""
+        return ids, doing, " ".join(kept) if terms(" ".join(kept)) else ""
 
     def _doing(self, question: str, names: set[str]) -> list[int]:
         """Rows where a named person does what the question asks about ("Okafor thanked ..."):
@@ -360,14 +394,160 @@ class Retriever:
 
     def search(self, question: str, k: int, skip: frozenset[int] = frozenset()) -> list[Hit]:
         """The k best sentences, near-duplicates collapsed, rows in `skip` left out."""
-        return self.rank(self.scores(question), k, skip, question)
+        if self.store.count < self.full_scan_below:
+            return self.rank(self.scores(question), k, skip, question)
+        rows, fused = self.candidate_scores(question)
+        return self._rank(top_k(fused, _ranked(k, skip)), rows, k, skip, question)
 
     def rank(self, scores: NDArray[np.float32], k: int,
              skip: frozenset[int] = frozenset(), question: str = "") -> list[Hit]:
         """Hits for already computed scores; `question`, when given, tempers the confidence."""
+        return self._rank(top_k(scores, _ranked(k, skip)), None, k, skip, question)
+
+    def candidate_scores(self, question: str
+                         ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """Candidate rows (ascending, whole documents) and their fused scores, as `scores`
+        would give them; headings score 0."""
+        store, w = self.store, self.weights
+        question = self.understand(question)
+        query = self.embedder.encode_query(question)
+        top, dense_at = self._dense_at(query)
+        query_terms = terms(question)
+        seeds = [top, self._lexical_best(query_terms)]
+        titles = np.clip(np.asarray(store.title_vectors @ query, dtype=np.float32), 0.0, 1.0)
+        n_titles = min(TITLE_CANDIDATES, titles.shape[0])
+        title_docs = (np.argpartition(-titles, n_titles - 1)[:n_titles] if n_titles
+                      else np.zeros(0, dtype=np.int64))
+        found = self._speaker_parts(question)
+        topic_at = None
+        if found is not None:
+            ids, doing, unnamed = found
+            seeds += [np.flatnonzero(np.isin(self._speaker_names, ids)),
+                      np.asarray(doing, dtype=np.int64)]
+            if unnamed:
+                topic_top, topic_at = self._dense_at(self.embedder.encode_query(unnamed))
+                seeds.append(topic_top)
+        rows = self._whole_documents(np.concatenate(
+            [self._doc[np.concatenate(seeds).astype(np.int64)], title_docs]))
+        if rows.size == 0:
+            return rows, np.zeros(0, dtype=np.float32)
+        doc = self._doc[rows]
+        dense = dense_at(rows)
+        lexical = self._lexical(query_terms, rows)
+        coverage = self._coverage(query_terms, rows)
+        change = np.concatenate([[False], doc[1:] != doc[:-1]])
+        local = np.cumsum(change)
+        starts = np.flatnonzero(np.concatenate([[True], change[1:]]))
+        document = document_max(lexical, starts, local)
+        document_dense = document_max(dense, starts, local)
+        context = neighbour_max(dense, doc)
+        speaker = np.zeros(rows.shape[0], dtype=np.float32)
+        if found is not None:
+            ids, doing, unnamed = found
+            speaker[np.isin(self._speaker_names[rows], ids)] = 1.0
+            speaker[np.isin(rows, doing)] = 1.0
+            if unnamed and topic_at is not None:
+                mine = speaker > 0
+                topic_terms = terms(_SPEECH_ONLY.sub(" ", unnamed))
+                dense = np.where(mine, topic_at(rows), dense).astype(np.float32)
+                lexical = np.where(mine, self._lexical(topic_terms, rows),
+                                   lexical).astype(np.float32)
+                coverage = np.where(mine, self._coverage(topic_terms, rows),
+                                    coverage).astype(np.float32)
+        kind = np.zeros(rows.shape[0], dtype=np.float32)
+        features = Features(dense, lexical, coverage, titles[doc], context, document,
+                            document_dense, self._lead[rows], kind, speaker)
+        fused = fuse(features, w)
+        asked = next((k for k, rx in _QUESTION_KINDS.items() if rx.search(question)), None)
+        if asked is not None:
+            # A row with the answer kind gains at most this; rows that cannot reach the
+            # ranked list even so keep 0, which leaves the ranked list as `scores` has it.
+            total = (w.dense + w.lexical + w.coverage + w.title + w.context + w.document
+                     + w.document_dense + w.lead + w.kind)
+            m = min(CANDIDATES, fused.shape[0])
+            cutoff = float(np.partition(fused, -m)[-m]) - w.kind / max(total, 1e-9) - 1e-6
+            need = np.flatnonzero(fused >= cutoff)
+            kind[need] = self._kind_at(asked, rows[need])
+            fused = fuse(features, w)
+        fused[self._headings[rows]] = 0.0
+        return rows, fused
+
+    def _dense_at(self, query: NDArray[np.float32]) -> tuple[
+            NDArray[np.int64], Callable[[NDArray[np.int64]], NDArray[np.float32]]]:
+        """The best dense rows, and the clipped cosine of any rows as `DenseIndex.scores`
+        gives it (exact; or, through the ANN index, the lowest proposed one for the rest)."""
+        if self.dense.ann is None:
+            full = exact_scores(self.dense.vectors, query)
+            k = min(DENSE_CANDIDATES, full.shape[0])
+            top = (np.argpartition(-full, k - 1)[:k] if k else np.zeros(0, dtype=np.int64))
+
+            def exact_at(rows: NDArray[np.int64]) -> NDArray[np.float32]:
+                return np.clip(full[rows], 0.0, 1.0)
+
+            return top.astype(np.int64), exact_at
+        proposed, values = self.dense.candidates(query)
+        floor = float(values[-1]) if values.size else 0.0
+        order = np.argsort(proposed)
+        keys, known = proposed[order], values[order]
+
+        def ann_at(rows: NDArray[np.int64]) -> NDArray[np.float32]:
+            out = np.full(rows.shape[0], floor, dtype=np.float32)
+            if keys.size:
+                at = np.minimum(np.searchsorted(keys, rows), keys.size - 1)
+                hit = keys[at] == rows
+                out[hit] = known[at[hit]]
+            return np.clip(out, 0.0, 1.0)
+
+        return proposed, ann_at
+
+    def _lexical_best(self, query_terms: list[str]) -> NDArray[np.int64]:
+        """The rows with the highest BM25 for the question, from the postings alone."""
+        lexicon = self.store.lexicon
+        ids = [lexicon.vocab[t] for t in dict.fromkeys(query_terms) if t in lexicon.vocab]
+        if not ids:
+            return np.zeros(0, dtype=np.int64)
+        rows = np.concatenate([lexicon.rows[lexicon.indptr[i] : lexicon.indptr[i + 1]]
+                               for i in ids])
+        weights = np.concatenate([lexicon.weights[lexicon.indptr[i] : lexicon.indptr[i + 1]]
+                                  for i in ids])
+        uniq, inverse = np.unique(rows, return_inverse=True)
+        total = np.bincount(inverse.ravel(), weights=weights)
+        k = min(LEXICAL_CANDIDATES, uniq.shape[0])
+        return np.asarray(uniq[np.argpartition(-total, k - 1)[:k]], dtype=np.int64)
+
+    @cached_property
+    def _spans(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """First row and row count of every document, by document number."""
+        docs = self.store.documents
+        return (np.asarray([d.first for d in docs], dtype=np.int64),
+                np.asarray([d.count for d in docs], dtype=np.int64))
+
+    def _whole_documents(self, docs: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Every row of these documents, ascending."""
+        firsts, counts = self._spans
+        docs = np.unique(docs)
+        firsts, counts = firsts[docs], counts[docs]
+        # row i of the output is firsts[d] + (i - where document d starts in the output)
+        starts = np.cumsum(counts) - counts
+        return np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(firsts - starts, counts)
+
+    def _kind_at(self, kind: str, rows: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Whether each of these sentences holds `kind`, remembered row by row."""
+        known = self._known_kinds.get(kind)
+        if known is None:
+            known = self._known_kinds[kind] = np.full(self.store.count, -1, dtype=np.int8)
+        rx = _ANSWER_KINDS[kind]
+        for r in rows[known[rows] < 0].tolist():
+            known[r] = 1 if rx.search(self.store.text(r)) else 0
+        return known[rows].astype(np.float32)
+
+    def _rank(self, ranked: list[tuple[int, float]], rows: NDArray[np.int64] | None, k: int,
+              skip: frozenset[int], question: str) -> list[Hit]:
+        """Hits for ranked (position, score) pairs; positions index `rows` when given."""
+        if rows is not None:
+            ranked = [(int(rows[i]), v) for i, v in ranked]
         hits: list[Hit] = []
         kept: list[set[str]] = []
-        ranked = top_k(scores, min(CANDIDATES, max(4 * k, k + len(skip) + 10)))
         lead = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 0.0
         confidence = self.weights.margin * lead
         if ranked and question and self._unmet(question, ranked[0][0]):
@@ -405,6 +585,37 @@ class Retriever:
         speaker = self.analysis.speaker_of(row) if len(self._speaker_names) else None
         return Hit(s.text, round(score, 4), s.source, s.start, s.end, s.passage, doc.title,
                    before, after, speaker, row)
+
+
+def _ranked(k: int, skip: frozenset[int]) -> int:
+    """How many best rows `rank` looks through for k hits."""
+    return min(CANDIDATES, max(4 * k, k + len(skip) + 10))
+
+
+def _members(postings: NDArray[np.int32], rows: NDArray[np.int64]
+             ) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+    """Which of `rows` are in the (ascending) postings, and where in them."""
+    if postings.shape[0] == 0:
+        return np.zeros(rows.shape[0], dtype=bool), np.zeros(rows.shape[0], dtype=np.int64)
+    at = np.minimum(np.searchsorted(postings, rows), postings.shape[0] - 1)
+    return postings[at] == rows, at
+
+
+def _bm25_at(lexicon: LexicalIndex, query_terms: list[str],
+             rows: NDArray[np.int64]) -> tuple[NDArray[np.float32], float]:
+    """`LexicalIndex.scores` for `rows` only, summed in the same order."""
+    out = np.zeros(rows.shape[0], dtype=np.float32)
+    best = 0.0
+    for term in dict.fromkeys(query_terms):
+        tid = lexicon.vocab.get(term)
+        if tid is None:
+            best += lexicon.max_idf() * (K1 + 1)
+            continue
+        best += float(lexicon.idf[tid]) * (K1 + 1)
+        lo, hi = lexicon.indptr[tid], lexicon.indptr[tid + 1]
+        hit, at = _members(lexicon.rows[lo:hi], rows)
+        out[hit] += lexicon.weights[lo:hi][at[hit]]
+    return out, best
 
 
 def _near_duplicate(a: set[str], b: set[str]) -> bool:

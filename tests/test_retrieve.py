@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from qa import Bot
-from qa.retrieve import Features, Weights, document_max, fuse, neighbour_max, top_k
+from qa.retrieve import Features, Retriever, Weights, document_max, fuse, neighbour_max, top_k
 
-from .conftest import DATA
+from .conftest import DATA, shared
 
 
 def test_top_k_orders_best_first() -> None:
@@ -124,3 +125,35 @@ def test_a_question_after_an_amount_is_declined_when_no_sentence_holds_one(tmp_p
     cost = bot.ask("How much will the repairs cost?")
     assert not cost.abstained and "four million pounds" in cost.hits[0].text
     assert not bot.ask("When was the old harbour wall built?").abstained
+
+
+def _top5(retriever: Retriever, question: str) -> list[tuple[int, float]]:
+    return [(h.row, h.score) for h in retriever.search(question, 5)]
+
+
+def test_candidate_scoring_ranks_the_seed_dev_questions_as_full_scoring(seed_bot: Bot) -> None:
+    """Scoring only the candidates of a big store (forced here) keeps the top-5 of scoring all."""
+    questions = [json.loads(line)["q"] for line in
+                 shared("eval", "seed_dev.jsonl").read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+    full = seed_bot.retriever
+    assert full.store.count < full.full_scan_below
+    candidates = Retriever(full.store, full.embedder, full.context, full.weights, full.dense,
+                           full_scan_below=0)
+    for question in questions:
+        want, got = _top5(full, question), _top5(candidates, question)
+        assert [r for r, _ in got] == [r for r, _ in want], question
+        assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-4), question
+
+
+def test_candidate_scoring_ranks_the_news_questions_as_full_scoring(bot: Bot) -> None:
+    full = bot.retriever
+    candidates = Retriever(full.store, full.embedder, full.context, full.weights, full.dense,
+                           full_scan_below=0)
+    rows, fused = candidates.candidate_scores("What did Okafor say about the money?")
+    assert np.all(np.diff(rows) > 0) and fused.shape == rows.shape
+    for question in ["Who will run the light for the CRV?", "What did Marta say about the volunteers?",
+                     "What did Okafor say about the money?", "How far will the new lamp be visible?",
+                     "How much are festival tickets?", "When does the festival start?"]:
+        assert [r for r, _ in _top5(candidates, question)] == [
+            r for r, _ in _top5(full, question)], question
