@@ -94,13 +94,15 @@ class LexicalIndex:
     def max_idf(self) -> float:
         return float(np.log1p((self.count + 0.5) / 0.5))
 
-    def scores(self, query_terms: Sequence[str]) -> tuple[NDArray[np.float32], float]:
-        """BM25 of every sentence for the query, and the best score a sentence could reach.
+    def scores(self, query_terms: Sequence[str], rows: NDArray[np.int64] | None = None
+               ) -> tuple[NDArray[np.float32], float]:
+        """BM25 of every sentence (or of `rows` only) for the query, and the best score a
+        sentence could reach.
 
         Unknown terms add to the reachable maximum only, so a question about things the
         corpus never mentions scores low everywhere.
         """
-        out = np.zeros(self.count, dtype=np.float32)
+        out = np.zeros(self.count if rows is None else rows.shape[0], dtype=np.float32)
         best = 0.0
         for term in dict.fromkeys(query_terms):
             tid = self.vocab.get(term)
@@ -109,5 +111,18 @@ class LexicalIndex:
                 continue
             best += float(self.idf[tid]) * (K1 + 1)
             lo, hi = self.indptr[tid], self.indptr[tid + 1]
-            out[self.rows[lo:hi]] += self.weights[lo:hi]
+            if rows is None:
+                out[self.rows[lo:hi]] += self.weights[lo:hi]
+            else:
+                hit, at = members(self.rows[lo:hi], rows)
+                out[hit] += self.weights[lo:hi][at[hit]]
         return out, best
+
+
+def members(postings: NDArray[np.int32], rows: NDArray[np.int64]
+             ) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+    """Which of `rows` are in the (ascending) postings, and where in them."""
+    if postings.shape[0] == 0:
+        return np.zeros(rows.shape[0], dtype=bool), np.zeros(rows.shape[0], dtype=np.int64)
+    at = np.minimum(np.searchsorted(postings, rows), postings.shape[0] - 1)
+    return postings[at] == rows, at

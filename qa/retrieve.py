@@ -53,7 +53,7 @@ from numpy.typing import NDArray
 from qa.analysis import Analysis, for_store
 from qa.ann import DenseIndex, exact_scores
 from qa.embed import Embedder
-from qa.lexical import K1, LexicalIndex, terms, words
+from qa.lexical import K1, members, terms, words
 from qa.store import Store
 
 CANDIDATES = 200
@@ -297,8 +297,7 @@ class Retriever:
                  rows: NDArray[np.int64] | None = None) -> NDArray[np.float32]:
         """BM25 of every sentence (or of `rows`) over the best score a sentence could reach."""
         lexicon = self.store.lexicon
-        lex, best = lexicon.scores(query_terms) if rows is None else _bm25_at(
-            lexicon, query_terms, rows)
+        lex, best = lexicon.scores(query_terms, rows)
         # A word the corpus never uses counts against every sentence, but less than a word it
         # uses and a sentence lacks: one unusual verb must not sink an answerable question.
         unknown = sum(1 for t in dict.fromkeys(query_terms) if t not in lexicon.vocab)
@@ -322,7 +321,7 @@ class Retriever:
             if rows is None:
                 out[postings] += idf
             else:
-                out[_members(postings, rows)[0]] += idf
+                out[members(postings, rows)[0]] += idf
         return out / total if total > 0 else out
 
     @cached_property
@@ -592,30 +591,6 @@ def _ranked(k: int, skip: frozenset[int]) -> int:
     return min(CANDIDATES, max(4 * k, k + len(skip) + 10))
 
 
-def _members(postings: NDArray[np.int32], rows: NDArray[np.int64]
-             ) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
-    """Which of `rows` are in the (ascending) postings, and where in them."""
-    if postings.shape[0] == 0:
-        return np.zeros(rows.shape[0], dtype=bool), np.zeros(rows.shape[0], dtype=np.int64)
-    at = np.minimum(np.searchsorted(postings, rows), postings.shape[0] - 1)
-    return postings[at] == rows, at
-
-
-def _bm25_at(lexicon: LexicalIndex, query_terms: list[str],
-             rows: NDArray[np.int64]) -> tuple[NDArray[np.float32], float]:
-    """`LexicalIndex.scores` for `rows` only, summed in the same order."""
-    out = np.zeros(rows.shape[0], dtype=np.float32)
-    best = 0.0
-    for term in dict.fromkeys(query_terms):
-        tid = lexicon.vocab.get(term)
-        if tid is None:
-            best += lexicon.max_idf() * (K1 + 1)
-            continue
-        best += float(lexicon.idf[tid]) * (K1 + 1)
-        lo, hi = lexicon.indptr[tid], lexicon.indptr[tid + 1]
-        hit, at = _members(lexicon.rows[lo:hi], rows)
-        out[hit] += lexicon.weights[lo:hi][at[hit]]
-    return out, best
 
 
 def _near_duplicate(a: set[str], b: set[str]) -> bool:
