@@ -115,7 +115,7 @@ def _one_shot(bot: Bot, question: str, as_json: bool) -> None:
 
 
 def _batch(bot: Bot, lines: Any, conversation: bool) -> None:
-    ask = bot.chat().ask if conversation and hasattr(bot, "chat") else bot.ask
+    ask = bot.chat().ask if conversation else bot.ask
     failed = False
     for line in lines:
         question = line.strip()
