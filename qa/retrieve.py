@@ -51,7 +51,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qa.analysis import Analysis, for_store
-from qa.ann import DenseIndex, exact_scores
+from qa.ann import DenseIndex
 from qa.embed import Embedder
 from qa.lexical import K1, members, terms, words
 from qa.store import Store
@@ -473,31 +473,14 @@ class Retriever:
 
     def _dense_at(self, query: NDArray[np.float32]) -> tuple[
             NDArray[np.int64], Callable[[NDArray[np.int64]], NDArray[np.float32]]]:
-        """The best dense rows, and the clipped cosine of any rows as `DenseIndex.scores`
-        gives it (exact; or, through the ANN index, the lowest proposed one for the rest)."""
-        if self.dense.ann is None:
-            full = exact_scores(self.dense.vectors, query)
-            k = min(DENSE_CANDIDATES, full.shape[0])
-            top = (np.argpartition(-full, k - 1)[:k] if k else np.zeros(0, dtype=np.int64))
+        """The best dense rows, and the clipped cosine of any rows as well as the dense
+        search knows it (`DenseIndex.search`)."""
+        top, _, known = self.dense.search(query, DENSE_CANDIDATES)
 
-            def exact_at(rows: NDArray[np.int64]) -> NDArray[np.float32]:
-                return np.clip(full[rows], 0.0, 1.0)
+        def clipped(rows: NDArray[np.int64]) -> NDArray[np.float32]:
+            return np.clip(known(rows), 0.0, 1.0)
 
-            return top.astype(np.int64), exact_at
-        proposed, values = self.dense.candidates(query)
-        floor = float(values[-1]) if values.size else 0.0
-        order = np.argsort(proposed)
-        keys, known = proposed[order], values[order]
-
-        def ann_at(rows: NDArray[np.int64]) -> NDArray[np.float32]:
-            out = np.full(rows.shape[0], floor, dtype=np.float32)
-            if keys.size:
-                at = np.minimum(np.searchsorted(keys, rows), keys.size - 1)
-                hit = keys[at] == rows
-                out[hit] = known[at[hit]]
-            return np.clip(out, 0.0, 1.0)
-
-        return proposed, ann_at
+        return top, clipped
 
     def _lexical_best(self, query_terms: list[str]) -> NDArray[np.int64]:
         """The rows with the highest BM25 for the question, from the postings alone."""

@@ -1,4 +1,5 @@
-"""Dense search: exact on hand-made vectors; the ANN index's recall against exact search."""
+"""Dense search: exact on hand-made vectors; the ANN index's recall against exact search; the
+int8 scan returning exactly the float32 top k."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.ann import INDEX_FILE, AnnIndex, DenseIndex, build_index, exact_scores, wants_ann
+from qa.ann import (
+    INDEX_FILE,
+    QUANTIZED_FILE,
+    AnnIndex,
+    DenseIndex,
+    Quantized,
+    build_index,
+    build_quantized,
+    exact_scores,
+    wants_ann,
+)
 
 from .conftest import SEEDS, SHARED
 
@@ -128,3 +139,87 @@ def test_bot_with_ann_answers_like_exact(ann_store: Path) -> None:
     questions = _questions()[:40]
     same = sum(ann.search(q, 1)[0].row == exact.search(q, 1)[0].row for q in questions)
     assert same / len(questions) >= 0.9
+
+
+def test_int8_scan_refuses_what_it_cannot_prove(tmp_path: Path) -> None:
+    # Rows closer to each other than int8 can tell apart: the top 1 cannot be proven from a
+    # window of 3, so the scan says so and DenseIndex computes the float32 product instead.
+    rng = np.random.default_rng(2)
+    base = _unit(rng.normal(size=(1, 32)).tolist())[0]
+    vectors = _unit((base + rng.normal(scale=1e-4, size=(100, 32))).tolist())
+    build_quantized(vectors, tmp_path)
+    quantized = Quantized.open(tmp_path, 100, 32)
+    assert quantized is not None
+    assert quantized.top(vectors, base, 1, extra=2) is None
+    dense = DenseIndex(vectors, tmp_path, "exact", quantize_from=0)
+    rows, values = dense.candidates(base, 1)
+    assert rows[0] == int(np.argmax(exact_scores(vectors, base))) and dense.fallbacks == 1
+
+
+def test_damaged_int8_copy_is_not_used(tmp_path: Path) -> None:
+    vectors = _unit(np.random.default_rng(3).normal(size=(60, 8)).tolist())
+    build_quantized(vectors, tmp_path)
+    assert Quantized.open(tmp_path, 61, 8) is None  # made for another store
+    (tmp_path / QUANTIZED_FILE).write_bytes(b"short")
+    dense = DenseIndex(vectors, tmp_path, "exact", quantize_from=0)
+    assert dense.quantized is None
+    rows, _ = dense.candidates(vectors[5], 3)
+    assert rows[0] == 5
+
+
+def test_int8_scan_gives_the_float32_top_k_on_a_real_store(ann_store: Path,
+                                                             tmp_path: Path) -> None:
+    from qa import Bot
+    from qa.store import Store
+
+    bot = Bot(corpus=SEEDS, store=ann_store, search="ann", notify=lambda _: None)
+    store = Store.load(ann_store, bot.embedder.identity)
+    assert store is not None
+    build_quantized(store.vectors, tmp_path)
+    quantized = Quantized.open(tmp_path, store.count, store.vectors.shape[1])
+    assert quantized is not None
+    queries = [bot.embedder.encode_query(q) for q in _questions()]
+    queries += [np.asarray(v) for v in store.vectors[:: max(1, store.count // 100)]]
+    proven = 0
+    for q in queries:
+        found = quantized.top(store.vectors, q, 10, extra=min(100, store.count - 11))
+        if found is None:
+            continue
+        proven += 1
+        want = exact_scores(store.vectors, q)
+        assert np.allclose(found[1], np.sort(want)[::-1][:10], atol=1e-6)
+        assert set(found[0].tolist()) == set(np.argsort(-want)[:10].tolist()) or np.isclose(
+            found[1][-1], np.sort(want)[::-1][10], atol=1e-6)  # a tie at the tenth place
+    assert proven / len(queries) >= 0.9
+
+
+def test_bot_with_int8_scan_answers_as_float32(ann_store: Path) -> None:
+    from qa import Bot
+    from qa.retrieve import Retriever
+    from qa.store import Store
+
+    bot = Bot(corpus=SEEDS, store=ann_store, search="exact", notify=lambda _: None)
+    store = Store.load(ann_store, bot.embedder.identity)
+    assert store is not None and store.generation is not None
+    scan = DenseIndex(store.vectors, store.generation, "exact", quantize_from=0)
+    scan.ensure_index()
+    assert scan.quantized is not None
+    scan.extra = 100  # the store is small: the default window would cover all of it
+    plain = DenseIndex(store.vectors, None, "exact")
+    # Both score candidate documents only (as a big store does), from their dense top rows.
+    int8 = Retriever(store, bot.embedder, dense=scan, full_scan_below=0)
+    float32 = Retriever(store, bot.embedder, dense=plain, full_scan_below=0)
+    questions = _questions()[:40]
+    same_top = same_five = 0
+    for q in questions:
+        query = bot.embedder.encode_query(q)
+        # the same cosines, best first (rows may differ only between equal cosines)
+        assert np.allclose(scan.candidates(query)[1], plain.candidates(query)[1], atol=1e-6)
+        got, want = [h.row for h in int8.search(q, 5)], [h.row for h in float32.search(q, 5)]
+        same_top += got[0] == want[0]
+        same_five += got == want
+    # The dense top is exact; rows below it carry their int8 cosine (within about 0.02), so
+    # a near tie far down the list may fall the other way.
+    assert same_top == len(questions)
+    assert same_five >= 0.9 * len(questions)
+    assert scan.fallbacks <= len(questions) // 2  # most proven by the int8 scan itself
