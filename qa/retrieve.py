@@ -20,23 +20,24 @@ better, and it is what the abstain threshold is compared with):
           + w_speaker  * [the question names the sentence's speaker and asks what they said,
                           thanked, promised, ...; or the sentence has them do it: "X thanked"]
 
-The two focus terms tell apart the sentences of one document: in a document about Kennedy,
-"how did Kennedy die?" is answered by the sentence on his death, not by the lead sentence
-that names him (and so is close to any question about him).
-
 For such a speaker question, the speaker's own sentences get their dense, lexical, coverage
 and focus evidence from the question without the speaker's names ("What did say about
 terrorism?"): a quote attributed by "he said" does not name its speaker, and must compete on
 its topic with the speaker's sentences that do.
+
+The two focus terms tell apart the sentences of one document: in a document about Kennedy,
+"how did Kennedy die?" is answered by the sentence on his death, not by the lead sentence
+that names him (and so is close to any question about him).
 
 The weights sum to 1 without the speaker term; the result is clipped to 1. A hit's `score`
 adds, for all hits of one question alike, `w_margin * (best fused - second best fused)`: the
 order is unchanged, but a clear winner scores higher than a close call, which makes the
 abstain threshold decline better. It also adds the best sentence's assurance,
 `w_focus_confidence * focus - w_title_confidence * title`: a sentence that matches the
-question only through its document's subject (the lead sentence of the right article, when the
-article does not hold the answer) should not be answered with. It loses `w_unmet` when the question asks for a number or
-a time ("how many", "when", "what is the population of") and the best sentence holds none.
+question only through its document's subject (the lead sentence of the right article, when
+the article does not hold the answer) should not be answered with. It loses `w_unmet` when
+the question asks for a number or a time ("how many", "when", "what is the population of")
+and the best sentence holds none.
 Weights and threshold were fitted on the even-numbered WikiQA questions and the development
 question sets only (benchmarks/fit.py).
 The question is first expanded with what the corpus taught us (qa.analysis): acronyms
