@@ -161,7 +161,7 @@ class Weights:
     speaker: float = 0.137
     # Confidence: every hit of a question gains this times the lead of its best sentence
     # over the runner-up, so a clear winner is answered and a close call declined.
-    margin: float = 2.0
+    margin: float = 1.0
     # ... and loses this when the question asks for a number or a time and the best sentence
     # holds none: "What is the population of Swansea?" answered by a sentence on Swansea.
     unmet: float = 0.4
