@@ -384,21 +384,20 @@ class Retriever:
         lexicon = self.store.lexicon
         doc = self._doc if rows is None else self._doc[rows]
         out = np.zeros(doc.shape[0], dtype=np.float32)
-        total = np.zeros(doc.shape[0], dtype=np.float32)
-        titled = self._title_terms
+        total = np.zeros(len(self.store.documents), dtype=np.float32)  # per document
         for term in dict.fromkeys(query_terms):
             tid = lexicon.vocab.get(term)
             idf = UNKNOWN_DISCOUNT * lexicon.max_idf() if tid is None else float(lexicon.idf[tid])
-            in_title = np.zeros(len(self.store.documents), dtype=bool)
-            in_title[titled.get(term, [])] = True
-            weight = np.where(in_title[doc], 0.0, idf).astype(np.float32)
-            total += weight
+            titled = np.zeros(len(self.store.documents), dtype=bool)
+            titled[self._title_terms.get(term, [])] = True
+            total += np.where(titled, 0.0, idf).astype(np.float32)
             if tid is None:
                 continue
             postings = lexicon.rows[lexicon.indptr[tid] : lexicon.indptr[tid + 1]]
-            held = postings if rows is None else members(postings, rows)[0]
-            out[held] += weight[held]
-        return np.where(total > 0, out / np.maximum(total, 1e-9), 0.0).astype(np.float32)
+            held = postings if rows is None else np.flatnonzero(members(postings, rows)[0])
+            out[held] += np.where(titled[doc[held]], 0.0, idf).astype(np.float32)
+        total_at = total[doc]
+        return np.where(total_at > 0, out / np.maximum(total_at, 1e-9), 0.0).astype(np.float32)
 
     @cached_property
     def _title_terms(self) -> dict[str, list[int]]:
