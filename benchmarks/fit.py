@@ -1,15 +1,21 @@
 """Fit the fusion weights and the abstain threshold: WikiQA even questions and the dev sets only.
 
-    .venv/bin/python benchmarks/fit.py        # needs the stores benchmarks/quality.py caches
+    .venv/bin/python benchmarks/fit.py            # needs the stores benchmarks/quality.py caches
+    .venv/bin/python benchmarks/fit.py --shipped  # only the confidence, for the shipped weights
 
-Prints the best weights (qa.retrieve.Weights) and, for them, the abstain threshold that
-maximises answer-triggering F1 on the even WikiQA questions while declining the dev sets'
-unanswerable questions. The odd WikiQA questions are never looked at here.
+Prints the best weights (qa.retrieve.Weights) and, for them, the confidence weights and the
+abstain threshold that maximise answer-triggering F1 on the even WikiQA questions while keeping
+every seed answer, declining the dev sets' unanswerable questions (all of seed's, half of
+BBC's) and at most `BBC_DECLINED` of BBC's answerable ones. The odd WikiQA questions are
+never looked at here.
+
+The search starts from the shipped weights and takes random coordinate steps. A question counts
+as right only when its gold sentence beats every other one by `TIE`: weights that answer by a
+rounding do not carry over to new questions.
 """
 
 from __future__ import annotations
 
-import itertools
 import pickle
 import sys
 from dataclasses import dataclass, fields
@@ -32,17 +38,22 @@ from quality import (  # noqa: E402
 from qa.retrieve import Features, Weights, fuse  # noqa: E402
 
 POOL = 150
-TRIALS = 6000
+TRIALS = 4000
+SEEDS = (1, 2, 3, 4)
+TIE = 0.004
+BBC_DECLINED = 0.06
 CACHE_FILE = Path(__file__).resolve().parent / ".cache" / "fit-items.pkl"
 NAMES = [f.name for f in fields(Features)]
 
 
 @dataclass
 class Item:
-    """One question's candidate rows: features (rows x NAMES), which are right, headings."""
+    """One question's candidate rows: features (rows x NAMES), which are right, and whether
+    each would lose `Weights.unmet` as the best sentence."""
 
     feats: np.ndarray
     right: np.ndarray
+    unmet: np.ndarray
     answerable: bool
     group: str
 
@@ -55,7 +66,8 @@ def collect(name: str, corpus: Path, questions: list[Question], sentence_gold: b
     heads = retriever._headings
     items = []
     for q in questions:
-        f = retriever.features(retriever.understand(q.text))
+        question = retriever.understand(q.text)
+        f = retriever.features(question)
         base = fuse(f, Weights())
         pools = [np.argsort(-getattr(f, n))[:POOL] for n in ("dense", "lexical")]
         pools.append(np.argsort(-base)[:POOL])
@@ -63,7 +75,8 @@ def collect(name: str, corpus: Path, questions: list[Question], sentence_gold: b
         rows = rows[~heads[rows]]
         feats = np.stack([getattr(f, n)[rows] for n in NAMES], axis=1)
         ok = np.array([bool(q.gold) and right(q, int(r)) for r in rows])
-        items.append(Item(feats, ok, bool(q.gold), name))
+        unmet = np.array([retriever._unmet(question, int(r)) for r in rows])
+        items.append(Item(feats, ok, unmet, bool(q.gold), name))
     return items
 
 
@@ -74,6 +87,7 @@ class Pool:
         self.items = items
         self.feats = np.concatenate([it.feats for it in items])
         self.right = np.concatenate([it.right for it in items])
+        self.unmet = np.concatenate([it.unmet for it in items])
         sizes = np.array([len(it.right) for it in items])
         self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         self.owner = np.repeat(np.arange(len(items)), sizes)
@@ -83,79 +97,138 @@ class Pool:
         main = w[:-1] / max(w[:-1].sum(), 1e-9)
         return np.minimum(self.feats[:, :-1] @ main + w[-1] * self.feats[:, -1], 1.0)
 
-    def evaluate(self, w: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
-        """MRR@10 and Hit@1 over answerable questions; every question's top score and hit."""
+    def evaluate(self, w: np.ndarray) -> tuple[float, float, float]:
+        """MRR@10, Hit@1 and Hit@5 over answerable questions, near ties counted as misses."""
         s = self.scores(w)
-        tops = np.maximum.reduceat(s, self.starts)
         gold_best = np.maximum.reduceat(np.where(self.right, s, -np.inf), self.starts)
-        above = np.add.reduceat((s > gold_best[self.owner]).astype(np.int64), self.starts)
-        rank = np.where(np.isfinite(gold_best), above + 1, 0)
+        close = (s >= gold_best[self.owner] - TIE) & ~self.right
+        rank = np.where(np.isfinite(gold_best),
+                        np.add.reduceat(close.astype(np.int64), self.starts) + 1, 0)
         ok = self.answerable
         rr = np.where((rank > 0) & (rank <= 10), 1.0 / np.maximum(rank, 1), 0.0)
-        top_right = (rank == 1)
-        return float(rr[ok].mean()), float(top_right[ok].mean()), tops, top_right
+        return (float(rr[ok].mean()), float((rank[ok] == 1).mean()),
+                float(((rank[ok] > 0) & (rank[ok] <= 5)).mean()))
+
+    def best(self, w: np.ndarray) -> list[tuple[float, float, bool, float, float, bool]]:
+        """Per question: best score, lead over the runner-up, unmet, focus and title of the best
+        sentence, and whether it is right."""
+        s = self.scores(w)
+        out = []
+        focus, title = NAMES.index("focus"), NAMES.index("title")
+        for it, start in zip(self.items, self.starts):
+            mine = s[start : start + len(it.right)]
+            order = np.argsort(-mine, kind="stable")
+            top = int(order[0])
+            lead = float(mine[top] - mine[order[1]]) if len(order) > 1 else 0.0
+            out.append((float(mine[top]), lead, bool(it.unmet[top]), float(it.feats[top, focus]),
+                        float(it.feats[top, title]), bool(it.right[top])))
+        return out
+
+
+def start() -> np.ndarray:
+    """The shipped weights as the search's vector (NAMES order, speaker last)."""
+    w = Weights()
+    return np.array([getattr(w, n) for n in NAMES], dtype=float)
+
+
+def search(pools: dict[str, Pool]) -> tuple[float, np.ndarray]:
+    """Random coordinate steps from the shipped weights; the best objective over `SEEDS`."""
+
+    def objective(w: np.ndarray) -> float:
+        wiki, bbc, seed = (pools[g].evaluate(w) for g in ("wikiqa", "bbc", "seed"))
+        kept = 0.0 if seed[1] == 1.0 else 1.0  # every seed answer stays first
+        return (0.3 * wiki[0] + 0.3 * wiki[1] + 0.1 * bbc[0] + 0.1 * bbc[2] + 0.2 * seed[0]
+                - kept)
+
+    best = (objective(start()), start())
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        here = (objective(start()), start())
+        for _ in range(TRIALS):
+            w = here[1].copy()
+            for i in [rng.integers(len(w))] + ([rng.integers(len(w))] if rng.random() < 0.3
+                                              else []):
+                w[i] = max(0.0, w[i] + rng.choice([-1, 1]) * rng.choice([0.01, 0.03, 0.06]))
+            o = objective(w)
+            if o >= here[0]:
+                here = (o, w)
+        if here[0] > best[0]:
+            best = here
+    return best
+
+
+def f1(answered: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> float:
+    hits = (answered & right).sum()
+    if not hits:
+        return 0.0
+    p, r = hits / answered.sum(), hits / answerable.sum()
+    return float(2 * p * r / (p + r))
+
+
+def threshold(pools: dict[str, Pool], w: np.ndarray) -> tuple[float, dict[str, float]]:
+    """Confidence weights and threshold with the best even-WikiQA F1 the dev sets allow."""
+    tops = {g: np.array(pool.best(w)) for g, pool in pools.items()}
+    best: tuple[float, dict[str, float]] = (-1.0, {})
+    for margin in (1.0, 2.0, 3.0, 4.0):
+        # 0.2 fits the pool a hair better but leaves bbc_dev's unanswerable questions at
+        # the 0.5 floor in the full benchmark; a missing number or time should cost.
+        for unmet in (0.4,):
+            for by_focus in (0.0, 0.1, 0.2, 0.3):
+                for by_title in (0.0, 0.1, 0.2, 0.3):
+                    conf = {g: t[:, 0] + margin * t[:, 1] - unmet * t[:, 2] + by_focus * t[:, 3]
+                            - by_title * t[:, 4] for g, t in tops.items()}
+                    for cut in np.arange(0.20, 0.70, 0.005):
+                        # the dev sets must hold a step either side too: no threshold on an edge
+                        if not all(_allowed(pools, conf, c) for c in (cut - 0.005, cut,
+                                                                       cut + 0.005)):
+                            continue
+                        said = {g: c >= cut for g, c in conf.items()}
+                        wiki = pools["wikiqa"]
+                        got = f1(said["wikiqa"], tops["wikiqa"][:, 5].astype(bool),
+                                 wiki.answerable)
+                        if got > best[0]:
+                            best = (got, {"margin": margin, "unmet": unmet,
+                                          "focus_confidence": by_focus,
+                                          "title_confidence": by_title,
+                                          "abstain_threshold": round(float(cut), 3)})
+    return best
+
+
+def _allowed(pools: dict[str, Pool], conf: dict[str, np.ndarray], cut: float) -> bool:
+    """Whether answering at and above `cut` keeps the dev sets' promises (module docstring)."""
+    said = {g: c >= cut for g, c in conf.items()}
+    seed_ans, bbc_ans = pools["seed"].answerable, pools["bbc"].answerable
+    return bool(said["seed"][seed_ans].all() and not said["seed"][~seed_ans].any()
+                and (~said["bbc"][bbc_ans]).mean() <= BBC_DECLINED
+                and (~said["bbc"][~bbc_ans]).mean() >= 0.5)
 
 
 def main() -> int:
     cache = CACHE_FILE
-    if cache.exists() and "--recollect" not in sys.argv:
-        groups = pickle.loads(cache.read_bytes())
-    else:
+    groups = pickle.loads(cache.read_bytes()) if cache.exists() else None
+    if groups is None or "--recollect" in sys.argv or groups.get("names") != NAMES:
         docs, wq = wikiqa()
         even = [q for q in wq if int(q.id[1:]) % 2 == 0]
         groups = {
+            "names": NAMES,
             "wikiqa": collect("wikiqa", docs, even, True),
             "seed": collect("seed", ROOT / "seeds", dev_set("seed_dev.jsonl"), False),
             "bbc": collect("bbc", SHARED / "corpora" / "bbc-news" / "news",
                            dev_set("bbc_dev.jsonl"), False),
         }
         cache.write_bytes(pickle.dumps(groups))
-    pools = {g: Pool(items) for g, items in groups.items()}
-    rng = np.random.default_rng(0)
-    best = None
-
-    def score(w: np.ndarray) -> tuple[float, dict[str, tuple[float, float]]]:
-        r = {g: pool.evaluate(w)[:2] for g, pool in pools.items()}
-        objective = (0.3 * r["wikiqa"][0] + 0.3 * r["wikiqa"][1] + 0.2 * r["bbc"][0]
-                     + 0.2 * r["seed"][0])
-        return objective, r
-
-    for _ in range(TRIALS):
-        w = rng.dirichlet(np.ones(len(NAMES) - 1))
-        w = np.append(w, rng.choice([0.0, 0.05, 0.1, 0.15, 0.2]))
-        objective, r = score(w)
-        if best is None or objective > best[0]:
-            best = (objective, w, r)
-    assert best is not None
-    for _ in range(6):  # coordinate refinement
-        for i in range(len(NAMES)):
-            for delta in (-0.06, -0.03, -0.01, 0.01, 0.03, 0.06):
-                w = best[1].copy()
-                w[i] = max(0.0, w[i] + delta)
-                objective, r = score(w)
-                if objective > best[0]:
-                    best = (objective, w, r)
-    assert best is not None
-    objective, w, r = best
-    main_w = w[:-1] / w[:-1].sum()
-    values = list(main_w) + [w[-1]]
+    pools = {g: Pool(items) for g, items in groups.items() if g != "names"}
+    if "--shipped" in sys.argv:  # only the confidence, for the weights qa.retrieve ships
+        w = start()
+    else:
+        _, w = search(pools)
+    total = w[:-1].sum()
+    values = list(w[:-1] / total) + [w[-1]]  # `fuse` adds the speaker term unnormalised
     print("Weights(" + ", ".join(f"{n}={x:.3f}" for n, x in zip(NAMES, values)) + ")")
-    print("objective", round(objective, 4),
-          {g: tuple(round(x, 3) for x in v) for g, v in r.items()})
-    for t in np.arange(0.30, 0.80, 0.01):
-        line = f"threshold {t:.2f}:"
-        for g, pool in pools.items():
-            _, _, tops, top_right = pool.evaluate(w)
-            answered = tops >= t
-            right = (answered & top_right & pool.answerable).sum()
-            n_ans = pool.answerable.sum()
-            p = right / max(answered.sum(), 1)
-            rec = right / max(n_ans, 1)
-            f1 = 2 * p * rec / max(p + rec, 1e-9)
-            una = (~answered[~pool.answerable]).mean() if (~pool.answerable).any() else 0
-            ans_dec = (~answered[pool.answerable]).mean()
-            line += f"  {g} F1 {f1:.3f} unans-declined {una:.2f} ans-declined {ans_dec:.2f};"
-        print(line)
+    print("MRR@10, Hit@1, Hit@5:", {g: tuple(round(x, 3) for x in pool.evaluate(w))
+                                    for g, pool in pools.items()})
+    f1_even, confidence = threshold(pools, w)
+    print("even WikiQA F1", round(f1_even, 3), confidence)
     return 0
 
 

@@ -11,21 +11,33 @@ better, and it is what the abstain threshold is compared with):
           + w_document * best lexical score of any sentence of the same document
           + w_document_dense * best cosine of any sentence of the same document
           + w_lead     * 1 / (1 + the sentence's position in its document)
+          + w_focus    * cosine(question, sentence), both with their document title's
+                          direction taken out: what the sentence says beyond naming its subject
+          + w_focus_coverage * share of the question's words (idf-weighted) that are not in
+                          the document title, held by the sentence
           + w_kind     * [the sentence holds what the question asks for: a year for "when",
                           a number for "how many", a name for "who", a place for "where"]
           + w_speaker  * [the question names the sentence's speaker and asks what they said,
                           thanked, promised, ...; or the sentence has them do it: "X thanked"]
 
-For such a speaker question, the speaker's own sentences get their dense, lexical and coverage
-evidence from the question without the speaker's names ("What did say about terrorism?"): a
-quote attributed by "he said" does not name its speaker, and must compete on its topic with
-the speaker's sentences that do.
+For such a speaker question, the speaker's own sentences get their dense, lexical, coverage
+and focus evidence from the question without the speaker's names ("What did say about
+terrorism?"): a quote attributed by "he said" does not name its speaker, and must compete on
+its topic with the speaker's sentences that do.
+
+The two focus terms tell apart the sentences of one document: in a document about Kennedy,
+"how did Kennedy die?" is answered by the sentence on his death, not by the lead sentence
+that names him (and so is close to any question about him).
 
 The weights sum to 1 without the speaker term; the result is clipped to 1. A hit's `score`
 adds, for all hits of one question alike, `w_margin * (best fused - second best fused)`: the
 order is unchanged, but a clear winner scores higher than a close call, which makes the
-abstain threshold decline better. It loses `w_unmet` when the question asks for a number or
-a time ("how many", "when", "what is the population of") and the best sentence holds none.
+abstain threshold decline better. It also adds the best sentence's assurance,
+`w_focus_confidence * focus - w_title_confidence * title`: a sentence that matches the
+question only through its document's subject (the lead sentence of the right article, when
+the article does not hold the answer) should not be answered with. It loses `w_unmet` when
+the question asks for a number or a time ("how many", "when", "what is the population of")
+and the best sentence holds none.
 Weights and threshold were fitted on the even-numbered WikiQA questions and the development
 question sets only (benchmarks/fit.py).
 The question is first expanded with what the corpus taught us (qa.analysis): acronyms
@@ -135,22 +147,28 @@ class Hit:
 class Weights:
     """How much each kind of evidence counts; see the module docstring."""
 
-    dense: float = 0.201
-    lexical: float = 0.039
-    coverage: float = 0.043
-    title: float = 0.242
-    context: float = 0.049
-    document: float = 0.129
-    document_dense: float = 0.267
-    lead: float = 0.009
-    kind: float = 0.022
-    speaker: float = 0.180
+    dense: float = 0.120
+    lexical: float = 0.010
+    coverage: float = 0.0
+    title: float = 0.222
+    context: float = 0.0
+    document: float = 0.295
+    document_dense: float = 0.187
+    lead: float = 0.023
+    kind: float = 0.014
+    focus: float = 0.066
+    focus_coverage: float = 0.064
+    speaker: float = 0.137
     # Confidence: every hit of a question gains this times the lead of its best sentence
     # over the runner-up, so a clear winner is answered and a close call declined.
-    margin: float = 4.0
+    margin: float = 1.0
     # ... and loses this when the question asks for a number or a time and the best sentence
     # holds none: "What is the population of Swansea?" answered by a sentence on Swansea.
     unmet: float = 0.4
+    # ... and gains this times the best sentence's focus, less this times its title match: a
+    # sentence that only shares the question's subject rarely answers it.
+    focus_confidence: float = 0.2
+    title_confidence: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -166,6 +184,8 @@ class Features:
     document_dense: NDArray[np.float32]
     lead: NDArray[np.float32]
     kind: NDArray[np.float32]
+    focus: NDArray[np.float32]
+    focus_coverage: NDArray[np.float32]
     speaker: NDArray[np.float32]
 
 
@@ -181,14 +201,37 @@ def top_k(scores: NDArray[np.float32], k: int) -> list[tuple[int, float]]:
 
 def fuse(f: Features, w: Weights) -> NDArray[np.float32]:
     """The fused score of every sentence (module docstring), in [0, 1]."""
-    total = (w.dense + w.lexical + w.coverage + w.title + w.context + w.document + w.document_dense
-             + w.lead + w.kind)
     score = (w.dense * f.dense + w.lexical * f.lexical + w.coverage * f.coverage
              + w.title * f.title
              + w.context * f.context + w.document * f.document
              + w.document_dense * f.document_dense + w.lead * f.lead
-             + w.kind * f.kind) / max(total, 1e-9)
+             + w.kind * f.kind + w.focus * f.focus
+             + w.focus_coverage * f.focus_coverage) / max(_total(w), 1e-9)
     return np.minimum(score + w.speaker * f.speaker, 1.0).astype(np.float32)
+
+
+def assurance(f: Features, w: Weights) -> NDArray[np.float32]:
+    """What each sentence would add to the confidence as the best one (module docstring)."""
+    return (w.focus_confidence * f.focus - w.title_confidence * f.title).astype(np.float32)
+
+
+def _total(w: Weights) -> float:
+    """The sum of the weights `fuse` normalises by (all but the speaker's)."""
+    return (w.dense + w.lexical + w.coverage + w.title + w.context + w.document
+            + w.document_dense + w.lead + w.kind + w.focus + w.focus_coverage)
+
+
+def focus(dense: NDArray[np.float32], title: NDArray[np.float32],
+          sentence_title: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Cosine of question and sentence once the title's direction is taken out of both.
+
+    Args:
+        dense: cosine of question and sentence; title: of question and the sentence's
+            document title; sentence_title: of sentence and title (all unit vectors).
+    """
+    rest = np.sqrt(np.maximum(1.0 - title * title, 1e-6) * np.maximum(
+        1.0 - sentence_title * sentence_title, 1e-6))
+    return np.clip((dense - title * sentence_title) / rest, 0.0, 1.0).astype(np.float32)
 
 
 def neighbour_max(values: NDArray[np.float32], doc: NDArray[np.int32]) -> NDArray[np.float32]:
@@ -275,6 +318,8 @@ class Retriever:
         coverage = self._coverage(query_terms)
         titles = np.clip(np.asarray(store.title_vectors @ query, dtype=np.float32), 0.0, 1.0)
         doc = self._doc
+        focused = focus(dense, titles[doc], self._sentence_titles)
+        focus_coverage = self._focus_coverage(query_terms)
         # Document evidence comes from the whole question, names included: it finds where
         # the speaker is. Within it, the speaker's own sentences are judged on the topic.
         document = document_max(lexical, self._firsts, doc)
@@ -286,12 +331,20 @@ class Retriever:
             # do not name him, so among his sentences his name must not favour those that do.
             mine = speaker > 0
             topic_terms = terms(_SPEECH_ONLY.sub(" ", unnamed))
-            topic_dense = np.clip(self.dense.scores(self.embedder.encode_query(unnamed)), 0.0, 1.0)
+            topic = self.embedder.encode_query(unnamed)
+            topic_dense = np.clip(self.dense.scores(topic), 0.0, 1.0)
+            topic_titles = np.clip(np.asarray(store.title_vectors @ topic, dtype=np.float32),
+                                   0.0, 1.0)
             dense = np.where(mine, topic_dense, dense).astype(np.float32)
             lexical = np.where(mine, self._lexical(topic_terms), lexical).astype(np.float32)
             coverage = np.where(mine, self._coverage(topic_terms), coverage).astype(np.float32)
+            focused = np.where(mine, focus(topic_dense, topic_titles[doc],
+                                           self._sentence_titles), focused).astype(np.float32)
+            focus_coverage = np.where(mine, self._focus_coverage(topic_terms),
+                                      focus_coverage).astype(np.float32)
         return Features(dense, lexical, coverage, titles[doc], context, document,
-                        document_dense, self._lead, self._kind_match(question), speaker)
+                        document_dense, self._lead, self._kind_match(question), focused,
+                        focus_coverage, speaker)
 
     def _lexical(self, query_terms: list[str],
                  rows: NDArray[np.int64] | None = None) -> NDArray[np.float32]:
@@ -323,6 +376,52 @@ class Retriever:
             else:
                 out[members(postings, rows)[0]] += idf
         return out / total if total > 0 else out
+
+    def _focus_coverage(self, query_terms: list[str],
+                        rows: NDArray[np.int64] | None = None) -> NDArray[np.float32]:
+        """Like `_coverage`, over the question's words that the sentence's document title
+        lacks: "how did Kennedy die?" asks about dying in the document on Kennedy."""
+        lexicon = self.store.lexicon
+        doc = self._doc if rows is None else self._doc[rows]
+        out = np.zeros(doc.shape[0], dtype=np.float32)
+        total = np.zeros(len(self.store.documents), dtype=np.float32)  # per document
+        for term in dict.fromkeys(query_terms):
+            tid = lexicon.vocab.get(term)
+            idf = UNKNOWN_DISCOUNT * lexicon.max_idf() if tid is None else float(lexicon.idf[tid])
+            titled = np.zeros(len(self.store.documents), dtype=bool)
+            titled[self._title_terms.get(term, [])] = True
+            total += np.where(titled, 0.0, idf).astype(np.float32)
+            if tid is None:
+                continue
+            postings = lexicon.rows[lexicon.indptr[tid] : lexicon.indptr[tid + 1]]
+            held = postings if rows is None else np.flatnonzero(members(postings, rows)[0])
+            out[held] += np.where(titled[doc[held]], 0.0, idf).astype(np.float32)
+        total_at = total[doc]
+        return np.where(total_at > 0, out / np.maximum(total_at, 1e-9), 0.0).astype(np.float32)
+
+    @cached_property
+    def _title_terms(self) -> dict[str, list[int]]:
+        """For every word of a document title, the documents whose title holds it."""
+        out: dict[str, list[int]] = {}
+        for i, d in enumerate(self.store.documents):
+            for term in dict.fromkeys(terms(d.title)):
+                out.setdefault(term, []).append(i)
+        return out
+
+    def _sentence_title(self, rows: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Cosine of each of these sentences with its document's title."""
+        vectors = np.asarray(self.store.vectors[rows], dtype=np.float32)
+        titles = np.asarray(self.store.title_vectors[self._doc[rows]], dtype=np.float32)
+        return np.einsum("ij,ij->i", vectors, titles).astype(np.float32)
+
+    @cached_property
+    def _sentence_titles(self) -> NDArray[np.float32]:
+        """`_sentence_title` of every row, in slices so no copy of the store is made."""
+        out = np.zeros(self.store.count, dtype=np.float32)
+        for lo in range(0, self.store.count, 8192):
+            rows = np.arange(lo, min(lo + 8192, self.store.count), dtype=np.int64)
+            out[rows] = self._sentence_title(rows)
+        return out
 
     @cached_property
     def _kinds(self) -> dict[str, NDArray[np.float32]]:
@@ -387,16 +486,23 @@ class Retriever:
 
     def scores(self, question: str) -> NDArray[np.float32]:
         """Fused score of every sentence; headings score 0."""
-        fused = fuse(self.features(self.understand(question)), self.weights)
+        return self._scored(question)[0]
+
+    def _scored(self, question: str) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """`scores`, and every sentence's `assurance`."""
+        f = self.features(self.understand(question))
+        fused = fuse(f, self.weights)
         fused[self._headings] = 0.0
-        return fused
+        return fused, assurance(f, self.weights)
 
     def search(self, question: str, k: int, skip: frozenset[int] = frozenset()) -> list[Hit]:
         """The k best sentences, near-duplicates collapsed, rows in `skip` left out."""
+        rows = None
         if self.store.count < self.full_scan_below:
-            return self.rank(self.scores(question), k, skip, question)
-        rows, fused = self.candidate_scores(question)
-        return self._rank(top_k(fused, _ranked(k, skip)), rows, k, skip, question)
+            fused, sure = self._scored(question)
+        else:
+            rows, fused, sure = self._candidates(question)
+        return self._rank(top_k(fused, _ranked(k, skip)), rows, k, skip, question, sure)
 
     def rank(self, scores: NDArray[np.float32], k: int,
              skip: frozenset[int] = frozenset(), question: str = "") -> list[Hit]:
@@ -407,6 +513,12 @@ class Retriever:
                          ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
         """Candidate rows (ascending, whole documents) and their fused scores, as `scores`
         would give them; headings score 0."""
+        rows, fused, _ = self._candidates(question)
+        return rows, fused
+
+    def _candidates(self, question: str) -> tuple[
+            NDArray[np.int64], NDArray[np.float32], NDArray[np.float32]]:
+        """`candidate_scores`, and each candidate's `assurance`."""
         store, w = self.store, self.weights
         question = self.understand(question)
         query = self.embedder.encode_query(question)
@@ -419,17 +531,19 @@ class Retriever:
                       else np.zeros(0, dtype=np.int64))
         found = self._speaker_parts(question)
         topic_at = None
+        topic = query
         if found is not None:
             ids, doing, unnamed = found
             seeds += [np.flatnonzero(np.isin(self._speaker_names, ids)),
                       np.asarray(doing, dtype=np.int64)]
             if unnamed:
-                topic_top, topic_at = self._dense_at(self.embedder.encode_query(unnamed))
+                topic = self.embedder.encode_query(unnamed)
+                topic_top, topic_at = self._dense_at(topic)
                 seeds.append(topic_top)
         rows = self._whole_documents(np.concatenate(
             [self._doc[np.concatenate(seeds).astype(np.int64)], title_docs]))
         if rows.size == 0:
-            return rows, np.zeros(0, dtype=np.float32)
+            return rows, np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
         doc = self._doc[rows]
         dense = dense_at(rows)
         lexical = self._lexical(query_terms, rows)
@@ -440,6 +554,8 @@ class Retriever:
         document = document_max(lexical, starts, local)
         document_dense = document_max(dense, starts, local)
         context = neighbour_max(dense, doc)
+        focused = focus(dense, titles[doc], self._sentence_title(rows))
+        focus_coverage = self._focus_coverage(query_terms, rows)
         speaker = np.zeros(rows.shape[0], dtype=np.float32)
         if found is not None:
             ids, doing, unnamed = found
@@ -448,28 +564,35 @@ class Retriever:
             if unnamed and topic_at is not None:
                 mine = speaker > 0
                 topic_terms = terms(_SPEECH_ONLY.sub(" ", unnamed))
-                dense = np.where(mine, topic_at(rows), dense).astype(np.float32)
+                topic_dense = topic_at(rows)
+                topic_titles = np.clip(np.asarray(store.title_vectors[doc] @ topic,
+                                                  dtype=np.float32), 0.0, 1.0)
+                dense = np.where(mine, topic_dense, dense).astype(np.float32)
                 lexical = np.where(mine, self._lexical(topic_terms, rows),
                                    lexical).astype(np.float32)
                 coverage = np.where(mine, self._coverage(topic_terms, rows),
                                     coverage).astype(np.float32)
+                focused = np.where(mine, focus(topic_dense, topic_titles,
+                                               self._sentence_title(rows)),
+                                   focused).astype(np.float32)
+                focus_coverage = np.where(mine, self._focus_coverage(topic_terms, rows),
+                                          focus_coverage).astype(np.float32)
         kind = np.zeros(rows.shape[0], dtype=np.float32)
         features = Features(dense, lexical, coverage, titles[doc], context, document,
-                            document_dense, self._lead[rows], kind, speaker)
+                            document_dense, self._lead[rows], kind, focused, focus_coverage,
+                            speaker)
         fused = fuse(features, w)
         asked = next((k for k, rx in _QUESTION_KINDS.items() if rx.search(question)), None)
         if asked is not None:
             # A row with the answer kind gains at most this; rows that cannot reach the
             # ranked list even so keep 0, which leaves the ranked list as `scores` has it.
-            total = (w.dense + w.lexical + w.coverage + w.title + w.context + w.document
-                     + w.document_dense + w.lead + w.kind)
             m = min(CANDIDATES, fused.shape[0])
-            cutoff = float(np.partition(fused, -m)[-m]) - w.kind / max(total, 1e-9) - 1e-6
+            cutoff = float(np.partition(fused, -m)[-m]) - w.kind / max(_total(w), 1e-9) - 1e-6
             need = np.flatnonzero(fused >= cutoff)
             kind[need] = self._kind_at(asked, rows[need])
             fused = fuse(features, w)
         fused[self._headings[rows]] = 0.0
-        return rows, fused
+        return rows, fused, assurance(features, w)
 
     def _dense_at(self, query: NDArray[np.float32]) -> tuple[
             NDArray[np.int64], Callable[[NDArray[np.int64]], NDArray[np.float32]]]:
@@ -524,14 +647,17 @@ class Retriever:
         return known[rows].astype(np.float32)
 
     def _rank(self, ranked: list[tuple[int, float]], rows: NDArray[np.int64] | None, k: int,
-              skip: frozenset[int], question: str) -> list[Hit]:
-        """Hits for ranked (position, score) pairs; positions index `rows` when given."""
+              skip: frozenset[int], question: str,
+              sure: NDArray[np.float32] | None = None) -> list[Hit]:
+        """Hits for ranked (position, score) pairs; positions index `rows` (and `sure`, the
+        `assurance` of each position) when given."""
+        bonus = float(sure[ranked[0][0]]) if sure is not None and ranked else 0.0
         if rows is not None:
             ranked = [(int(rows[i]), v) for i, v in ranked]
         hits: list[Hit] = []
         kept: list[set[str]] = []
         lead = ranked[0][1] - ranked[1][1] if len(ranked) > 1 else 0.0
-        confidence = self.weights.margin * lead
+        confidence = self.weights.margin * lead + bonus
         if ranked and question and self._unmet(question, ranked[0][0]):
             confidence -= self.weights.unmet
         for row, score in ranked:
@@ -591,4 +717,4 @@ def _normal(text: str) -> str:
     return " ".join(text.lower().split()).strip("“”\"'’‘ .,")
 
 
-__all__ = ["Features", "Hit", "Retriever", "Weights", "fuse", "top_k"]
+__all__ = ["Features", "Hit", "Retriever", "Weights", "assurance", "fuse", "top_k"]

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from qa import Bot
-from qa.retrieve import Features, Retriever, Weights, document_max, fuse, neighbour_max, top_k
+from qa.retrieve import (Features, Retriever, Weights, document_max, focus, fuse,
+                         neighbour_max, top_k)
 
 from .conftest import DATA, shared
 
@@ -37,13 +38,54 @@ def test_fuse_is_a_weighted_mean_plus_the_speaker_bonus() -> None:
     one = np.array([1.0, 0.0], dtype=np.float32)
     zero = np.zeros(2, dtype=np.float32)
     speaker = np.array([0.0, 1.0], dtype=np.float32)
-    f = Features(one, zero, zero, zero, zero, zero, zero, zero, zero, speaker)
-    w = Weights(dense=0.5, lexical=0.5, coverage=0, title=0, context=0, document=0, document_dense=0,
-                lead=0, kind=0, speaker=0.25)
+    f = Features(one, zero, zero, zero, zero, zero, zero, zero, zero, zero, zero, speaker)
+    w = Weights(dense=0.5, lexical=0.5, coverage=0, title=0, context=0, document=0,
+                document_dense=0, lead=0, kind=0, focus=0, focus_coverage=0, speaker=0.25)
     assert fuse(f, w).tolist() == pytest.approx([0.5, 0.25])
-    full = Features(one, one, one, one, one, one, one, one, one, one)
+    full = Features(one, one, one, one, one, one, one, one, one, one, one, one)
     assert fuse(full, w).max() <= 1.0
 
+
+
+def test_focus_leaves_out_what_the_title_explains() -> None:
+    """A sentence that shares only the title's subject with the question has no focus."""
+    title = np.array([1.0, 0.0, 0.0])
+    sentence = np.array([1.0, 1.0, 0.0]) / np.sqrt(2)
+    same_aspect, other_aspect = sentence, np.array([1.0, 0.0, 1.0]) / np.sqrt(2)
+    def one(x: float) -> np.ndarray:
+        return np.array([x], dtype=np.float32)
+
+    got = [focus(one(q @ sentence), one(q @ title), one(sentence @ title))[0]
+           for q in (same_aspect, other_aspect)]
+    assert got == pytest.approx([1.0, 0.0], abs=1e-3)
+
+
+@pytest.fixture(scope="module")
+def people_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
+    return Bot(corpus=DATA / "people", store=tmp_path_factory.mktemp("people-store"),
+               notify=lambda _: None)
+
+
+@pytest.mark.parametrize(
+    ("question", "top"),
+    [
+        # the lead sentence names her and her dates, and is close to any question about her
+        ("How did Ada Brennan die?", "Brennan died in Galway in 1968 after a fall from "
+         "scaffolding while inspecting the viaduct."),
+        ("Where did Ada Brennan study?", "Born in Sligo, she studied engineering at University "
+         "College Galway, one of the first women to do so."),
+        ("Why did Harkin Mill close?", "It closed in 1954, when cheaper cotton from abroad ended "
+         "the local linen trade."),
+    ],
+)
+def test_the_sentence_on_what_is_asked_beats_the_lead(people_bot: Bot, question: str,
+                                                       top: str) -> None:
+    answer = people_bot.ask(question)
+    assert not answer.abstained and answer.hits[0].text == top
+
+
+def test_a_question_that_only_shares_the_subject_is_declined(people_bot: Bot) -> None:
+    assert people_bot.ask("What is Ada Brennan's favourite colour?").abstained
 
 @pytest.fixture(scope="module")
 def news_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
