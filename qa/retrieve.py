@@ -54,6 +54,8 @@ checked only for the rows that could reach the ranked list with them.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,7 +65,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qa.analysis import Analysis, for_store
-from qa.ann import DenseIndex
+from qa.ann import DenseIndex, gather
 from qa.embed import Embedder
 from qa.lexical import K1, members, terms, words
 from qa.store import Store
@@ -75,6 +77,7 @@ UNKNOWN_DISCOUNT = 0.5
 FULL_SCAN_BELOW = 50_000
 DENSE_CANDIDATES = 200  # best dense rows whose documents become candidates
 LEXICAL_CANDIDATES = 200  # best BM25 rows whose documents become candidates
+TITLE_COSINES = "title-cosines.f32"  # every sentence's cosine with its title, big stores
 TITLE_CANDIDATES = 20  # best-matching titles whose documents become candidates
 # Sentences around a hit shown at most when a quote runs on over several sentences.
 MAX_QUOTE_CONTEXT = 4
@@ -410,17 +413,38 @@ class Retriever:
 
     def _sentence_title(self, rows: NDArray[np.int64]) -> NDArray[np.float32]:
         """Cosine of each of these sentences with its document's title."""
-        vectors = np.asarray(self.store.vectors[rows], dtype=np.float32)
+        if self.store.count >= self.full_scan_below:  # kept for every row: no vectors read
+            return np.asarray(self._sentence_titles[rows], dtype=np.float32)
+        vectors = gather(self.store.vectors, rows)
         titles = np.asarray(self.store.title_vectors[self._doc[rows]], dtype=np.float32)
         return np.einsum("ij,ij->i", vectors, titles).astype(np.float32)
 
     @cached_property
     def _sentence_titles(self) -> NDArray[np.float32]:
-        """`_sentence_title` of every row, in slices so no copy of the store is made."""
-        out = np.zeros(self.store.count, dtype=np.float32)
-        for lo in range(0, self.store.count, 8192):
-            rows = np.arange(lo, min(lo + 8192, self.store.count), dtype=np.int64)
-            out[rows] = self._sentence_title(rows)
+        """Every row's cosine with its document's title.
+
+        A big store keeps them in its generation folder (`title-cosines.f32`, made on first
+        use): computing them reads every vector, a second or more for a million rows.
+        """
+        store, count = self.store, self.store.count
+        path = store.generation / TITLE_COSINES if store.generation is not None else None
+        if path is not None and count >= self.full_scan_below:
+            with contextlib.suppress(OSError, ValueError):
+                if path.stat().st_size == 4 * count:
+                    return np.memmap(path, dtype=np.float32, mode="r", shape=(count,))
+        out = np.zeros(count, dtype=np.float32)
+        for lo in range(0, count, 16_384):  # read in slices: no copy of the store is made
+            rows = np.arange(lo, min(lo + 16_384, count), dtype=np.int64)
+            titles = np.asarray(store.title_vectors[self._doc[rows]], dtype=np.float32)
+            out[rows] = np.einsum("ij,ij->i", gather(store.vectors, rows), titles)
+        if path is not None and count >= self.full_scan_below:
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            with contextlib.suppress(OSError):  # a read-only store computes them each run
+                with open(tmp, "wb") as f:
+                    f.write(out.tobytes())
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, path)
         return out
 
     @cached_property

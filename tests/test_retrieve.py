@@ -199,3 +199,25 @@ def test_candidate_scoring_ranks_the_news_questions_as_full_scoring(bot: Bot) ->
                      "How much are festival tickets?", "When does the festival start?"]:
         assert [r for r, _ in _top5(candidates, question)] == [
             r for r, _ in _top5(full, question)], question
+
+
+def test_big_store_keeps_title_cosines_beside_its_generation(tmp_path: Path) -> None:
+    # A store scored through candidate documents (as from FULL_SCAN_BELOW rows) keeps every
+    # sentence's cosine with its title in its generation, equal to the computed ones.
+    from qa.retrieve import TITLE_COSINES
+    from qa.store import Store
+
+    bot = Bot(corpus=DATA / "people", store=tmp_path / "store", notify=lambda _: None)
+    bot.reindex()
+    store = Store.load(tmp_path / "store", bot.embedder.identity)
+    assert store is not None and store.generation is not None
+    small = Retriever(store, bot.embedder)
+    want = small._sentence_title(np.arange(store.count))
+    big = Retriever(store, bot.embedder, full_scan_below=0)
+    assert np.allclose(big._sentence_titles, want, atol=1e-6)
+    assert (store.generation / TITLE_COSINES).stat().st_size == 4 * store.count
+    again = Retriever(store, bot.embedder, full_scan_below=0)
+    assert isinstance(again._sentence_titles, np.memmap)
+    assert np.allclose(again._sentence_title(np.array([2, 0])), want[[2, 0]], atol=1e-6)
+    assert [h.row for h in big.search("How did Ada Brennan die?", 3)] == [
+        h.row for h in small.search("How did Ada Brennan die?", 3)]
