@@ -433,10 +433,17 @@ class Retriever:
                 if path.stat().st_size == 4 * count:
                     return np.memmap(path, dtype=np.float32, mode="r", shape=(count,))
         out = np.zeros(count, dtype=np.float32)
-        for lo in range(0, count, 16_384):  # read in slices: no copy of the store is made
-            rows = np.arange(lo, min(lo + 16_384, count), dtype=np.int64)
-            titles = np.asarray(store.title_vectors[self._doc[rows]], dtype=np.float32)
-            out[rows] = np.einsum("ij,ij->i", gather(store.vectors, rows), titles)
+        big = count >= self.full_scan_below
+        for lo in range(0, count, 16_384):
+            hi = min(lo + 16_384, count)
+            # a view of a small store (its vectors are read whole for every question anyway);
+            # a read of a big one, so its pages are not mapped into the process
+            block = (gather(store.vectors, np.arange(lo, hi, dtype=np.int64)) if big
+                     else store.vectors[lo:hi])
+            doc = self._doc[lo:hi]
+            starts = np.flatnonzero(np.concatenate([[True], doc[1:] != doc[:-1]]))
+            for a, b in zip(starts.tolist(), [*starts[1:].tolist(), hi - lo]):
+                out[lo + a:lo + b] = block[a:b] @ store.title_vectors[doc[a]]
         if path is not None and count >= self.full_scan_below:
             tmp = path.with_name(f".{path.name}.{os.getpid()}")
             with contextlib.suppress(OSError):  # a read-only store computes them each run
