@@ -529,11 +529,12 @@ class Retriever:
     def search(self, question: str, k: int, skip: frozenset[int] = frozenset()) -> list[Hit]:
         """The k best sentences, near-duplicates collapsed, rows in `skip` left out."""
         rows = None
-        if self.store.count < self.full_scan_below:
-            fused, sure = self._scored(question)
-        else:
-            rows, fused, sure = self._candidates(question)
-        return self._rank(top_k(fused, _ranked(k, skip)), rows, k, skip, question, sure)
+        with self.dense.one_blas_thread():
+            if self.store.count < self.full_scan_below:
+                fused, sure = self._scored(question)
+            else:
+                rows, fused, sure = self._candidates(question)
+            return self._rank(top_k(fused, _ranked(k, skip)), rows, k, skip, question, sure)
 
     def rank(self, scores: NDArray[np.float32], k: int,
              skip: frozenset[int] = frozenset(), question: str = "") -> list[Hit]:
