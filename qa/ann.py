@@ -21,8 +21,8 @@ import contextlib
 import json
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qa.config import SEARCH_MODES
+from qa.lexical import members
+from qa.store import replace_file
 
 ANN_FORMAT = 2
 CANDIDATES = 200  # rows the index proposes per question; their cosines are exact
@@ -138,9 +140,7 @@ def build_index(vectors: NDArray[np.float32], folder: Path, progress: bool = Fal
     os.replace(tmp, folder / INDEX_FILE)
     info = {"format": ANN_FORMAT, "count": int(n), "dim": int(dim),
             "size": (folder / INDEX_FILE).stat().st_size}
-    tmp_info = folder / f".{INFO_FILE}.{tag}"
-    tmp_info.write_text(json.dumps(info), encoding="utf-8")
-    os.replace(tmp_info, folder / INFO_FILE)
+    replace_file(folder / INFO_FILE, json.dumps(info).encode())
     return folder / INDEX_FILE
 
 
@@ -188,9 +188,7 @@ def build_quantized(vectors: NDArray[np.float32], folder: Path) -> None:
                 tmp.unlink()
     info = {"format": QUANTIZED_FORMAT, "count": int(n), "dim": int(dim), "residual": residual,
             "size": (folder / QUANTIZED_FILE).stat().st_size}
-    tmp_info = folder / f".{QUANTIZED_INFO}.{tag}"
-    tmp_info.write_text(json.dumps(info), encoding="utf-8")
-    os.replace(tmp_info, folder / QUANTIZED_INFO)
+    replace_file(folder / QUANTIZED_INFO, json.dumps(info).encode())
 
 
 class Quantized:
@@ -314,10 +312,8 @@ def _known(rows: NDArray[np.int64], values: NDArray[np.float32], otherwise: Look
 
     def at(asked: NDArray[np.int64]) -> NDArray[np.float32]:
         out = np.array(otherwise(asked), dtype=np.float32)
-        if keys.size and out.size:
-            pos = np.minimum(np.searchsorted(keys, asked), keys.size - 1)
-            hit = keys[pos] == asked
-            out[hit] = known[pos[hit]]
+        hit, pos = members(keys, asked)
+        out[hit] = known[pos[hit]]
         return out
 
     return at

@@ -55,7 +55,6 @@ checked only for the rows that could reach the ranked list with them.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,7 +67,7 @@ from qa.analysis import Analysis, for_store
 from qa.ann import DenseIndex, gather
 from qa.embed import Embedder
 from qa.lexical import K1, members, terms, words
-from qa.store import Store
+from qa.store import Store, replace_file
 
 CANDIDATES = 200
 UNKNOWN_DISCOUNT = 0.5
@@ -411,14 +410,6 @@ class Retriever:
                 out.setdefault(term, []).append(i)
         return out
 
-    def _sentence_title(self, rows: NDArray[np.int64]) -> NDArray[np.float32]:
-        """Cosine of each of these sentences with its document's title."""
-        if self.store.count >= self.full_scan_below:  # kept for every row: no vectors read
-            return np.asarray(self._sentence_titles[rows], dtype=np.float32)
-        vectors = gather(self.store.vectors, rows)
-        titles = np.asarray(self.store.title_vectors[self._doc[rows]], dtype=np.float32)
-        return np.einsum("ij,ij->i", vectors, titles).astype(np.float32)
-
     @cached_property
     def _sentence_titles(self) -> NDArray[np.float32]:
         """Every row's cosine with its document's title.
@@ -427,13 +418,13 @@ class Retriever:
         use): computing them reads every vector, a second or more for a million rows.
         """
         store, count = self.store, self.store.count
-        path = store.generation / TITLE_COSINES if store.generation is not None else None
-        if path is not None and count >= self.full_scan_below:
-            with contextlib.suppress(OSError, ValueError):
-                if path.stat().st_size == 4 * count:
-                    return np.memmap(path, dtype=np.float32, mode="r", shape=(count,))
-        out = np.zeros(count, dtype=np.float32)
         big = count >= self.full_scan_below
+        kept = store.generation / TITLE_COSINES if big and store.generation else None
+        if kept is not None:
+            with contextlib.suppress(OSError, ValueError):
+                if kept.stat().st_size == 4 * count:
+                    return np.memmap(kept, dtype=np.float32, mode="r", shape=(count,))
+        out = np.zeros(count, dtype=np.float32)
         for lo in range(0, count, 16_384):
             hi = min(lo + 16_384, count)
             # a view of a small store (its vectors are read whole for every question anyway);
@@ -444,14 +435,9 @@ class Retriever:
             starts = np.flatnonzero(np.concatenate([[True], doc[1:] != doc[:-1]]))
             for a, b in zip(starts.tolist(), [*starts[1:].tolist(), hi - lo]):
                 out[lo + a:lo + b] = block[a:b] @ store.title_vectors[doc[a]]
-        if path is not None and count >= self.full_scan_below:
-            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        if kept is not None:
             with contextlib.suppress(OSError):  # a read-only store computes them each run
-                with open(tmp, "wb") as f:
-                    f.write(out.tobytes())
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, path)
+                replace_file(kept, out.tobytes())
         return out
 
     @cached_property
@@ -563,7 +549,6 @@ class Retriever:
                       else np.zeros(0, dtype=np.int64))
         found = self._speaker_parts(question)
         topic_at = None
-        topic = query
         if found is not None:
             ids, doing, unnamed = found
             seeds += [np.flatnonzero(np.isin(self._speaker_names, ids)),
@@ -586,7 +571,7 @@ class Retriever:
         document = document_max(lexical, starts, local)
         document_dense = document_max(dense, starts, local)
         context = neighbour_max(dense, doc)
-        focused = focus(dense, titles[doc], self._sentence_title(rows))
+        focused = focus(dense, titles[doc], self._sentence_titles[rows])
         focus_coverage = self._focus_coverage(query_terms, rows)
         speaker = np.zeros(rows.shape[0], dtype=np.float32)
         if found is not None:
@@ -605,7 +590,7 @@ class Retriever:
                 coverage = np.where(mine, self._coverage(topic_terms, rows),
                                     coverage).astype(np.float32)
                 focused = np.where(mine, focus(topic_dense, topic_titles,
-                                               self._sentence_title(rows)),
+                                               self._sentence_titles[rows]),
                                    focused).astype(np.float32)
                 focus_coverage = np.where(mine, self._focus_coverage(topic_terms, rows),
                                           focus_coverage).astype(np.float32)

@@ -429,12 +429,7 @@ def _write(directory: Path, model: str, parts: list[_Part],
     gen = directory / f"gen-{number:06d}"
     os.rename(tmp, gen)
     _fsync_dir(directory)
-    pointer = directory / f"CURRENT.tmp-{os.getpid()}"
-    with open(pointer, "w", encoding="utf-8") as f:
-        f.write(gen.name)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(pointer, directory / "CURRENT")
+    replace_file(directory / "CURRENT", gen.name.encode())
     _fsync_dir(directory)
     # Keep the generation just replaced (a reader may still be opening it); drop older ones.
     for stale in directory.glob("gen-*"):
@@ -449,6 +444,21 @@ def _current_name(directory: Path) -> str | None:
         return None
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """Put `data` at `path` whole or not at all: written beside it under a temporary name,
+    flushed to disk, then renamed over it, so a reader sees the old file or the new one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{time.time_ns()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
 def _fsync_dir(directory: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
@@ -458,4 +468,4 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-__all__ = ["Store", "DocInfo", "sync", "FORMAT"]
+__all__ = ["Store", "DocInfo", "sync", "replace_file", "FORMAT"]
