@@ -299,15 +299,14 @@ def million_store(rows: int, wiki_store: Path) -> Path:
 
 def ensure_indexes(folder: Path) -> None:
     """The ANN index and the int8 copy, made when missing or stale (a newer format)."""
-    from qa.ann import DenseIndex
+    from qa.ann import AnnIndex, DenseIndex
     from qa.embed import Embedder
     from qa.store import Store
 
     store = Store.load(folder, Embedder().identity)
     assert store is not None and store.generation is not None
     DenseIndex(store.vectors, store.generation, "exact").ensure_index()
-    ann = DenseIndex(store.vectors, store.generation, "ann")
-    if ann.ann is None:
+    if AnnIndex.open(store.generation, *store.vectors.shape) is None:
         ann = DenseIndex(store.vectors, store.generation, "ann")
         log("ANN index")
         start = time.perf_counter()
