@@ -33,6 +33,7 @@ from qa.corpus import Document, Notify, Sentence, SkipFile, list_files, read_doc
 from qa.errors import (
     CorpusError,
     StoreCorruptError,
+    StoreError,
     StoreMismatchError,
     StoreReadOnlyError,
 )
@@ -244,7 +245,12 @@ def sync(
             where = ", ".join(str(p) for p in corpus)
             raise CorpusError(f"no sentences found in {where} - add .txt or .md files with text")
         extras = analyze(parts) if analyze else {}
-        _write(directory, model, parts, skipped, extras)
+        try:
+            _write(directory, model, parts, skipped, extras)
+        except OSError as exc:  # the new generation is incomplete; CURRENT still names the old
+            raise StoreError(f"store {directory} could not be written "
+                             f"({exc.strerror or exc}) - free some space or pass --store DIR; "
+                             "the store as it was is untouched") from exc
         store = Store.load(directory, model, verify=False)
         assert store is not None
         return store
@@ -359,8 +365,13 @@ def _lock(directory: Path) -> Iterator[None]:
     """An exclusive lock: a second writer waits here, then finds the work already done."""
     import fcntl
 
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / "lock", "a+b") as handle:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = open(directory / "lock", "a+b")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - "
+                         "pass --store DIR in a folder you can write") from exc
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -270,3 +270,15 @@ def test_exit_codes(seed_store: Path, args: list[str], code: int) -> None:
                                 input="")
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+@pytest.mark.parametrize("command", [["-q", "hi"], ["index"]])
+def test_store_that_cannot_be_created_is_one_line(command: list[str]) -> None:
+    # /proc looks writable to root, yet no folder can be made in it.
+    result = CliRunner().invoke(cli, [*command, "--corpus", str(SEEDS),
+                                      "--store", "/proc/qa-no-store/s"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: store /proc/qa-no-store/s cannot be created (No such file or directory) - "
+        "pass --store DIR in a folder you can write")
