@@ -22,9 +22,8 @@ import json
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +31,9 @@ from numpy.typing import NDArray
 from qa.config import SEARCH_MODES
 from qa.lexical import members
 from qa.store import replace_file
+
+if TYPE_CHECKING:  # the pool is made, and its module loaded, only for a big store
+    from concurrent.futures import ThreadPoolExecutor
 
 ANN_FORMAT = 2
 CANDIDATES = 200  # rows the index proposes per question; their cosines are exact
@@ -226,6 +228,8 @@ class Quantized:
         n = self.codes.shape[0]
         out = numkong.empty((n, 1), dtype="int32")
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(self._threads)
         # numkong computes one stretch of rows per call and lets go of the GIL meanwhile.
         bounds = np.linspace(0, n, self._threads + 1).astype(int)
