@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from qa.lexical import STOPWORDS
 
 VERSION = 2
 
@@ -111,11 +113,15 @@ class Analysis:
         sid = int(self.speaker[row]) if 0 <= row < len(self.speaker) else -1
         return self.speakers[sid] if sid >= 0 else None
 
-    def expand(self, question: str) -> str:
-        """The question with acronyms spelled out and roles named, in brackets."""
+    def expand(self, question: str, unknown: Callable[[str], bool] = lambda _: True) -> str:
+        """The question with acronyms spelled out and roles named, in brackets.
+
+        `unknown` says whether the corpus never uses a word: in a question typed in lower case,
+        only such a word can stand for an acronym ("ksf", not "map" or "tv").
+        """
         additions: list[str] = []
         low = question.lower()
-        for token in dict.fromkeys(_ACRONYM_TOKEN.findall(question)):
+        for token in dict.fromkeys(self._acronyms_in(question, unknown)):
             phrases = self.acronyms.get(token) or self.acronyms.get(token.rstrip("s"))
             if phrases and phrases[0].lower() not in low:
                 additions.append(phrases[0])
@@ -127,6 +133,26 @@ class Analysis:
                 additions.append(names[0])
         additions = list(dict.fromkeys(additions))
         return f"{question} ({', '.join(additions)})" if additions else question
+
+    def _acronyms_in(self, question: str, unknown: Callable[[str], bool]) -> list[str]:
+        """Acronym-like tokens of a question: "KSF"; in a question typed all in lower case,
+        also "ksf" when the corpus knows KSF and never uses "ksf" as a word."""
+        found = _ACRONYM_TOKEN.findall(question)
+        if question == question.lower():
+            found += [w.upper() for w in re.findall(r"[a-z]{3,}", question)
+                      if self.meaning(w, unknown)]
+        return found
+
+    def meaning(self, acronym: str, unknown: Callable[[str], bool] = lambda _: True
+                ) -> str | None:
+        """What an acronym of the corpus stands for: "KSF" -> "Kosovo Security Forces"; the
+        same for "ksf" when `unknown("ksf")` (the corpus never uses it as a word) and it has
+        three letters or more ("ms" or "th" typed in lower case rarely is an acronym)."""
+        if acronym.islower() and (len(acronym) < 3 or acronym in STOPWORDS
+                                  or not unknown(acronym)):
+            return None
+        phrases = self.acronyms.get(acronym.upper())
+        return phrases[0] if phrases else None
 
     def mentioned(self, question: str) -> set[str]:
         """Speakers a question names, by full name, surname, first name or role."""
@@ -140,11 +166,14 @@ class Analysis:
         question is all lower case), and roles ("the NATO chief")."""
         low = question.lower()
         tokens = re.findall(r"[\w'’\-]+", question)
-        lower_case = question == low or not any(t[:1].isupper() for t in tokens[1:])
+        # typed in lower case, before `expand` added its capitalised brackets
+        typed = re.sub(r"\s*\([^()]*\)\s*$", "", question)
+        lower_case = typed == typed.lower() or not any(
+            t[:1].isupper() for t in re.findall(r"[\w'’\-]+", typed)[1:])
         words = [t.lower() for t in tokens if lower_case or t[:1].isupper()]
         words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
         keys = [w for w in dict.fromkeys(words) if w in self.aliases and len(w) > 2
-                and w not in _NOT_NAMES]
+                and w not in _NOT_NAMES and w not in STOPWORDS]
         keys += [k for k in self.aliases if " " in k and f"the {k}" in low]
         return list(dict.fromkeys(keys))
 
@@ -214,6 +243,37 @@ def for_store(store: Any) -> Analysis:
 
 _PHRASE = re.compile(rf"{_CAP}(?:\s+(?:(?:of|for|and|the|de)\s+)*{_CAP})+")
 _ACRONYM_TOKEN = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]s?\b")
+
+
+# Nouns that say what a person is, beside the titles: "Oxfam senior policy adviser Max Lawson".
+_DESCRIPTIONS = (_TITLE_WORDS | frozenset(_ROLE_WORDS.split("|")) | frozenset(
+    """adviser advisor campaigner creator owner presenter host writer producer designer
+    inventor scientist researcher lawyer spokesperson chairperson founder co-founder organiser
+    organizer vice-president president-elect member leader""".split())) - _HONORIFICS
+_CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-Þ]")
+
+
+def describes(name: str, text: str) -> bool:
+    """Whether a sentence says who a person is: a title or role right before their name
+    ("Serbian President Aleksandar Vucic"), one in apposition after it ("Dan Gillmor, founder
+    of Grassroots Media"), or "Name is a/the ...". `name` is a full name; its surname counts
+    too. Answers "who is Vucic?" with what the text says of him, not any sentence naming him.
+    """
+    for form in dict.fromkeys((name, name.split()[-1])):
+        for match in re.finditer(rf"(?<![\w'’]){re.escape(form)}(?![\w'’])", text):
+            before = re.findall(r"[\w'’\-.]+", text[: match.start()])
+            for word in reversed(before[-6:]):
+                low = word.lower().strip(".")
+                if low in _DESCRIPTIONS:
+                    return True
+                if not _CAPITALISED.match(word):
+                    break
+            after = text[match.end():]
+            if re.match(rf",\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w'’\-]+\s+){{0,4}}?"
+                        rf"(?:{'|'.join(sorted(_DESCRIPTIONS))})\b", after, re.IGNORECASE) \
+                    or re.match(r"\s+(?:is|was)\s+(?:a|an|the)\s", after):
+                return True
+    return False
 
 
 def initials(phrase: str) -> str:
@@ -455,4 +515,5 @@ def _find_speaker(masked: str, people: _People, last_person: str | None,
     return None, None
 
 
-__all__ = ["Analysis", "analyze", "analyze_parts", "for_store", "initials", "VERSION"]
+__all__ = ["Analysis", "analyze", "analyze_parts", "describes", "for_store", "initials",
+           "VERSION"]

@@ -63,7 +63,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from qa.analysis import Analysis, for_store
+from qa.analysis import Analysis, describes, for_store
 from qa.ann import DenseIndex, gather
 from qa.embed import Embedder
 from qa.lexical import K1, members, terms, words
@@ -101,6 +101,13 @@ _SPEECH_ONLY = re.compile(
     re.IGNORECASE,
 )
 
+# "Who is Vucic?", "who was the NATO chief": a question after a person's identity.
+_WHO_IS = re.compile(r"^\s*who\s+(?:is|was|'s|’s)\s+(?P<rest>.+)$", re.IGNORECASE)
+# "What is the KSF?", "what does KSF stand for": a question after an acronym's meaning.
+_WHAT_IS = re.compile(r"^\s*what\s+(?:is|are|was|were|does|do|'s|’s)\s+(?:the\s+|an?\s+)?"
+                      r"(?P<acronym>[a-z]{2,})\s*(?:stand\s+for|mean)?\s*\?*\s*"
+                      r"(?:\(.*\))?\s*$", re.IGNORECASE)
+
 
 # What a question asks for, and how a sentence that holds such a thing looks.
 _QUESTION_KINDS = {
@@ -111,9 +118,13 @@ _QUESTION_KINDS = {
     "person": re.compile(r"^\s*(?:who|whom)\b", re.IGNORECASE),
     "place": re.compile(r"^\s*where\b", re.IGNORECASE),
 }
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _ANSWER_KINDS = {
-    "time": re.compile(rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS})\b|\bcentury\b"),
+    "time": re.compile(rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS})\b|\bcentury\b|"
+                       rf"\b(?:{_DAYS})\b|\b(?:yesterday|today|tomorrow|tonight)\b|\bago\b|"
+                       r"\b(?:last|next|this|earlier this|later this)\s+(?:week|weekend|month|"
+                       r"year|season|spring|summer|autumn|winter|morning|afternoon|evening)\b"),
     "number": re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
                          r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|"
                          r"dozen|half)\b", re.IGNORECASE),
@@ -308,7 +319,12 @@ class Retriever:
 
     def understand(self, question: str) -> str:
         """The question as searched: acronyms spelled out, short names completed."""
-        return self.analysis.expand(question)
+        return self.analysis.expand(question, self._unknown)
+
+    def _unknown(self, word: str) -> bool:
+        """Whether the corpus never uses this word."""
+        vocab = self.store.lexicon.vocab
+        return not any(t in vocab for t in terms(word))
 
     def features(self, question: str) -> Features:
         """Every sentence's evidence for `question` (already expanded or not)."""
@@ -328,6 +344,7 @@ class Retriever:
         document_dense = document_max(dense, self._firsts, doc)
         context = neighbour_max(dense, doc)
         speaker, unnamed = self._speaker_match(question)
+        speaker[self._described(question)] = 1.0
         if unnamed:
             # "What did Stoltenberg say about terrorism?": his quotes attributed by "he said"
             # do not name him, so among his sentences his name must not favour those that do.
@@ -474,16 +491,87 @@ class Retriever:
         if not _SPEECH_CUE.search(question) and not re.search(r"\w\s+on\s", question):
             return None
         analysis = self.analysis
-        names = analysis.mentioned(question)
+        names = self._speakers_asked(question, analysis.mentioned(question))
         ids = [i for i, s in enumerate(analysis.speakers) if s in names]
         if not ids or len(self._speaker_names) != self.store.count:
             return None
         doing = self._doing(question, names)
         name_words = {w for n in names for w in words(n)}
-        name_words |= {w for key in analysis.alias_keys(question) for w in words(key)}
+        name_words |= {w for key in analysis.alias_keys(question) for w in words(key)
+                       if set(analysis.aliases[key]) & names}
         kept = [w for w in question.split() if not any(
             x in name_words or x.removesuffix("'s") in name_words for x in words(w))]
         return ids, doing, " ".join(kept) if terms(" ".join(kept)) else ""
+
+    def _described(self, question: str) -> NDArray[np.int64]:
+        """The rows that say what the question's subject is: for "who is X?", where X is a
+        person the corpus knows (by name, surname or role), those that say who X is
+        (`qa.analysis.describes`); for "what is the KSF?", those that spell the acronym out.
+        No rows for any other question."""
+        none = np.zeros(0, dtype=np.int64)
+        analysis = self.analysis
+        acronym = _WHAT_IS.match(question)
+        if acronym is not None:
+            word = acronym.group("acronym")
+            known = (analysis.meaning(word, self._unknown) if word.isupper() or word.islower()
+                     else None)
+            return self._holding(known) if known else none
+        asked = _WHO_IS.match(question)
+        if asked is None:
+            return none
+        names = analysis.mentioned(question)
+        if not names:
+            return none
+        name_words = {w for n in names for w in words(n)}
+        name_words |= {w for key in analysis.alias_keys(question) for w in words(key)}
+        if terms(" ".join(w for w in words(asked.group("rest")) if w not in name_words)):
+            return none  # "who is Vucic's wife?" asks about someone else
+        lexicon = self.store.lexicon
+        found: list[int] = []
+        for name in names:
+            tid = next((lexicon.vocab.get(t) for t in terms(name.split()[-1])), None)
+            if tid is None:
+                continue
+            for row in lexicon.rows[lexicon.indptr[tid] : lexicon.indptr[tid + 1]].tolist():
+                if describes(name, self.store.text(row)):
+                    found.append(row)
+        return np.asarray(sorted(set(found)), dtype=np.int64)
+
+    def _holding(self, phrase: str) -> NDArray[np.int64]:
+        """Rows whose text holds `phrase` (case and spacing aside)."""
+        lexicon = self.store.lexicon
+        ids = [lexicon.vocab[t] for t in terms(phrase) if t in lexicon.vocab]
+        if not ids:
+            return np.zeros(0, dtype=np.int64)
+        rarest = min(ids, key=lambda i: lexicon.indptr[i + 1] - lexicon.indptr[i])
+        wanted = " ".join(words(phrase))
+        rows = lexicon.rows[lexicon.indptr[rarest] : lexicon.indptr[rarest + 1]].tolist()
+        return np.asarray([r for r in rows if wanted in " ".join(words(self.store.text(r)))],
+                          dtype=np.int64)
+
+    def _speakers_asked(self, question: str, names: set[str]) -> set[str]:
+        """Of the persons a speech question names, those it asks to hear from: in "what did
+        Vucic say about Stoltenberg?" the one before the topic ("about", "on", ...) speaks,
+        the other is what he spoke of. All of them when that does not tell them apart."""
+        if len(names) < 2:
+            return names
+        low = question.lower()
+        cue = _SPEECH_CUE.search(low)
+        marker = re.compile(r"\b(?:about|on|of|regarding|towards?)\b").search(
+            low, cue.end() if cue else 0)
+        if marker is None:
+            return names
+        where: dict[str, int] = {}
+        for key in self.analysis.alias_keys(question):
+            at = low.find(key)
+            for name in self.analysis.aliases[key]:
+                if name in names and at >= 0:
+                    where[name] = min(where.get(name, at), at)
+        for name in names:
+            if name.lower() in low:
+                where[name] = min(where.get(name, len(low)), low.find(name.lower()))
+        first = {n for n in names if where.get(n, len(low)) < marker.start()}
+        return first if first and first != names else names
 
     def _doing(self, question: str, names: set[str]) -> list[int]:
         """Rows where a named person does what the question asks about ("Okafor thanked ..."):
@@ -548,6 +636,8 @@ class Retriever:
         title_docs = (np.argpartition(-titles, n_titles - 1)[:n_titles] if n_titles
                       else np.zeros(0, dtype=np.int64))
         found = self._speaker_parts(question)
+        described = self._described(question)
+        seeds.append(described)
         topic_at = None
         if found is not None:
             ids, doing, unnamed = found
@@ -574,6 +664,7 @@ class Retriever:
         focused = focus(dense, titles[doc], self._sentence_titles[rows])
         focus_coverage = self._focus_coverage(query_terms, rows)
         speaker = np.zeros(rows.shape[0], dtype=np.float32)
+        speaker[np.isin(rows, described)] = 1.0
         if found is not None:
             ids, doing, unnamed = found
             speaker[np.isin(self._speaker_names[rows], ids)] = 1.0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.analysis import Analysis, analyze, initials
+from qa.analysis import Analysis, analyze, describes, initials
 from qa.corpus import read_document
 
 from .conftest import DATA, SEEDS
@@ -45,6 +45,35 @@ def test_acronyms_are_learned_from_capitalised_phrases(harbour: tuple[Analysis, 
     assert analysis.acronyms["CRV"] == ["Coastal Rescue Volunteers"]
     assert analysis.acronyms["GPC"] == ["Greyhaven Port Council"]
     assert "Coastal Rescue Volunteers" in analysis.expand("What will the CRV do?")
+
+
+def test_acronyms_typed_in_lower_case(harbour: tuple[Analysis, list[str]]) -> None:
+    analysis, _ = harbour
+    assert analysis.expand("what will the crv do") == (
+        "what will the crv do (Coastal Rescue Volunteers)")
+    assert analysis.meaning("crv") == analysis.meaning("CRV") == "Coastal Rescue Volunteers"
+    # ... but not a word the corpus uses: "map" is no acronym of Mississippi Alluvial Plain
+    assert analysis.expand("what will the crv do", unknown=lambda _: False) == (
+        "what will the crv do")
+    # the brackets expand adds do not stop a lower-case question's names being names
+    assert analysis.mentioned(analysis.expand("what did okafor say about the crv")) == {
+        "Daniel Okafor"}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "described"),
+    [
+        ("Marta Lindqvist", "Harbour Master Marta Lindqvist says the old lighthouse", True),
+        ("Priya Raman", "Festival organiser Priya Raman said more than forty stalls", True),
+        ("Dan Gillmor", "Dan Gillmor, founder of Grassroots Media, said the tool", True),
+        ("Tony Blair", "Tony Blair is the prime minister.", True),
+        ("Daniel Okafor", "Okafor also said that the harbour dues would rise", False),
+        ("Daniel Okafor", "The mayor met Daniel Okafor on Monday.", False),
+        ("Gordon Brown", "Mr Brown said he would not comment.", False),
+    ],
+)
+def test_describes_says_who_a_person_is(name: str, text: str, described: bool) -> None:
+    assert describes(name, text) is described
 
 
 def test_aliases_complete_short_names_and_roles(harbour) -> None:  # type: ignore[no-untyped-def]

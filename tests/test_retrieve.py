@@ -124,6 +124,28 @@ def test_exact_top_sentence(bot: Bot, question: str, top: str) -> None:
     assert answer.hits[0].text == top
 
 
+@pytest.mark.parametrize(
+    ("question", "start"),
+    [
+        # who a person is: the sentence that gives their role, not any that names them
+        ("Who is Okafor?", "Mayor Daniel Okafor welcomed the plan"),
+        ("who is raman", "Festival organiser Priya Raman said"),
+        ("Who is the harbour chief?", "Harbour Master Marta Lindqvist says"),
+        # what an acronym stands for: a sentence that spells it out
+        ("What is the CRV?", "Lindqvist told a meeting of the Greyhaven Port Council"),
+        ("what does crv stand for", "Lindqvist told a meeting of the Greyhaven Port Council"),
+        # of two people named, the one before "about" speaks and the other is the topic
+        ("What did Okafor say about Marta?", "“Marta has my full support"),
+        # a weekday answers "when"
+        ("When did the Port Council meet?", "Lindqvist told a meeting of the Greyhaven Port"),
+    ],
+)
+def test_questions_about_who_what_and_when(bot: Bot, question: str, start: str) -> None:
+    answer = bot.ask(question)
+    assert not answer.abstained, question
+    assert answer.hits[0].text.startswith(start), answer.hits[0].text
+
+
 def test_hits_carry_their_speaker(bot: Bot) -> None:
     answer = bot.ask("What did Okafor say about the harbour dues?")
     assert answer.hits[0].text.startswith("Okafor also said that the harbour dues")
@@ -159,6 +181,27 @@ def test_seed_questions(seed_bot: Bot) -> None:
     assert top.speaker == "Jens Stoltenberg"
     texts = [h.text for h in seed_bot.ask("Is Serbia safer with the partnership?", k=5).hits]
     assert sum("Our partnership makes Serbia safer" in t for t in texts) == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "speaker"),
+    [
+        ("Who is the NATO chief?", "NATO Secretary General Jens Stoltenberg says", None),
+        ("Who is Vucic?", "Stoltenberg told a joint news conference with Serbian President", None),
+        ("What is the KSF?", "NATO Secretary General Jens Stoltenberg says that transformation",
+         None),
+        ("what did stoltenberg say about the ksf", "“Any change in the mandate for the Kosovo",
+         "Jens Stoltenberg"),
+        ("When was the news conference?", "Stoltenberg told a joint news conference", None),
+        ("What did Vucic say about Stoltenberg?", "", "Aleksandar Vucic"),
+    ],
+)
+def test_seed_questions_of_other_kinds(seed_bot: Bot, question: str, start: str,
+                                       speaker: str | None) -> None:
+    answer = seed_bot.ask(question)
+    assert not answer.abstained, question
+    assert answer.hits[0].text.startswith(start), answer.hits[0].text
+    assert speaker is None or answer.hits[0].speaker == speaker
 
 
 def test_a_question_after_an_amount_is_declined_when_no_sentence_holds_one(tmp_path: Path) -> None:
