@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from qa.lexical import STOPWORDS
 
-VERSION = 2
+VERSION = 3
 
 _CAP = r"(?:[A-ZÀ-ÖØ-Þ][\w'’\-]*[\w])"
 _PARTICLE = r"(?:van|von|de|der|den|da|di|du|del|dos|bin|al|le|la|ter)"
@@ -295,8 +295,12 @@ def _learn_acronyms(sentences: Sequence[str], votes: dict[str, Counter[str]]) ->
         acr = initials(phrase)
         if len(acr) < 2:
             continue
-        # Seen beside its acronym in the same document: strong evidence; otherwise weak.
-        votes[acr][phrase] += 10 if acr in present else 1
+        # Seen beside its acronym in the same document: strong evidence; otherwise weak, and
+        # none for two letters: "Tom Voyce" is no reading of TV, nor "Gretchen Wilson" of GW.
+        if acr in present:
+            votes[acr][phrase] += 10
+        elif len(acr) >= 3:
+            votes[acr][phrase] += 1
 
 
 # --- names and quotes ----------------------------------------------------------------------
