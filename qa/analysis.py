@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from qa.lexical import STOPWORDS
 
-VERSION = 3
+VERSION = 4
 
 _CAP = r"(?:[A-ZÀ-ÖØ-Þ][\w'’\-]*[\w])"
 _PARTICLE = r"(?:van|von|de|der|den|da|di|du|del|dos|bin|al|le|la|ter)"
@@ -49,8 +49,6 @@ _APPOSITIVE_SAYS = re.compile(rf"(?<![\w'’])(?P<name>{_NAME}),\s+(?:[^,]{{2,90
                               rf"(?:{_VERBS})\b")
 # "Manchester United boss Sir Alex Ferguson: "It wasn't ..."" and "X, complaining: "..."".
 _COLON = re.compile(r":\s*$")
-_SAYS_SUBJECT = re.compile(rf"\b(?:said|says|added|adds|asked|explained|continued|wrote)\s+"
-                           rf"(?P<name>{_NAME})")
 _ACCORDING = re.compile(rf"\b[Aa]ccording to (?:the\s+)?(?P<name>{_NAME}|him|her)\b")
 _PRONOUN = re.compile(rf"\b(?P<pro>[Hh]e|[Ss]he)\s+{_ADVERB}(?:{_VERBS})\b"
                       rf"|\b(?:said|says|added|adds)\s+(?P<pro2>he|she)\b")
@@ -60,6 +58,9 @@ _ROLE_WORDS = (
     "chancellor|premier|general|commissioner|ambassador|mayor|captain|founder|analyst|"
     "economist|striker|player|star|singer|actor|actress|author|judge|professor"
 )
+_SAYS_SUBJECT = re.compile(rf"\b(?:said|says|added|adds|asked|explained|continued|wrote)\s+"
+                           rf"(?:(?:the\s+)?(?:{_CAP}\s+)?(?:[a-z][\w\-]*\s+){{0,3}}?"
+                           rf"(?:{_ROLE_WORDS})\s+)?(?P<name>{_NAME})")
 _ROLE = re.compile(rf"\b[Tt]he\s+(?P<role>(?:[\w'’\-]+\s+){{0,3}}?(?:{_ROLE_WORDS}))\s+"
                    rf"{_ADVERB}(?:{_VERBS})\b")
 _HONORIFICS = frozenset(
@@ -174,8 +175,18 @@ class Analysis:
         words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]
         keys = [w for w in dict.fromkeys(words) if w in self.aliases and len(w) > 2
                 and w not in _NOT_NAMES and w not in STOPWORDS]
-        keys += [k for k in self.aliases if " " in k and f"the {k}" in low]
+        short = self._abbreviated(low)
+        keys += [k for k in self.aliases if " " in k and (f"the {k}" in low or f"the {k}" in short)]
         return list(dict.fromkeys(keys))
+
+    def _abbreviated(self, low: str) -> str:
+        """A lower-case question with the corpus's acronym phrases written as their acronyms:
+        "the british retail consortium's director general" -> "the brc director general"."""
+        for acronym, phrases in self.acronyms.items():
+            phrase = phrases[0].lower()
+            if phrase in low:
+                low = re.sub(rf"{re.escape(phrase)}(?:'s|’s)?", acronym.lower(), low)
+        return low
 
     def to_extras(self) -> dict[str, Any]:
         """The store form: JSON maps in meta "extras", arrays saved beside the vectors."""
@@ -473,6 +484,26 @@ def _quote_spans(open_after: list[bool], n: int) -> list[tuple[int, int]]:
     return spans
 
 
+_ROLE_BEFORE = re.compile(rf"(?:^|[\s,(“\"])(?P<role>(?:{_CAP}\s+){{0,2}}(?:[a-z][\w\-]*\s+){{0,3}}?"
+                          rf"(?:{_ROLE_WORDS}|[A-Z][a-z]+)\s*)$")
+
+
+def _role_before(text: str) -> str | None:
+    """The role written just before a name, lower-cased, as questions name the person:
+    "Carib Chief" -> "carib chief", "said BRC director general" -> "brc director general".
+    Sentence openers and honorifics are no role ("But Mr", "On Tuesday Mr")."""
+    match = _ROLE_BEFORE.search(text)
+    if match is None:
+        return None
+    words = match.group("role").split()
+    while words and (words[0].lower() in _NOT_NAMES or words[0].lower() in _CONNECTORS):
+        words = words[1:]
+    if len(words) < 2 or words[-1].lower().strip(".") not in _TITLE_WORDS | set(
+            _ROLE_WORDS.split("|")) or words[-1].lower().strip(".") in _HONORIFICS:
+        return None
+    return " ".join(w.lower().strip(".") for w in words).replace("’", "'").removesuffix("'s")
+
+
 def _find_speaker(masked: str, people: _People, last_person: str | None,
                   alias_votes: dict[str, Counter[str]]) -> tuple[str | None, str | None]:
     """(speaker, person now in focus) for one sentence with its quotes blanked out."""
@@ -493,10 +524,10 @@ def _find_speaker(masked: str, people: _People, last_person: str | None,
             if m is None:
                 continue
             name, person = people.resolve(m)
-            prefix = raw[: len(raw) - len(m.name)].split()
-            if person and len(prefix) >= 2 and prefix[-1].lower() in _TITLE_WORDS:
-                # "Carib Chief Charles Williams said": "the Carib chief" is him.
-                alias_votes[" ".join(prefix).lower()][name] += 1
+            if person:
+                role = _role_before(masked[: match.start("name")] + raw[: len(raw) - len(m.name)])
+                if role:
+                    alias_votes[role][name] += 1
             offer(match.start(), name, name if person else None)
     for match in _PRONOUN.finditer(masked):
         offer(match.start(), last_person, last_person)

@@ -76,6 +76,20 @@ def test_describes_says_who_a_person_is(name: str, text: str, described: bool) -
     assert describes(name, text) is described
 
 
+def test_a_role_between_said_and_the_name() -> None:
+    analysis = analyze([[
+        "Shoppers held back in January, said BRC director general Kevin Hawkins.",
+        "The British Retail Consortium (BRC) publishes its survey every month.",
+        "But Mr Hawkins said furniture sales had held up.",
+    ]])
+    assert analysis.speaker_of(0) == analysis.speaker_of(2) == "Kevin Hawkins"
+    assert analysis.aliases["brc director general"] == ["Kevin Hawkins"]
+    assert "but mr" not in analysis.aliases  # an opener and an honorific are no role
+    # the question may spell the organisation out, with a possessive
+    assert analysis.mentioned("What did the British Retail Consortium's director general say?"
+                              ) == {"Kevin Hawkins"}
+
+
 def test_aliases_complete_short_names_and_roles(harbour) -> None:  # type: ignore[no-untyped-def]
     analysis, _ = harbour
     assert analysis.aliases["marta"] == ["Marta Lindqvist"]
