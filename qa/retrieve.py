@@ -18,7 +18,9 @@ better, and it is what the abstain threshold is compared with):
           + w_kind     * [the sentence holds what the question asks for: a year for "when",
                           a number for "how many", a name for "who", a place for "where"]
           + w_speaker  * [the question names the sentence's speaker and asks what they said,
-                          thanked, promised, ...; or the sentence has them do it: "X thanked"]
+                          thanked, promised, ...; or the sentence has them do it: "X thanked";
+                          or it asks "who is X?" and the sentence gives X's role, or "what is
+                          the KSF?" and the sentence spells it out]
 
 For such a speaker question, the speaker's own sentences get their dense, lexical, coverage
 and focus evidence from the question without the speaker's names ("What did say about
@@ -101,6 +103,8 @@ _SPEECH_ONLY = re.compile(
     re.IGNORECASE,
 )
 
+# What a speech question is about follows one of these: "what did X say about Y".
+_TOPIC_MARKER = re.compile(r"\b(?:about|on|of|regarding|towards?)\b")
 # "Who is Vucic?", "who was the NATO chief": a question after a person's identity.
 _WHO_IS = re.compile(r"^\s*who\s+(?:is|was|'s|’s)\s+(?P<rest>.+)$", re.IGNORECASE)
 # "What is the KSF?", "what does KSF stand for": a question after an acronym's meaning.
@@ -557,8 +561,7 @@ class Retriever:
             return names
         low = question.lower()
         cue = _SPEECH_CUE.search(low)
-        marker = re.compile(r"\b(?:about|on|of|regarding|towards?)\b").search(
-            low, cue.end() if cue else 0)
+        marker = _TOPIC_MARKER.search(low, cue.end() if cue else 0)
         if marker is None:
             return names
         where: dict[str, int] = {}
