@@ -273,6 +273,10 @@ def describes(name: str, text: str) -> bool:
     for form in dict.fromkeys((name, name.split()[-1])):
         for match in re.finditer(rf"(?<![\w'’]){re.escape(form)}(?![\w'’])", text):
             before = re.findall(r"[\w'’\-.]+", text[: match.start()])
+            if form != name and before and _CAPITALISED.match(before[-1]) and (
+                    before[-1].lower().strip(".") not in _DESCRIPTIONS | _HONORIFICS
+                    and before[-1] not in name.split()):
+                continue  # "Chris Hawkins" is someone else than Kevin Hawkins
             for word in reversed(before[-6:]):
                 low = word.lower().strip(".")
                 if low in _DESCRIPTIONS:

@@ -70,6 +70,8 @@ def test_acronyms_typed_in_lower_case(harbour: tuple[Analysis, list[str]]) -> No
         ("Daniel Okafor", "Okafor also said that the harbour dues would rise", False),
         ("Daniel Okafor", "The mayor met Daniel Okafor on Monday.", False),
         ("Gordon Brown", "Mr Brown said he would not comment.", False),
+        ("Kevin Hawkins", "Chris Hawkins, host of the chart show, said", False),
+        ("Kevin Hawkins", "Retail sales fell, BRC director general Hawkins said.", True),
     ],
 )
 def test_describes_says_who_a_person_is(name: str, text: str, described: bool) -> None:
