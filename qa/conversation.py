@@ -80,6 +80,7 @@ _VAGUE = _AUX | frozenset(
 _PREPOSITIONS = frozenset("with to for from since until by about against".split())
 _ABOUT = re.compile(r"^(?:(?:and|but|so|also|ok|okay)\s+)?(?:(what|how)\s+)?about\s+(?P<x>.+)$",
                     re.IGNORECASE)
+_WHO_IS = re.compile(r"^\s*who\s+(?:is|was|'s|’s)\b", re.IGNORECASE)
 _TOPIC = re.compile(r"\babout\s+((?:\S+\s+){0,5}?\S+?)[\s?.!]*$", re.IGNORECASE)
 _AND_X = re.compile(r"^(?:and|but|also)\s+(?P<x>.+)$", re.IGNORECASE)
 
@@ -490,7 +491,8 @@ class Conversation:
             for hit in turn.shown[:1]:
                 said = names.speaker(hit)
                 answered += ([said] if said else []) + [m.entity for m in names.mentions(hit.text)]
-            if turn.understood_as.lower().lstrip().startswith(("who ", "whom ", "whose ")):
+            if turn.understood_as.lower().lstrip().startswith(("who ", "whom ", "whose ")) \
+                    and not _identity(turn, asked):
                 asked_ids = {e.ident for e in asked}
                 found += [e for e in answered if e.ident not in asked_ids] + asked
             else:
@@ -557,8 +559,9 @@ class Conversation:
             if len(recent) >= 2:
                 return Entity(f"{recent[0].name} and {recent[1].name}", PERSON)
             return self._first(lambda e: e.kind == ORGANISATION) or self._first(fits)
-        if saying and self._turns[-1].shown:
-            said = self.names.speaker(self._turns[-1].shown[0])
+        last = self._turns[-1]
+        if saying and last.shown and not _identity(last, self._turn_people(last)):
+            said = self.names.speaker(last.shown[0])
             if said is not None and fits(said):
                 return said
         return self._first(fits)
@@ -602,6 +605,12 @@ class Conversation:
             m = things[-1]
             return previous[: m.start] + topic + previous[m.end :]
         return f"{body} about {topic}?"
+
+
+def _identity(turn: Turn, asked: list[Entity]) -> bool:
+    """Whether a turn asked who a person is ("who is Vucic?"): its answer is about that
+    person, whoever its sentence quotes, so "he" next still means them."""
+    return bool(_WHO_IS.match(turn.understood_as)) and any(e.kind == PERSON for e in asked)
 
 
 def _ask_again(previous: str, wh: str, preposition: str = "") -> str:

@@ -106,9 +106,10 @@ _SPEECH_ONLY = re.compile(
 # What a speech question is about follows one of these: "what did X say about Y".
 _TOPIC_MARKER = re.compile(r"\b(?:about|on|of|regarding|towards?)\b")
 # "Who is Vucic?", "who was the NATO chief": a question after a person's identity.
-_WHO_IS = re.compile(r"^\s*who\s+(?:is|was|'s|’s)\s+(?P<rest>.+)$", re.IGNORECASE)
+_OPENER = r"^\s*(?:(?:and|but|so|also|then|ok|okay|well)\b,?\s+)?"  # "and who is ...?"
+_WHO_IS = re.compile(_OPENER + r"who\s+(?:is|was|'s|’s)\s+(?P<rest>.+)$", re.IGNORECASE)
 # "What is the KSF?", "what does KSF stand for": a question after an acronym's meaning.
-_WHAT_IS = re.compile(r"^\s*what\s+(?:is|are|was|were|does|do|'s|’s)\s+(?:the\s+|an?\s+)?"
+_WHAT_IS = re.compile(_OPENER + r"what\s+(?:is|are|was|were|does|do|'s|’s)\s+(?:the\s+|an?\s+)?"
                       r"(?P<acronym>[a-z]{2,})\s*(?:stand\s+for|mean)?\s*\?*\s*"
                       r"(?:\(.*\))?\s*$", re.IGNORECASE)
 

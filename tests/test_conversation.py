@@ -171,6 +171,22 @@ def test_seed_follow_ups_are_understood(seed_bot: Bot) -> None:
         "What did Stoltenberg say about terrorism?"
 
 
+def test_after_who_is_he_he_is_still_the_person_asked_about(seed_bot: Bot) -> None:
+    chat = seed_bot.chat()
+    chat.ask("What did Vucic say about Kosovo?")
+    who = chat.ask("who is he?")
+    assert who.understood_as == "who is Vucic?"
+    # the answer names his role, in a sentence that quotes Stoltenberg
+    assert "Serbian President Aleksandar Vucic" in who.hits[0].text
+    after = chat.ask("what did he say about Russia?")
+    assert after.understood_as == "what did Vucic say about Russia?"
+    assert after.hits[0].speaker == "Aleksandar Vucic"
+    chief = chat.ask("and who is the NATO chief?")
+    assert chief.hits[0].text.startswith("NATO Secretary General Jens Stoltenberg")
+    assert chat.ask("what did he say about terrorism?").understood_as == \
+        "what did Stoltenberg say about terrorism?"
+
+
 def test_chat_commands_more_new_history(harbour: Bot) -> None:
     out: list[str] = []
     chat = Chat(harbour, out.append, color=False)
