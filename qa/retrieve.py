@@ -44,7 +44,9 @@ Weights and threshold were fitted on the even-numbered WikiQA questions and the 
 question sets only (benchmarks/fit.py).
 The question is first expanded with what the corpus taught us (qa.analysis): acronyms
 spelled out, short names completed. A document's heading is context, never an answer, and
-near-duplicate sentences collapse into the first of them.
+near-duplicate sentences collapse into the first of them. A sentence with fewer than
+`THIN_TERMS` words that count (a piece of a longer quote counts the whole quote) loses `THIN`:
+"According to him." or a caption is close to many questions and answers none.
 
 A store of `FULL_SCAN_BELOW` sentences or more is not scored whole: the candidates are the
 whole documents of the dense side's best rows, of the best BM25 rows from the postings, of the
@@ -72,6 +74,12 @@ from qa.lexical import K1, members, terms, words
 from qa.store import Store, replace_file
 
 CANDIDATES = 200
+# A sentence with fewer than THIN_TERMS distinct words that are not stop words ("According
+# to him.", a caption such as "A duvet, without a cover") loses THIN: short and generic, it
+# sits close to many questions without answering them. Chosen on the even WikiQA questions
+# and the dev sets (4 to 6 words and 0.03 to 0.08 all help; 7 words hurts).
+THIN = 0.05
+THIN_TERMS = 5
 UNKNOWN_DISCOUNT = 0.5
 # From this many sentences up, only candidate rows are scored (module docstring); below it,
 # every sentence is, which is what the weights were fitted with.
@@ -105,6 +113,9 @@ _SPEECH_ONLY = re.compile(
 
 # What a speech question is about follows one of these: "what did X say about Y".
 _TOPIC_MARKER = re.compile(r"\b(?:about|on|of|regarding|towards?)\b")
+# "Who thanked Stoltenberg?": who did it is asked, the one named is its object.
+_WHO_DID = re.compile(r"^\s*(?:(?:and|but|so|also|then)\b,?\s+)?(?:who|which \w+)\s+"
+                      r"(?:(?:also|first|then|later)\s+)?(?P<verb>\w+)", re.IGNORECASE)
 # "Who is Vucic?", "who was the NATO chief": a question after a person's identity.
 _OPENER = r"^\s*(?:(?:and|but|so|also|then|ok|okay|well)\b,?\s+)?"  # "and who is ...?"
 _WHO_IS = re.compile(_OPENER + r"who\s+(?:is|was|'s|’s)\s+(?P<rest>.+)$", re.IGNORECASE)
@@ -311,6 +322,17 @@ class Retriever:
         return mask
 
     @cached_property
+    def _thin(self) -> NDArray[np.bool_]:
+        """Rows with fewer than THIN_TERMS distinct index terms; a piece of a quote that runs
+        over several sentences counts the words of the whole quote, as it is shown whole."""
+        counts = np.bincount(self.store.lexicon.rows, minlength=self.store.count)
+        quote = self.analysis.quote
+        if len(quote) == self.store.count and self.store.count:
+            total = np.concatenate([[0], np.cumsum(counts)])
+            counts = total[quote[:, 1] + 1] - total[quote[:, 0]]
+        return counts < THIN_TERMS
+
+    @cached_property
     def _lead(self) -> NDArray[np.float32]:
         """1 for a document's first sentence after its heading, 1/2 for the next, and so on."""
         position = np.arange(self.store.count, dtype=np.float32)
@@ -495,6 +517,9 @@ class Retriever:
         question without their names (empty when nothing else is left); None for no speaker."""
         if not _SPEECH_CUE.search(question) and not re.search(r"\w\s+on\s", question):
             return None
+        asker = _WHO_DID.match(question)
+        if asker and _SPEECH_CUE.fullmatch(asker.group("verb")):
+            return None  # "who thanked Stoltenberg?": the one it names is thanked, not thanking
         analysis = self.analysis
         names = self._speakers_asked(question, analysis.mentioned(question))
         ids = [i for i, s in enumerate(analysis.speakers) if s in names]
@@ -602,6 +627,7 @@ class Retriever:
         f = self.features(self.understand(question))
         fused = fuse(f, self.weights)
         fused[self._headings] = 0.0
+        fused[self._thin] -= THIN
         return fused, assurance(f, self.weights)
 
     def search(self, question: str, k: int, skip: frozenset[int] = frozenset()) -> list[Hit]:
@@ -704,6 +730,7 @@ class Retriever:
             kind[need] = self._kind_at(asked, rows[need])
             fused = fuse(features, w)
         fused[self._headings[rows]] = 0.0
+        fused[self._thin[rows]] -= THIN
         return rows, fused, assurance(features, w)
 
     def _dense_at(self, query: NDArray[np.float32]) -> tuple[

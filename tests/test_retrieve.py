@@ -146,6 +146,18 @@ def test_questions_about_who_what_and_when(bot: Bot, question: str, start: str) 
     assert answer.hits[0].text.startswith(start), answer.hits[0].text
 
 
+def test_thin_sentences_are_short_and_not_part_of_a_longer_quote(bot: Bot) -> None:
+    retriever = bot.retriever
+    thin = {retriever.store.text(int(r)) for r in np.flatnonzero(retriever._thin)}
+    assert "Our harbour is safer with a light that works." in thin  # four words that count
+    # two words that count, but the quote runs on into the next sentence and is shown whole
+    assert "“We will find the money." not in thin
+    assert not any(t.startswith("Harbour Master Marta Lindqvist") for t in thin)
+    fused = retriever.scores("Is the harbour safer with a light that works?")
+    assert retriever.store.text(int(np.argmax(fused))) == (
+        "Our harbour is safer with a light that works.")  # thin, but still the answer
+
+
 def test_hits_carry_their_speaker(bot: Bot) -> None:
     answer = bot.ask("What did Okafor say about the harbour dues?")
     assert answer.hits[0].text.startswith("Okafor also said that the harbour dues")
