@@ -267,7 +267,7 @@ _CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-Þ]")
 def describes(name: str, text: str) -> bool:
     """Whether a sentence says who a person is: a title or role right before their name
     ("Serbian President Aleksandar Vucic"), one in apposition after it ("Dan Gillmor, founder
-    of Grassroots Media"), or "Name is a/the ...". `name` is a full name; its surname counts
+    of Grassroots Media", "Stan Lee, the man responsible for ..."), or "Name is a/the ...". `name` is a full name; its surname counts
     too. Answers "who is Vucic?" with what the text says of him, not any sentence naming him.
     """
     for form in dict.fromkeys((name, name.split()[-1])):
@@ -277,16 +277,19 @@ def describes(name: str, text: str) -> bool:
                     before[-1].lower().strip(".") not in _DESCRIPTIONS | _HONORIFICS
                     and before[-1] not in name.split()):
                 continue  # "Chris Hawkins" is someone else than Kevin Hawkins
+            after = text[match.end():]
+            if form != name and re.match(r"\s+[A-ZÀ-ÖØ-Þ][a-z]", after):
+                continue  # "Lee Strafford" is someone else than Stan Lee
             for word in reversed(before[-6:]):
                 low = word.lower().strip(".")
                 if low in _DESCRIPTIONS:
                     return True
                 if not _CAPITALISED.match(word):
                     break
-            after = text[match.end():]
-            if re.match(rf",\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w'’\-]+\s+){{0,4}}?"
+            if re.match(rf",\s+(?:(?:its|their)\s+)?(?:[\w'’\-]+\s+){{0,4}}?"
                         rf"(?:{'|'.join(sorted(_DESCRIPTIONS))})\b", after, re.IGNORECASE) \
-                    or re.match(r"\s+(?:is|was)\s+(?:a|an|the)\s", after):
+                    or re.match(r",\s+(?:the|a|an)\s+[\w'’\-]+", after) \
+                    or re.match(r"\s+(?:\([^()]*\)\s+)?(?:is|was)\s+(?:a|an|the)\s", after):
                 return True
     return False
 

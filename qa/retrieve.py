@@ -70,7 +70,7 @@ from numpy.typing import NDArray
 from qa.analysis import Analysis, describes, for_store
 from qa.ann import DenseIndex, gather
 from qa.embed import Embedder
-from qa.lexical import K1, members, terms, words
+from qa.lexical import K1, STOPWORDS, members, terms, words
 from qa.store import Store, replace_file
 
 CANDIDATES = 200
@@ -549,7 +549,7 @@ class Retriever:
         asked = _WHO_IS.match(question)
         if asked is None:
             return none
-        names = analysis.mentioned(question)
+        names = analysis.mentioned(question) or _typed_name(asked.group("rest"))
         if not names:
             return none
         name_words = {w for n in names for w in words(n)}
@@ -832,6 +832,22 @@ class Retriever:
         speaker = self.analysis.speaker_of(row) if len(self._speaker_names) else None
         return Hit(s.text, round(score, 4), s.source, s.start, s.end, s.passage, doc.title,
                    before, after, speaker, row)
+
+
+def _typed_name(rest: str) -> set[str]:
+    """The name a "who is ...?" question types, when the corpus analysis does not know the
+    person (they never speak): "Marcello Viotti", or "marcello viotti" typed in lower case."""
+    rest = re.sub(r"\s*\([^()]*\)\s*$", "", rest).strip(" ?!.")
+    parts = rest.split()
+    if not 1 <= len(parts) <= 4 or not all(re.fullmatch(r"[^\W\d_][\w'’\-]*", p) for p in parts):
+        return set()
+    if any(p.lower() in STOPWORDS for p in parts):
+        return set()  # "who is the author", "who is going"
+    if rest == rest.lower():
+        parts = [p[:1].upper() + p[1:] for p in parts]
+    elif not all(p[:1].isupper() for p in parts):
+        return set()
+    return {" ".join(parts)}
 
 
 def _ranked(k: int, skip: frozenset[int]) -> int:

@@ -72,6 +72,9 @@ def test_acronyms_typed_in_lower_case(harbour: tuple[Analysis, list[str]]) -> No
         ("Gordon Brown", "Mr Brown said he would not comment.", False),
         ("Kevin Hawkins", "Chris Hawkins, host of the chart show, said", False),
         ("Kevin Hawkins", "Retail sales fell, BRC director general Hawkins said.", True),
+        ("Stan Lee", "Stan Lee, the man behind Spider-Man, won the case.", True),
+        ("Ada Brennan", "Ada Brennan (3 May 1901 – 9 October 1968) was an Irish engineer.", True),
+        ("Stan Lee", "said chief executive Lee Strafford.", False),
     ],
 )
 def test_describes_says_who_a_person_is(name: str, text: str, described: bool) -> None:

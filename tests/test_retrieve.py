@@ -84,6 +84,14 @@ def test_the_sentence_on_what_is_asked_beats_the_lead(people_bot: Bot, question:
     assert not answer.abstained and answer.hits[0].text == top
 
 
+def test_who_is_a_person_who_never_speaks(people_bot: Bot) -> None:
+    # no quote makes her a speaker the analysis knows: the typed name is looked for as it is
+    for question in ("Who was Ada Brennan?", "who was ada brennan"):
+        answer = people_bot.ask(question)
+        assert not answer.abstained
+        assert answer.hits[0].text.startswith("Ada Brennan (3 May 1901"), question
+
+
 def test_a_question_that_only_shares_the_subject_is_declined(people_bot: Bot) -> None:
     assert people_bot.ask("What is Ada Brennan's favourite colour?").abstained
 
