@@ -168,7 +168,7 @@ class Analysis:
         low = question.lower()
         tokens = re.findall(r"[\w'’\-]+", question)
         # typed in lower case, before `expand` added its capitalised brackets
-        typed = re.sub(r"\s*\([^()]*\)\s*$", "", question)
+        typed = as_typed(question)
         lower_case = typed == typed.lower() or not any(
             t[:1].isupper() for t in re.findall(r"[\w'’\-]+", typed)[1:])
         words = [t.lower() for t in tokens if lower_case or t[:1].isupper()]
@@ -254,27 +254,38 @@ def for_store(store: Any) -> Analysis:
 
 _PHRASE = re.compile(rf"{_CAP}(?:\s+(?:(?:of|for|and|the|de)\s+)*{_CAP})+")
 _ACRONYM_TOKEN = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]s?\b")
+_EXPANDED = re.compile(r"\s*\([^()]*\)\s*$")  # what `Analysis.expand` appends
 
 
+# Words that end a role written before a name: "Carib Chief", "BRC director general".
+_ROLE_NOUNS = _TITLE_WORDS | frozenset(_ROLE_WORDS.split("|"))
 # Nouns that say what a person is, beside the titles: "Oxfam senior policy adviser Max Lawson".
-_DESCRIPTIONS = (_TITLE_WORDS | frozenset(_ROLE_WORDS.split("|")) | frozenset(
+_DESCRIPTIONS = (_ROLE_NOUNS | frozenset(
     """adviser advisor campaigner creator owner presenter host writer producer designer
     inventor scientist researcher lawyer spokesperson chairperson founder co-founder organiser
     organizer vice-president president-elect member leader""".split())) - _HONORIFICS
 _CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-Þ]")
+_NOT_A_DESCRIPTION = _HONORIFICS | _DESCRIPTIONS  # a capitalised word that may precede a name
+# After a name: ", founder of ...", ", the man who ...", " (1901 - 1968) was an ...".
+_DESCRIBED_AFTER = re.compile(
+    rf"(?i:,\s+(?:(?:its|their)\s+)?(?:[\w'’\-]+\s+){{0,4}}?"
+    rf"(?:{'|'.join(sorted(_DESCRIPTIONS))})\b)"
+    r"|,\s+(?:the|a|an)\s+[\w'’\-]+"
+    r"|\s+(?:\([^()]*\)\s+)?(?:is|was)\s+(?:a|an|the)\s")
 
 
 def describes(name: str, text: str) -> bool:
     """Whether a sentence says who a person is: a title or role right before their name
     ("Serbian President Aleksandar Vucic"), one in apposition after it ("Dan Gillmor, founder
-    of Grassroots Media", "Stan Lee, the man responsible for ..."), or "Name is a/the ...". `name` is a full name; its surname counts
-    too. Answers "who is Vucic?" with what the text says of him, not any sentence naming him.
+    of Grassroots Media", "Stan Lee, the man responsible for ..."), or "Name is a/the ...".
+    `name` is a full name; its surname counts too. Answers "who is Vucic?" with what the text
+    says of him, not any sentence naming him.
     """
     for form in dict.fromkeys((name, name.split()[-1])):
         for match in re.finditer(rf"(?<![\w'’]){re.escape(form)}(?![\w'’])", text):
             before = re.findall(r"[\w'’\-.]+", text[: match.start()])
             if form != name and before and _CAPITALISED.match(before[-1]) and (
-                    before[-1].lower().strip(".") not in _DESCRIPTIONS | _HONORIFICS
+                    before[-1].lower().strip(".") not in _NOT_A_DESCRIPTION
                     and before[-1] not in name.split()):
                 continue  # "Chris Hawkins" is someone else than Kevin Hawkins
             after = text[match.end():]
@@ -286,12 +297,14 @@ def describes(name: str, text: str) -> bool:
                     return True
                 if not _CAPITALISED.match(word):
                     break
-            if re.match(rf",\s+(?:(?:its|their)\s+)?(?:[\w'’\-]+\s+){{0,4}}?"
-                        rf"(?:{'|'.join(sorted(_DESCRIPTIONS))})\b", after, re.IGNORECASE) \
-                    or re.match(r",\s+(?:the|a|an)\s+[\w'’\-]+", after) \
-                    or re.match(r"\s+(?:\([^()]*\)\s+)?(?:is|was)\s+(?:a|an|the)\s", after):
+            if _DESCRIBED_AFTER.match(after):
                 return True
     return False
+
+
+def as_typed(question: str) -> str:
+    """A question without the brackets `Analysis.expand` added to it."""
+    return _EXPANDED.sub("", question)
 
 
 def initials(phrase: str) -> str:
@@ -491,8 +504,8 @@ def _quote_spans(open_after: list[bool], n: int) -> list[tuple[int, int]]:
     return spans
 
 
-_ROLE_BEFORE = re.compile(rf"(?:^|[\s,(“\"])(?P<role>(?:{_CAP}\s+){{0,2}}(?:[a-z][\w\-]*\s+){{0,3}}?"
-                          rf"(?:{_ROLE_WORDS}|[A-Z][a-z]+)\s*)$")
+_ROLE_BEFORE = re.compile(rf"(?:^|[\s,(“\"])(?P<role>(?:{_CAP}\s+){{0,2}}"
+                          rf"(?:[a-z][\w\-]*\s+){{0,3}}?(?:{_ROLE_WORDS}|[A-Z][a-z]+)\s*)$")
 
 
 def _role_before(text: str) -> str | None:
@@ -505,8 +518,8 @@ def _role_before(text: str) -> str | None:
     words = match.group("role").split()
     while words and (words[0].lower() in _NOT_NAMES or words[0].lower() in _CONNECTORS):
         words = words[1:]
-    if len(words) < 2 or words[-1].lower().strip(".") not in _TITLE_WORDS | set(
-            _ROLE_WORDS.split("|")) or words[-1].lower().strip(".") in _HONORIFICS:
+    last = words[-1].lower().strip(".") if words else ""
+    if len(words) < 2 or last not in _ROLE_NOUNS or last in _HONORIFICS:
         return None
     return " ".join(w.lower().strip(".") for w in words).replace("’", "'").removesuffix("'s")
 
@@ -557,5 +570,5 @@ def _find_speaker(masked: str, people: _People, last_person: str | None,
     return None, None
 
 
-__all__ = ["Analysis", "analyze", "analyze_parts", "describes", "for_store", "initials",
-           "VERSION"]
+__all__ = ["Analysis", "analyze", "analyze_parts", "as_typed", "describes", "for_store",
+           "initials", "VERSION"]

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from qa.bot import Answer, clean_question
 from qa.errors import QAError, QuestionError
 from qa.lexical import STOPWORDS, terms
-from qa.retrieve import Hit
+from qa.retrieve import Hit, asks_who_is
 
 if TYPE_CHECKING:
     from qa.bot import Bot
@@ -80,7 +80,6 @@ _VAGUE = _AUX | frozenset(
 _PREPOSITIONS = frozenset("with to for from since until by about against".split())
 _ABOUT = re.compile(r"^(?:(?:and|but|so|also|ok|okay)\s+)?(?:(what|how)\s+)?about\s+(?P<x>.+)$",
                     re.IGNORECASE)
-_WHO_IS = re.compile(r"^\s*who\s+(?:is|was|'s|’s)\b", re.IGNORECASE)
 _TOPIC = re.compile(r"\babout\s+((?:\S+\s+){0,5}?\S+?)[\s?.!]*$", re.IGNORECASE)
 _AND_X = re.compile(r"^(?:and|but|also)\s+(?P<x>.+)$", re.IGNORECASE)
 
@@ -610,7 +609,7 @@ class Conversation:
 def _identity(turn: Turn, asked: list[Entity]) -> bool:
     """Whether a turn asked who a person is ("who is Vucic?"): its answer is about that
     person, whoever its sentence quotes, so "he" next still means them."""
-    return bool(_WHO_IS.match(turn.understood_as)) and any(e.kind == PERSON for e in asked)
+    return asks_who_is(turn.understood_as) and any(e.kind == PERSON for e in asked)
 
 
 def _ask_again(previous: str, wh: str, preposition: str = "") -> str:

@@ -91,6 +91,10 @@ class LexicalIndex:
         np.cumsum(np.bincount(post_terms, minlength=len(vocab)), out=indptr[1:])
         return cls(vocab, idf, indptr, post_rows, weights, n)
 
+    def postings(self, tid: int) -> NDArray[np.int32]:
+        """The rows that hold term `tid`, ascending."""
+        return self.rows[self.indptr[tid] : self.indptr[tid + 1]]
+
     def max_idf(self) -> float:
         return float(np.log1p((self.count + 0.5) / 0.5))
 

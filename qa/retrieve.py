@@ -67,7 +67,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from qa.analysis import Analysis, describes, for_store
+from qa.analysis import Analysis, as_typed, describes, for_store
 from qa.ann import DenseIndex, gather
 from qa.embed import Embedder
 from qa.lexical import K1, STOPWORDS, members, terms, words
@@ -416,7 +416,7 @@ class Retriever:
                 continue
             idf = float(lexicon.idf[tid])
             total += idf
-            postings = lexicon.rows[lexicon.indptr[tid] : lexicon.indptr[tid + 1]]
+            postings = lexicon.postings(tid)
             if rows is None:
                 out[postings] += idf
             else:
@@ -439,7 +439,7 @@ class Retriever:
             total += np.where(titled, 0.0, idf).astype(np.float32)
             if tid is None:
                 continue
-            postings = lexicon.rows[lexicon.indptr[tid] : lexicon.indptr[tid + 1]]
+            postings = lexicon.postings(tid)
             held = postings if rows is None else np.flatnonzero(members(postings, rows)[0])
             out[held] += np.where(titled[doc[held]], 0.0, idf).astype(np.float32)
         total_at = total[doc]
@@ -562,7 +562,7 @@ class Retriever:
             tid = next((lexicon.vocab.get(t) for t in terms(name.split()[-1])), None)
             if tid is None:
                 continue
-            for row in lexicon.rows[lexicon.indptr[tid] : lexicon.indptr[tid + 1]].tolist():
+            for row in lexicon.postings(tid).tolist():
                 if describes(name, self.store.text(row)):
                     found.append(row)
         return np.asarray(sorted(set(found)), dtype=np.int64)
@@ -573,9 +573,9 @@ class Retriever:
         ids = [lexicon.vocab[t] for t in terms(phrase) if t in lexicon.vocab]
         if not ids:
             return np.zeros(0, dtype=np.int64)
-        rarest = min(ids, key=lambda i: lexicon.indptr[i + 1] - lexicon.indptr[i])
+        rarest = min(ids, key=lambda i: lexicon.postings(i).shape[0])
         wanted = " ".join(words(phrase))
-        rows = lexicon.rows[lexicon.indptr[rarest] : lexicon.indptr[rarest + 1]].tolist()
+        rows = lexicon.postings(rarest).tolist()
         return np.asarray([r for r in rows if wanted in " ".join(words(self.store.text(r)))],
                           dtype=np.int64)
 
@@ -614,8 +614,7 @@ class Retriever:
         people = "|".join(re.escape(p) for n in names for p in {n, n.split()[-1]})
         pattern = re.compile(rf"\b(?:{people})\s+(?:\w+ly\s+|also\s+|has\s+|had\s+)?"
                              rf"(?:{'|'.join(re.escape(t) for t in acts)})\w*")
-        rows = np.concatenate([lexicon.rows[lexicon.indptr[i] : lexicon.indptr[i + 1]]
-                               for i in ids])
+        rows = np.concatenate([lexicon.postings(i) for i in ids])
         return [int(r) for r in rows if pattern.search(self.store.text(int(r)))]
 
     def scores(self, question: str) -> NDArray[np.float32]:
@@ -750,8 +749,7 @@ class Retriever:
         ids = [lexicon.vocab[t] for t in dict.fromkeys(query_terms) if t in lexicon.vocab]
         if not ids:
             return np.zeros(0, dtype=np.int64)
-        rows = np.concatenate([lexicon.rows[lexicon.indptr[i] : lexicon.indptr[i + 1]]
-                               for i in ids])
+        rows = np.concatenate([lexicon.postings(i) for i in ids])
         weights = np.concatenate([lexicon.weights[lexicon.indptr[i] : lexicon.indptr[i + 1]]
                                   for i in ids])
         uniq, inverse = np.unique(rows, return_inverse=True)
@@ -834,10 +832,15 @@ class Retriever:
                    before, after, speaker, row)
 
 
+def asks_who_is(question: str) -> bool:
+    """Whether a question asks who someone is: "who is Vucic?", "and who was the NATO chief?"."""
+    return _WHO_IS.match(question) is not None
+
+
 def _typed_name(rest: str) -> set[str]:
     """The name a "who is ...?" question types, when the corpus analysis does not know the
     person (they never speak): "Marcello Viotti", or "marcello viotti" typed in lower case."""
-    rest = re.sub(r"\s*\([^()]*\)\s*$", "", rest).strip(" ?!.")
+    rest = as_typed(rest).strip(" ?!.")
     parts = rest.split()
     if not 1 <= len(parts) <= 4 or not all(re.fullmatch(r"[^\W\d_][\w'’\-]*", p) for p in parts):
         return set()
@@ -872,4 +875,5 @@ def _normal(text: str) -> str:
     return " ".join(text.lower().split()).strip("“”\"'’‘ .,")
 
 
-__all__ = ["Features", "Hit", "Retriever", "Weights", "assurance", "fuse", "top_k"]
+__all__ = ["Features", "Hit", "Retriever", "Weights", "asks_who_is", "assurance", "fuse",
+           "top_k"]
