@@ -18,6 +18,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -176,17 +177,40 @@ class Analysis:
         keys = [w for w in dict.fromkeys(words) if w in self.aliases and len(w) > 2
                 and w not in _NOT_NAMES and w not in STOPWORDS]
         short = self._abbreviated(low)
-        keys += [k for k in self.aliases if " " in k and (f"the {k}" in low or f"the {k}" in short)]
+        roles = {k for text in (low, short) for w in set(_WORD.findall(text))
+                 for k in self._by_first_word[1].get(w, ()) if f"the {k}" in text}
+        keys += sorted(roles, key=self._by_first_word[2].__getitem__)  # the aliases' order
         return list(dict.fromkeys(keys))
 
     def _abbreviated(self, low: str) -> str:
         """A lower-case question with the corpus's acronym phrases written as their acronyms:
         "the british retail consortium's director general" -> "the brc director general"."""
-        for acronym, phrases in self.acronyms.items():
-            phrase = phrases[0].lower()
+        phrases = {entry for w in set(_WORD.findall(low))
+                   for entry in self._by_first_word[0].get(w, ())}
+        for at, phrase, acronym in sorted(phrases):  # in the acronyms' order
             if phrase in low:
-                low = re.sub(rf"{re.escape(phrase)}(?:'s|’s)?", acronym.lower(), low)
+                low = re.sub(rf"{re.escape(phrase)}(?:'s|’s)?", acronym, low)
         return low
+
+    @cached_property
+    def _by_first_word(self) -> tuple[dict[str, list[tuple[int, str, str]]],
+                                      dict[str, list[str]], dict[str, int]]:
+        """Acronym phrases and role aliases ("nato chief") by their first word, so a question
+        looks only at those that can be in it, and each role alias's place in `aliases`."""
+        phrases: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+        for at, (acronym, found) in enumerate(self.acronyms.items()):
+            phrase = found[0].lower()
+            first = _WORD.findall(phrase)[:1]
+            if first:
+                phrases[first[0]].append((at, phrase, acronym.lower()))
+        roles: dict[str, list[str]] = defaultdict(list)
+        order: dict[str, int] = {}
+        for at, key in enumerate(self.aliases):
+            first = _WORD.findall(key)[:1]
+            if " " in key and first:
+                roles[first[0]].append(key)
+                order[key] = at
+        return dict(phrases), dict(roles), order
 
     def to_extras(self) -> dict[str, Any]:
         """The store form: JSON maps in meta "extras", arrays saved beside the vectors."""
@@ -254,6 +278,7 @@ def for_store(store: Any) -> Analysis:
 
 _PHRASE = re.compile(rf"{_CAP}(?:\s+(?:(?:of|for|and|the|de)\s+)*{_CAP})+")
 _ACRONYM_TOKEN = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]s?\b")
+_WORD = re.compile(r"[\w'’\-]+")
 _EXPANDED = re.compile(r"\s*\([^()]*\)\s*$")  # what `Analysis.expand` appends
 
 
