@@ -1,6 +1,7 @@
 """Answer-quality benchmark: qa against BM25-only and dense-only baselines, same model, same data.
 
     .venv/bin/python benchmarks/quality.py            # prints a Markdown table
+    ... --only=seed,bbc   # some sets;  --dump=FILE   qa's top 5 per question as JSON Lines
 
 Data sets (from ../shared; the benchmark skips cleanly when it is missing):
 - WikiQA pooled: every unique sentence of WikiQA-test.tsv in one corpus, one document per
@@ -58,6 +59,7 @@ class Run:
     rows: list[list[int]]
     top: list[float]
     declined: list[bool] | None  # qa's own decision; None for baselines
+    scores: list[list[float]] | None = None  # qa's hit scores, for --dump
 
 
 def log(message: str) -> None:
@@ -113,14 +115,27 @@ def make_bot(name: str, corpus: Path) -> Bot:
 
 
 def run_qa(bot: Bot, questions: list[Question]) -> Run:
-    rows, top, declined = [], [], []
+    rows, top, declined, scores = [], [], [], []
     for q in questions:
         answer = bot.ask(q.text, k=RANKED)
         hits = list(answer.hits) or bot.retriever.search(clean_question(q.text), RANKED)
         rows.append([h.row for h in hits])
         top.append(hits[0].score if hits else 0.0)
         declined.append(answer.abstained)
-    return Run(rows, top, declined)
+        scores.append([h.score for h in hits])
+    return Run(rows, top, declined, scores)
+
+
+def dump(bot: Bot, name: str, questions: list[Question], run: Run) -> list[dict[str, object]]:
+    """qa's top 5 per question as text, source and score, for comparing two versions."""
+    store = bot.store
+    out: list[dict[str, object]] = []
+    for q, rows, scores, declined in zip(questions, run.rows, run.scores or [],
+                                         run.declined or []):
+        out.append({"set": name, "id": q.id, "question": q.text, "declined": declined,
+                    "top5": [[store.text(r), store.sentence(r).source, s]
+                             for r, s in zip(rows[:5], scores[:5])]})
+    return out
 
 
 def run_baseline(bot: Bot, questions: list[Question], kind: str) -> Run:
@@ -219,6 +234,7 @@ def main() -> int:
     only = next((a.split("=", 1)[1].split(",") for a in sys.argv if a.startswith("--only=")),
                 None)
     started = time.time()
+    dumped: list[dict[str, object]] = []
     for name, corpus, questions, sentence_gold in sets:
         if only and name not in only:
             continue
@@ -226,6 +242,7 @@ def main() -> int:
         right = right_fn(bot, sentence_gold)
         runs = {"qa": run_qa(bot, questions), "BM25": run_baseline(bot, questions, "bm25"),
                 "dense": run_baseline(bot, questions, "dense")}
+        dumped += dump(bot, name, questions, runs["qa"])
         for system, run in runs.items():
             rank = ranks(run, questions, right)
             everything = list(range(len(questions)))
@@ -245,6 +262,10 @@ def main() -> int:
           f"all-MiniLM-L6-v2, {time.time() - started:.0f} s")
     if "--json" in sys.argv:
         print(json.dumps(results, indent=1, default=float))
+    target = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--dump=")), None)
+    if target:
+        Path(target).write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in dumped)
+                                + "\n", encoding="utf-8")
     return 0
 
 
