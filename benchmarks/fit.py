@@ -27,16 +27,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from quality import (  # noqa: E402
+    ROOT,
     SHARED,
     Question,
     dev_set,
     make_bot,
     right_fn,
     wikiqa,
-    ROOT,
 )
 
-from qa.retrieve import Features, Weights, fuse  # noqa: E402
+from qa.rank import Features, Weights, fuse  # noqa: E402
 
 POOL = 150
 TRIALS = 4000

@@ -34,10 +34,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa import Bot  # noqa: E402
-from qa.bot import clean_question  # noqa: E402
-from qa.evaluate import contains_gold, read_questions  # noqa: E402
-from qa.lexical import terms  # noqa: E402
-from qa.retrieve import Retriever  # noqa: E402
+from qa.text import (
+    clean_question,  # noqa: E402
+    terms,  # noqa: E402
+)
+from qa.ui.evaluate import contains_gold, read_questions  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 EVAL = SHARED / "eval"

@@ -30,7 +30,6 @@ import gc
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -99,7 +98,7 @@ import sys, time
 import numpy as np
 from sentence_transformers import SentenceTransformer
 from qa.embed import Embedder
-from qa.store import Store
+from qa.index import Store
 embedder = Embedder()
 store = Store.load(__import__("pathlib").Path(sys.argv[1]), embedder.identity)
 model = SentenceTransformer(str(embedder.path), device="cpu")
@@ -165,7 +164,7 @@ def imports_on_one_shot(corpus: Path, store: Path, question: str) -> list[str]:
 
 def warm(corpus: Path, store: Path, questions: list[str]) -> dict[str, float]:
     from qa import Bot
-    from qa.render import format_answer
+    from qa.ui.render import format_answer
 
     bot = Bot(corpus=corpus, store=store, notify=quiet)
     for q in questions[:3]:
@@ -185,8 +184,8 @@ def warm(corpus: Path, store: Path, questions: list[str]) -> dict[str, float]:
 
 def indexing(corpus: Path) -> dict[str, float]:
     from qa import Bot
-    from qa.corpus import list_files, read_document
     from qa.embed import Embedder
+    from qa.ingest import list_files, read_document
 
     store = corpus.parent / "store"
     shutil.rmtree(store, ignore_errors=True)
@@ -255,7 +254,7 @@ def million_store(rows: int, wiki_store: Path) -> Path:
     import numpy as np
 
     from qa.embed import Embedder
-    from qa.store import DocInfo, Store, _Part, _write
+    from qa.index.store import DocInfo, Store, _Part, _write
 
     folder = CACHE / f"synthetic-{rows}" / "store"
     identity = Embedder().identity
@@ -287,7 +286,7 @@ def million_store(rows: int, wiki_store: Path) -> Path:
                        per_doc)
         parts.append(_Part(info, [(texts[i], k, 0, len(texts[i])) for k, i in enumerate(take)],
                            vecs, vecs[0]))
-    from qa.analysis import analyze_parts
+    from qa.knowledge import analyze_parts
 
     log("analysis of the synthetic documents")
     _write(folder, identity, parts, {}, analyze_parts(parts))
@@ -299,9 +298,9 @@ def million_store(rows: int, wiki_store: Path) -> Path:
 
 def ensure_indexes(folder: Path) -> None:
     """The ANN index and the int8 copy, made when missing or stale (a newer format)."""
-    from qa.ann import AnnIndex, DenseIndex
     from qa.embed import Embedder
-    from qa.store import Store
+    from qa.index import Store
+    from qa.vectors import AnnIndex, DenseIndex
 
     store = Store.load(folder, Embedder().identity)
     assert store is not None and store.generation is not None
@@ -319,11 +318,11 @@ import json, resource, statistics, sys, time
 from pathlib import Path
 import numpy as np
 from qa import Bot
-from qa.ann import DenseIndex, exact_scores
+from qa.vectors import DenseIndex, exact_scores
 from qa.embed import Embedder
-from qa.render import format_answer
-from qa.retrieve import Retriever
-from qa.store import Store
+from qa.ui.render import format_answer
+from qa.rank import Retriever
+from qa.index import Store
 folder, query_dir, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 questions = json.loads(sys.argv[4])
 embedder = Embedder(query_dir=query_dir)
@@ -429,7 +428,7 @@ def main() -> None:
     compileall.compile_dir(ROOT / "qa", quiet=1)  # as an installed package has its .pyc
     runs = args.runs or (3 if args.quick else 7)
     from qa import Bot
-    from qa.ann import CANDIDATES, CONNECTIVITY, EXPANSION_SEARCH, WINDOW
+    from qa.vectors.dense import CANDIDATES, CONNECTIVITY, EXPANSION_SEARCH, WINDOW
 
     wiki_docs, questions = wikiqa()
     wiki_store = CACHE / "wikiqa" / "store"

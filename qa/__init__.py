@@ -10,6 +10,7 @@ Importing qa is cheap: the model and torch load only when something must be embe
 from __future__ import annotations
 
 from qa.bot import Answer, Bot
+from qa.chat import Conversation
 from qa.config import Settings, load_settings
 from qa.errors import (
     ConfigError,
@@ -22,7 +23,7 @@ from qa.errors import (
     StoreMismatchError,
     StoreReadOnlyError,
 )
-from qa.retrieve import Hit
+from qa.rank import Hit
 
 __version__ = "0.1.0"
 
@@ -36,7 +37,7 @@ def ask(question: str, k: int | None = None, **settings: object) -> Answer:
 
 
 __all__ = [
-    "Answer", "Bot", "ConfigError", "CorpusError", "Hit", "ModelError", "QAError",
+    "Answer", "Bot", "ConfigError", "Conversation", "CorpusError", "Hit", "ModelError", "QAError",
     "QuestionError", "Settings", "StoreCorruptError", "StoreError", "StoreMismatchError",
     "StoreReadOnlyError", "ask", "load_settings", "__version__",
 ]

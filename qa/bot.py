@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from qa.analysis import Analysis, analyze_parts
-from qa.ann import DenseIndex
 from qa.config import Settings, load_settings
-from qa.corpus import Notify
 from qa.embed import Embedder
 from qa.errors import QuestionError
-from qa.retrieve import Hit, Retriever
-from qa.store import Store, sync
-
-if TYPE_CHECKING:
-    from qa.conversation import Conversation
-
-MAX_QUESTION_CHARS = 1000
+from qa.index import Store, sync
+from qa.ingest import Notify
+from qa.knowledge import Analysis, analyze_parts
+from qa.rank import Hit, Retriever
+from qa.text import clean_question, safe
+from qa.vectors import DenseIndex
 
 
 @dataclass(frozen=True)
@@ -55,31 +50,7 @@ def display_path(path: str) -> str:
 
 
 def _stderr(message: str) -> None:
-    from qa.render import safe  # a file name may hold escape sequences
-
     print(f"qa: {safe(message)}", file=sys.stderr)
-
-
-# Terminal escape sequences: CSI (colours, cursor moves), OSC (window titles) and short ESC ones.
-_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*"
-                      r"(?:\x07|\x1b\\|\x9c)?|\x1b[@-Z\\-_]")
-
-
-def clean_question(question: str) -> str:
-    """Strip control characters and escape sequences; refuse empty or oversized questions."""
-    if not isinstance(question, str):
-        raise TypeError("question must be a str")
-    text = _ESCAPES.sub(" ", question)  # pasted coloured text: keep the words, not "[31m"
-    text = "".join(" " if (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) else ch for ch in text)
-    text = " ".join(text.split())
-    if not text:
-        raise QuestionError("the question is empty - type a question, or :help for commands")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise QuestionError(
-            f"the question is {len(text):,} characters long; qa reads at most "
-            f"{MAX_QUESTION_CHARS:,} - ask it in fewer words"
-        )
-    return text
 
 
 class Bot:
@@ -153,20 +124,25 @@ class Bot:
         """(path, title, sentence count) of every indexed document."""
         return [(display_path(d.path), d.title, d.count) for d in self.store.documents]
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """The k best sentences for `question`, or an abstention when none is relevant enough."""
+    def ask(self, question: str, k: int | None = None, *,
+            understood_as: str | None = None) -> Answer:
+        """The k best sentences for `question`, or an abstention when none is relevant enough.
+
+        `understood_as` is what to search for instead, when a conversation has rewritten a
+        follow-up ("who did he thank?" as "who did Vucic thank?"); the answer keeps both.
+        """
         text = clean_question(question)
+        k = self.check_k(k)
+        understood = text if understood_as is None else clean_question(understood_as)
+        hits = self.retriever.search(understood, k)
+        return self._answer(text, hits, understood)
+
+    def check_k(self, k: int | None) -> int:
+        """`k` as asked, or the configured one; a QuestionError for anything but a count."""
         k = self.settings.k if k is None else k
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise QuestionError(f"k must be a whole number of at least 1, got {k!r}")
-        hits = self.retriever.search(text, k)
-        return self._answer(text, hits, text)
-
-    def chat(self) -> Conversation:
-        """A conversation: follow-up questions are understood in the light of earlier turns."""
-        from qa.conversation import Conversation
-
-        return Conversation(self)
+        return k
 
     def _answer(self, question: str, hits: list[Hit], understood: str) -> Answer:
         threshold = self.settings.abstain_threshold
@@ -178,4 +154,4 @@ class Bot:
         return Answer(question, tuple(hits), False, "", understood)
 
 
-__all__ = ["Answer", "Bot", "Hit", "clean_question", "display_path"]
+__all__ = ["Answer", "Bot", "Hit", "display_path"]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.analysis import Analysis, analyze, describes, initials
-from qa.corpus import read_document
+from qa.ingest import read_document
+from qa.knowledge import Analysis, analyze, describes, initials
 
 from .conftest import DATA, SEEDS
 

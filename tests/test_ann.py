@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.ann import (
+from qa.vectors import (
     INDEX_FILE,
     QUANTIZED_FILE,
     AnnIndex,
@@ -102,8 +102,7 @@ def _questions() -> list[str]:
 
 def test_ann_recall_at_10_against_exact(ann_store: Path) -> None:
     from qa import Bot
-
-    from qa.store import Store
+    from qa.index import Store
 
     bot = Bot(corpus=SEEDS, store=ann_store, search="ann", notify=lambda _: None)
     store = Store.load(ann_store, bot.embedder.identity)
@@ -126,8 +125,8 @@ def test_ann_recall_at_10_against_exact(ann_store: Path) -> None:
 
 def test_bot_with_ann_answers_like_exact(ann_store: Path) -> None:
     from qa import Bot
-    from qa.retrieve import Retriever
-    from qa.store import Store
+    from qa.index import Store
+    from qa.rank import Retriever
 
     bot = Bot(corpus=SEEDS, store=ann_store, search="ann", notify=lambda _: None)
     store = Store.load(ann_store, bot.embedder.identity)
@@ -170,7 +169,7 @@ def test_damaged_int8_copy_is_not_used(tmp_path: Path) -> None:
 def test_int8_scan_gives_the_float32_top_k_on_a_real_store(ann_store: Path,
                                                              tmp_path: Path) -> None:
     from qa import Bot
-    from qa.store import Store
+    from qa.index import Store
 
     bot = Bot(corpus=SEEDS, store=ann_store, search="ann", notify=lambda _: None)
     store = Store.load(ann_store, bot.embedder.identity)
@@ -195,8 +194,8 @@ def test_int8_scan_gives_the_float32_top_k_on_a_real_store(ann_store: Path,
 
 def test_bot_with_int8_scan_answers_as_float32(ann_store: Path) -> None:
     from qa import Bot
-    from qa.retrieve import Retriever
-    from qa.store import Store
+    from qa.index import Store
+    from qa.rank import Retriever
 
     bot = Bot(corpus=SEEDS, store=ann_store, search="exact", notify=lambda _: None)
     store = Store.load(ann_store, bot.embedder.identity)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa.cli import cli
+from qa.ui.cli import cli
 
 from .conftest import SEEDS
 

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from qa import Bot
-from qa.cli import cli
-from qa.conversation import Conversation, Names
-from qa.repl import Chat
+from qa.chat import Conversation, Names
+from qa.ui.cli import cli
+from qa.ui.repl import Chat
 
 from .conftest import DATA, shared
 
@@ -45,14 +45,14 @@ def harbour(harbour_store: Path) -> Bot:
 
 
 def test_chat_is_a_conversation_and_ask_stays_stateless(harbour: Bot) -> None:
-    chat = harbour.chat()
+    chat = Conversation(harbour)
     assert isinstance(chat, Conversation)
     chat.ask("What did Okafor say about the flood gates?")
     assert harbour.ask("who did she thank?").understood_as == "who did she thank?"
 
 
 def test_pronoun_goes_to_the_person_it_fits(harbour: Bot) -> None:
-    chat = harbour.chat()
+    chat = Conversation(harbour)
     first = chat.ask("What did Okafor say about the flood gates?")
     assert first.understood_as == first.question
     assert first.hits[0].text == FLOOD_GATES
@@ -69,7 +69,7 @@ def test_pronoun_goes_to_the_person_it_fits(harbour: Bot) -> None:
 
 
 def test_a_named_person_is_not_their_own_him_or_her(harbour: Bot) -> None:
-    chat = harbour.chat()
+    chat = Conversation(harbour)
     chat.ask("What did Okafor say about the flood gates?")
     assert chat.ask("and what did Brandt say about her?").understood_as == \
         "what did Brandt say about Okafor?"
@@ -78,13 +78,13 @@ def test_a_named_person_is_not_their_own_him_or_her(harbour: Bot) -> None:
 
 
 def test_lower_case_names_are_found_from_the_corpus(harbour: Bot) -> None:
-    chat = harbour.chat()
+    chat = Conversation(harbour)
     chat.ask("what did okafor say about the flood gates")
     assert chat.ask("who did she thank").understood_as == "who did Okafor thank"
 
 
 def test_ellipsis_takes_the_previous_question(harbour: Bot) -> None:
-    chat = harbour.chat()
+    chat = Conversation(harbour)
     chat.ask("What did Okafor say about the flood gates?")
     about = chat.ask("and about the road closure?")
     assert about.understood_as == "What did Okafor say about the road closure?"
@@ -96,7 +96,7 @@ def test_ellipsis_takes_the_previous_question(harbour: Bot) -> None:
 
 
 def test_it_goes_to_what_the_last_question_was_about(harbour: Bot) -> None:
-    chat = harbour.chat()
+    chat = Conversation(harbour)
     chat.ask("What did Brandt say about the harbour wall?")
     built = chat.ask("when was it built?")
     assert built.understood_as == "when was the harbour wall built?"
@@ -110,13 +110,13 @@ def test_it_goes_to_what_the_last_question_was_about(harbour: Bot) -> None:
 
 
 def test_there_goes_to_a_place(harbour: Bot) -> None:
-    chat = harbour.chat()
+    chat = Conversation(harbour)
     chat.ask("What did Okafor say about the flood gates?")
     assert chat.ask("what will close there?").understood_as == "what will close in Portmill?"
 
 
 def test_more_never_repeats_a_hit(harbour: Bot) -> None:
-    chat = harbour.chat()
+    chat = Conversation(harbour)
     answer = chat.ask("What did Brandt say about the harbour wall?", k=2)
     rows = [h.row for h in answer.hits]
     texts = [h.text for h in answer.hits]
@@ -134,7 +134,7 @@ def test_more_never_repeats_a_hit(harbour: Bot) -> None:
 
 
 def test_follow_up_after_new_is_not_rewritten(harbour: Bot) -> None:
-    chat = harbour.chat()
+    chat = Conversation(harbour)
     chat.ask("What did Okafor say about the flood gates?")
     assert chat.ask("who did she thank?").understood_as == "who did Okafor thank?"
     chat.new()
@@ -148,7 +148,7 @@ def test_seed_conversations_follow_the_script(seed_bot: Bot) -> None:
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
-        chat = seed_bot.chat()
+        chat = Conversation(seed_bot)
         for turn in json.loads(line)["turns"]:
             answer = chat.ask(turn["q"])
             top = answer.hits[0].text if answer.hits else "(declined)"
@@ -158,7 +158,7 @@ def test_seed_conversations_follow_the_script(seed_bot: Bot) -> None:
 
 
 def test_seed_follow_ups_are_understood(seed_bot: Bot) -> None:
-    chat = seed_bot.chat()
+    chat = Conversation(seed_bot)
     chat.ask("What did Vucic say about Kosovo?")
     assert chat.ask("and about Russia and China?").understood_as == \
         "What did Vucic say about Russia and China?"
@@ -172,7 +172,7 @@ def test_seed_follow_ups_are_understood(seed_bot: Bot) -> None:
 
 
 def test_after_who_is_he_he_is_still_the_person_asked_about(seed_bot: Bot) -> None:
-    chat = seed_bot.chat()
+    chat = Conversation(seed_bot)
     chat.ask("What did Vucic say about Kosovo?")
     who = chat.ask("who is he?")
     assert who.understood_as == "who is Vucic?"
@@ -234,7 +234,7 @@ def test_cli_conversation_batch_json(harbour_store: Path, tmp_path: Path) -> Non
 def test_names_kinds_and_genders_come_from_the_corpus(harbour: Bot, seed_bot: Bot) -> None:
     def entities(bot: Bot, text: str) -> list[tuple[str, str, str]]:
         return [(m.entity.name, m.entity.kind, m.entity.gender)
-                for m in bot.chat().names.mentions(text)]
+                for m in Conversation(bot).names.mentions(text)]
 
     assert entities(harbour, "Did Okafor or Brandt visit Portmill?") == [
         ("Okafor", "person", "f"), ("Brandt", "person", "m"), ("Portmill", "place", "")]

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import list_files, read_document, split_document, split_sentences, title_of
 from qa.errors import CorpusError
+from qa.ingest import list_files, read_document, split_document, split_sentences, title_of
 
 from .conftest import SEEDS
 
@@ -94,7 +94,7 @@ def test_list_files_reports_unsupported_file(tmp_path: Path) -> None:
 
 
 def test_read_document_skips_bad_files(tmp_path: Path) -> None:
-    from qa.corpus import SkipFile
+    from qa.ingest import SkipFile
 
     cases = {
         "empty.txt": b"",

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.ann import DenseIndex
-from qa.corpus import read_document
 from qa.embed import Embedder, QueryModel
-from qa.retrieve import Retriever
-from qa.store import Store
+from qa.index import Store
+from qa.ingest import read_document
+from qa.rank import Retriever
+from qa.vectors import DenseIndex
 
 from .conftest import ROOT, SEEDS, SHARED
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa import Bot, QAError
-from qa.evaluate import EvalReport, Outcome, contains_gold, evaluate_file, read_questions
+from qa.ui.evaluate import EvalReport, Outcome, contains_gold, evaluate_file, read_questions
 
 from .conftest import DATA
 

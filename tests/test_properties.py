@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa import Bot, CorpusError
-from qa.corpus import MAX_SENTENCE_CHARS, split_document
+from qa.ingest import MAX_SENTENCE_CHARS, split_document
 
 from .conftest import SEEDS
 

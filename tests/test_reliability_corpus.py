@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from qa import Bot, CorpusError
-from qa.cli import cli
-from qa.corpus import MAX_SENTENCE_CHARS, SkipFile, list_files, read_document
+from qa.ingest import MAX_SENTENCE_CHARS, SkipFile, list_files, read_document
+from qa.ui.cli import cli
 
 from .conftest import SEEDS, SHARED
 

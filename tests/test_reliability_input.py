@@ -18,8 +18,8 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from qa import Bot, QuestionError
-from qa.cli import cli
-from qa.repl import run_repl
+from qa.ui.cli import cli
+from qa.ui.repl import run_repl
 
 from .conftest import SEEDS
 

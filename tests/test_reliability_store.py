@@ -23,7 +23,7 @@ import pytest
 
 from qa import Bot
 from qa.embed import Embedder
-from qa.store import Store
+from qa.index import Store
 
 from .conftest import SEEDS, SHARED
 

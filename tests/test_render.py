@@ -3,8 +3,9 @@ from __future__ import annotations
 import io
 
 from qa.bot import Answer
-from qa.render import BOLD, DIM, format_answer, safe, use_color
-from qa.retrieve import Hit
+from qa.rank import Hit
+from qa.text import safe
+from qa.ui.render import BOLD, DIM, format_answer, use_color
 
 HIT = Hit("The lighthouse was built in 1852.", 0.8, "/docs/light.txt", 10, 43, 0, "Light",
           ("It stands on a rock.",), ("Its light is bright.",), "Alan Stevenson")

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from prompt_toolkit import PromptSession
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
-from prompt_toolkit import PromptSession
 
 from qa import Bot
-from qa.repl import run_repl
+from qa.ui.repl import run_repl
 
 
 def chat(bot: Bot, keys: str) -> list[str]:
@@ -49,7 +49,7 @@ def test_ctrl_c_clears_line_and_ctrl_d_leaves(seed_bot: Bot) -> None:
 
 
 def test_history_is_saved_in_qa_home(seed_bot: Bot, tmp_path: Path) -> None:
-    from qa.repl import _session, history_path
+    from qa.ui.repl import _session, history_path
 
     session = _session()
     assert history_path() == tmp_path / "qa-home" / "history"

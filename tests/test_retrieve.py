@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from qa import Bot
-from qa.retrieve import (Features, Retriever, Weights, document_max, focus, fuse,
-                         neighbour_max, top_k)
+from qa.rank import Features, Retriever, Weights, document_max, focus, fuse, neighbour_max, top_k
 
 from .conftest import DATA, shared
 
@@ -269,8 +268,8 @@ def test_candidate_scoring_ranks_the_news_questions_as_full_scoring(bot: Bot) ->
 def test_big_store_keeps_title_cosines_beside_its_generation(tmp_path: Path) -> None:
     # A store scored through candidate documents (as from FULL_SCAN_BELOW rows) keeps every
     # sentence's cosine with its title in its generation, equal to the computed ones.
-    from qa.retrieve import TITLE_COSINES
-    from qa.store import Store
+    from qa.index import Store
+    from qa.rank.retriever import TITLE_COSINES
 
     bot = Bot(corpus=DATA / "people", store=tmp_path / "store", notify=lambda _: None)
     bot.reindex()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from qa import Bot
-from qa.store import Store
+from qa.index import Store
 
 
 def write(path: Path, text: str) -> None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa.bot import Bot
+from qa.chat import Conversation
 from qa.errors import QAError
 
 RANKED = 10
@@ -143,15 +145,15 @@ def _flat(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def evaluate_file(bot: Any, path: Path) -> EvalReport:
+def evaluate_file(bot: Bot, path: Path) -> EvalReport:
     """Ask every question of a file (conversations in order) and score the answers."""
     return EvalReport(str(path), tuple(_outcomes(bot, read_questions(Path(path)))))
 
 
-def _outcomes(bot: Any, conversations: list[list[tuple[str, tuple[str, ...]]]]
+def _outcomes(bot: Bot, conversations: list[list[tuple[str, tuple[str, ...]]]]
               ) -> Iterator[Outcome]:
     for turns in conversations:
-        asker = bot.chat() if hasattr(bot, "chat") else bot
+        asker = Conversation(bot)
         for question, gold in turns:
             answer = asker.ask(question, k=RANKED)
             hits = list(answer.hits)

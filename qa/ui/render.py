@@ -8,9 +8,8 @@ import sys
 from typing import TextIO
 
 from qa.bot import Answer, display_path
-from qa.lexical import terms
+from qa.text import safe, terms
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _WORDISH = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 BOLD, DIM, CYAN, YELLOW, RED, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
@@ -19,11 +18,6 @@ BOLD, DIM, CYAN, YELLOW, RED, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[33
 def use_color(stream: TextIO = sys.stdout) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set."""
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
-
-
-def safe(text: str) -> str:
-    """Text with control characters and escape sequences made harmless for a terminal."""
-    return _CONTROL.sub(lambda m: "\\x%02x" % ord(m.group()) if m.group() != "\n" else "\n", text)
 
 
 def _style(text: str, code: str, color: bool) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qa.lexical import STOPWORDS
+from qa.text import STOPWORDS
 
 VERSION = 4
 

@@ -67,11 +67,12 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from qa.analysis import Analysis, as_typed, describes, for_store
-from qa.ann import DenseIndex, gather
+from qa.disk import replace_file
 from qa.embed import Embedder
-from qa.lexical import K1, STOPWORDS, members, terms, words
-from qa.store import Store, replace_file
+from qa.index import K1, Store, members
+from qa.knowledge import Analysis, as_typed, describes, for_store
+from qa.text import STOPWORDS, terms, words
+from qa.vectors import DenseIndex, gather
 
 CANDIDATES = 200
 # A sentence with fewer than THIN_TERMS distinct words that are not stop words ("According

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qa.corpus import Document, Notify, Sentence, SkipFile, list_files, read_document
+from qa.disk import fsync_dir, replace_file
 from qa.errors import (
     CorpusError,
     StoreCorruptError,
@@ -37,7 +37,9 @@ from qa.errors import (
     StoreMismatchError,
     StoreReadOnlyError,
 )
-from qa.lexical import LexicalIndex, terms
+from qa.index.lexical import LexicalIndex
+from qa.ingest import Document, Notify, Sentence, SkipFile, list_files, read_document
+from qa.text import terms
 
 FORMAT = 1
 _ARRAYS = ("vectors", "offsets", "rows", "title_vectors", "lex_idf", "lex_indptr", "lex_rows",
@@ -439,9 +441,9 @@ def _write(directory: Path, model: str, parts: list[_Part],
                  default=0) + 1
     gen = directory / f"gen-{number:06d}"
     os.rename(tmp, gen)
-    _fsync_dir(directory)
+    fsync_dir(directory)
     replace_file(directory / "CURRENT", gen.name.encode())
-    _fsync_dir(directory)
+    fsync_dir(directory)
     # Keep the generation just replaced (a reader may still be opening it); drop older ones.
     for stale in directory.glob("gen-*"):
         if stale.name not in (gen.name, previous):
@@ -455,28 +457,4 @@ def _current_name(directory: Path) -> str | None:
         return None
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Put `data` at `path` whole or not at all: written beside it under a temporary name,
-    flushed to disk, then renamed over it, so a reader sees the old file or the new one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{time.time_ns()}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-__all__ = ["Store", "DocInfo", "sync", "replace_file", "FORMAT"]
+__all__ = ["Store", "DocInfo", "sync", "FORMAT"]

@@ -12,8 +12,10 @@ from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 
 from qa.bot import Bot, display_path
+from qa.chat import Conversation
 from qa.errors import QAError
-from qa.render import DIM, RED, RESET, format_answer, safe, use_color
+from qa.text import safe
+from qa.ui.render import DIM, RED, RESET, format_answer, use_color
 
 HELP = """\
 Type a question and press Enter. Follow-ups ("and about Russia?", "who did he thank?")
@@ -58,7 +60,7 @@ class Chat:
         self.color = color
         self.k = bot.settings.k
         self.context = bot.settings.context > 0
-        self.conversation = bot.chat()
+        self.conversation = Conversation(bot)
 
     def error(self, message: str) -> None:
         self.write(f"{RED}{message}{RESET}" if self.color else message)

@@ -23,14 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from qa.bot import Answer, clean_question
+from qa.bot import Answer
 from qa.errors import QAError, QuestionError
-from qa.lexical import STOPWORDS, terms
-from qa.retrieve import Hit, asks_who_is
+from qa.rank import Hit, asks_who_is
+from qa.text import STOPWORDS, clean_question, terms
 
 if TYPE_CHECKING:
     from qa.bot import Bot
-    from qa.store import Store
+    from qa.index import Store
 
 # How many sentences mentioning a word are read to learn what the word names.
 SAMPLE_ROWS = 300
@@ -379,7 +379,7 @@ class Turn:
 class Conversation:
     """A chat with a Bot that remembers its turns, so follow-up questions make sense.
 
-    >>> chat = bot.chat()
+    >>> chat = Conversation(bot)
     >>> chat.ask("What did Vucic say about Kosovo?")
     >>> chat.ask("who did he thank?").understood_as
     'who did Vucic thank?'
@@ -416,9 +416,8 @@ class Conversation:
         if text.lower().strip(" .!:") in ("more", "show more", "next"):
             return self.more(k)
         k = self._k(k)
-        understood = self.understand(text)
-        hits = self.bot.retriever.search(understood, k)
-        answer = self.bot._answer(text, hits, understood)
+        answer = self.bot.ask(text, k, understood_as=self.understand(text))
+        understood = answer.understood_as
         self._turns.append(Turn(text, understood, answer, answer.hits))
         return answer
 
@@ -445,10 +444,7 @@ class Conversation:
         return answer
 
     def _k(self, k: int | None) -> int:
-        k = self.bot.settings.k if k is None else k
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise QuestionError(f"k must be a whole number of at least 1, got {k!r}")
-        return k
+        return self.bot.check_k(k)
 
     # --- understanding ------------------------------------------------------------------------
 

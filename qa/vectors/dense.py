@@ -29,8 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qa.config import SEARCH_MODES
-from qa.lexical import members
-from qa.store import replace_file
+from qa.disk import replace_file
+from qa.index import members
 
 if TYPE_CHECKING:  # the pool is made, and its module loaded, only for a big store
     from concurrent.futures import ThreadPoolExecutor

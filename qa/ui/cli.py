@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from qa.bot import Bot
+from qa.chat import Conversation
 from qa.config import load_settings
 from qa.errors import QAError, QuestionError
 
@@ -61,7 +62,7 @@ def _bot(ctx: click.Context, config: str | None, corpus: tuple[str, ...], store:
 
 
 def _fail(exc: QAError) -> None:
-    from qa.render import safe  # messages name paths and values, which may hold escapes
+    from qa.text import safe  # messages name paths and values, which may hold escapes
 
     raise click.ClickException(safe(str(exc))) from None
 
@@ -97,7 +98,7 @@ def cli(ctx: click.Context, question: str | None, questions: Any, as_json: bool,
         elif questions is not None:
             _batch(bot, questions, conversation)
         else:
-            from qa.repl import run_repl
+            from qa.ui.repl import run_repl
 
             run_repl(bot)
     except QAError as exc:
@@ -105,7 +106,7 @@ def cli(ctx: click.Context, question: str | None, questions: Any, as_json: bool,
 
 
 def _one_shot(bot: Bot, question: str, as_json: bool) -> None:
-    from qa.render import format_answer, use_color
+    from qa.ui.render import format_answer, use_color
 
     answer = bot.ask(question)
     if as_json:
@@ -115,7 +116,7 @@ def _one_shot(bot: Bot, question: str, as_json: bool) -> None:
 
 
 def _batch(bot: Bot, lines: Any, conversation: bool) -> None:
-    ask = bot.chat().ask if conversation else bot.ask
+    ask = Conversation(bot).ask if conversation else bot.ask
     failed = False
     for line in lines:
         question = line.strip()
@@ -154,7 +155,7 @@ def evaluate(ctx: click.Context, file: str, config: str | None, corpus: tuple[st
              store: str | None, k: int | None) -> None:
     """Score a question file (JSON Lines: {"q": ..., "gold": [substrings]})."""
     try:
-        from qa.evaluate import evaluate_file
+        from qa.ui.evaluate import evaluate_file
 
         bot = _bot(ctx, config, corpus, store, k)
         click.echo(evaluate_file(bot, Path(file)).format())
