@@ -42,6 +42,7 @@ from qa.ingest import Document, Notify, Sentence, SkipFile, list_files, read_doc
 from qa.text import terms
 
 FORMAT = 1
+DERIVED = "derived.json"  # the manifest of files made from a generation after it was written
 _ARRAYS = ("vectors", "offsets", "rows", "title_vectors", "lex_idf", "lex_indptr", "lex_rows",
            "lex_weights")
 
@@ -84,6 +85,55 @@ class Store:
     @property
     def count(self) -> int:
         return int(self.rows.shape[0])
+
+    # --- derived files -----------------------------------------------------------------------
+    # Files made from a generation after it was written (an ANN index, an int8 copy of the
+    # vectors, title cosines) live in its folder and are listed in its manifest, DERIVED, with
+    # their sizes: what is not listed there, or has another size, is not used.
+
+    def derived(self, name: str) -> Path | None:
+        """The derived file `name` of this generation when it is listed and whole, else None."""
+        if self.generation is None:
+            return None
+        entry = _read_derived(self.generation).get(name)
+        path = self.generation / name
+        try:
+            if entry is not None and path.stat().st_size == entry["size"]:
+                return path
+        except (OSError, KeyError, TypeError):
+            return None
+        return None
+
+    def keep(self, name: str, write: Callable[[Path], None]) -> Path | None:
+        """Make the derived file `name` by `write(path)` and list it in the manifest.
+
+        The file is written under a temporary name and renamed into place; the manifest is
+        updated under the store's lock. Returns its path, or None when the store has no
+        generation or cannot be written (the caller then keeps what it made in memory).
+        """
+        gen = self.generation
+        if gen is None or "/" in name or name.startswith(".") or name == DERIVED:
+            return None
+        tmp = gen / f".{name}.{os.getpid()}-{time.time_ns()}"
+        try:
+            write(tmp)
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            size = tmp.stat().st_size
+            with _lock(self.directory):
+                os.replace(tmp, gen / name)
+                manifest = _read_derived(gen)
+                manifest[name] = {"size": size}
+                replace_file(gen / DERIVED, json.dumps(manifest, indent=1).encode())
+        except (OSError, StoreError):
+            return None
+        finally:
+            with contextlib.suppress(OSError):
+                if tmp.is_dir():
+                    shutil.rmtree(tmp)
+                else:
+                    tmp.unlink()
+        return gen / name
 
     def text(self, row: int) -> str:
         lo, hi = int(self.offsets[row]), int(self.offsets[row + 1])
@@ -139,6 +189,15 @@ class Store:
         store = cls(directory, meta, arrays, texts, vocab)
         store.generation = gen
         return store
+
+
+def _read_derived(gen: Path) -> dict[str, Any]:
+    """A generation's manifest of derived files ({} when it has none or it is unreadable)."""
+    try:
+        data = json.loads((gen / DERIVED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _map_bytes(path: Path) -> bytes | memoryview:
