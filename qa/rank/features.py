@@ -121,10 +121,10 @@ def features(facts: StoreFacts, query: Query, rows: Rows | None = None,
     doc = facts.doc if rows is None else facts.doc[rows]
     n = doc.shape[0]
     if rows is None:
-        firsts, local = facts.firsts, doc
-    else:
+        firsts, doc_at = facts.firsts, doc
+    else:  # documents numbered in the order of `rows`
         change = np.concatenate([[False], doc[1:] != doc[:-1]])
-        local = np.cumsum(change)
+        doc_at = np.cumsum(change)
         firsts = np.flatnonzero(np.concatenate([[True], change[1:]]))
     sentence_titles = facts.sentence_titles if rows is None else facts.sentence_titles[rows]
     dense = query.cosines.at(rows)
@@ -134,8 +134,8 @@ def features(facts: StoreFacts, query: Query, rows: Rows | None = None,
     focus_coverage = _focus_coverage(facts, intent.terms, doc, rows)
     # Document evidence comes from the whole question, names included: it finds where the
     # speaker is. Within it, the speaker's own sentences are judged on the topic.
-    document = document_max(lexical, firsts, local)
-    document_dense = document_max(dense, firsts, local)
+    document = document_max(lexical, firsts, doc_at)
+    document_dense = document_max(dense, firsts, doc_at)
     speaker = np.zeros(n, dtype=np.float32)
     speaker[query.subjects if rows is None else np.isin(rows, query.subjects)] = 1.0
     if query.topic is not None:
@@ -153,14 +153,7 @@ def features(facts: StoreFacts, query: Query, rows: Rows | None = None,
     lead = facts.lead if rows is None else facts.lead[rows]
     found = Features(dense, lexical, titles, document, document_dense, lead,
                      np.zeros(n, dtype=np.float32), focused, focus_coverage, speaker)
-    if intent.kind is None or n == 0:
-        return found
-    need = None if ranking is None else _reachable(found, ranking, facts, rows)
-    if need is None:
-        return replace(found, kind=facts.kinds(intent.kind, rows))
-    kind = np.zeros(n, dtype=np.float32)
-    kind[need] = facts.kinds(intent.kind, need if rows is None else rows[need])
-    return replace(found, kind=kind)
+    return _with_kinds(found, facts, intent.kind, rows, ranking)
 
 
 def fuse(f: Features, w: Weights) -> NDArray[np.float32]:
@@ -202,6 +195,19 @@ def document_max(values: NDArray[np.float32], firsts: NDArray[np.int64],
         return values
     per_doc = np.maximum.reduceat(values, firsts)
     return per_doc[doc]
+
+
+def _with_kinds(found: Features, facts: StoreFacts, kind: str | None, rows: Rows | None,
+                ranking: Weights | None) -> Features:
+    """`found` with its answer-kind evidence, for every row or the reachable ones (`features`)."""
+    if kind is None or found.kind.shape[0] == 0:
+        return found
+    if ranking is None:
+        return replace(found, kind=facts.kinds(kind, rows))
+    need = _reachable(found, ranking, facts, rows)
+    held = np.zeros(found.kind.shape[0], dtype=np.float32)
+    held[need] = facts.kinds(kind, need if rows is None else rows[need])
+    return replace(found, kind=held)
 
 
 def _reachable(f: Features, w: Weights, facts: StoreFacts, rows: Rows | None) -> Rows:

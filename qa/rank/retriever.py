@@ -1,12 +1,10 @@
-"""Retriever: a question in, the best sentences of a store out, composed of qa.rank's parts.
+"""Retriever: a question in, the best sentences of a store out.
 
-    intent.py      read the question once: answer kind, speakers, topic, who / what is asked
-    subjects.py    the rows it names (its speaker's sentences, who its person is, ...)
-    candidates.py  for a big store, the rows worth scoring
-    features.py    the evidence of those rows, fused into one score
-    confidence.py  how sure the ranking is; near-duplicates collapsed; hits (hits.py)
-    facts.py       what is known of every row of the store, worked out once
-    weights.py     every fitted weight and cut-off
+`search` reads the question once (intent.py), finds the rows it names (subjects.py), embeds it,
+picks the rows to score (all of a small store, candidates.py for a big one), computes their
+evidence and fuses it (features.py), and turns the best rows into hits with one confidence
+(confidence.py, hits.py). What is known of every row is worked out once (facts.py); every
+fitted number is in weights.py.
 """
 
 from __future__ import annotations
