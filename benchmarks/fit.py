@@ -3,15 +3,19 @@
     .venv/bin/python benchmarks/fit.py            # needs the stores benchmarks/quality.py caches
     .venv/bin/python benchmarks/fit.py --shipped  # only the confidence, for the shipped weights
 
-Prints the best weights (qa.retrieve.Weights) and, for them, the confidence weights and the
-abstain threshold that maximise answer-triggering F1 on the even WikiQA questions while keeping
-every seed answer, declining the dev sets' unanswerable questions (all of seed's, half of
-BBC's) and at most `BBC_DECLINED` of BBC's answerable ones. The odd WikiQA questions are
+Prints the best weights and, for them, the confidence weights and the abstain threshold that
+maximise answer-triggering F1 on the even WikiQA questions while keeping every seed answer,
+declining the dev sets' unanswerable questions (all of seed's, half of BBC's) and at most
+`BBC_DECLINED` of BBC's answerable ones; the weights in the form qa/rank/weights.py holds them
+(tests/test_rank_weights.py pins the shipped ones). The odd WikiQA questions are
 never looked at here.
 
 The search starts from the shipped weights and takes random coordinate steps. A question counts
 as right only when its gold sentence beats every other one by `TIE`: weights that answer by a
 rounding do not carry over to new questions.
+
+The features are those ranking computes (`Retriever.features`, qa.rank.features), for every
+sentence with every answer kind checked.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from quality import (  # noqa: E402
+from quality import (
     ROOT,
     SHARED,
     Question,
@@ -36,7 +40,7 @@ from quality import (  # noqa: E402
     wikiqa,
 )
 
-from qa.rank import Features, Weights, fuse  # noqa: E402
+from qa.rank import Features, Weights, fuse, unmet
 
 POOL = 150
 TRIALS = 4000
@@ -67,11 +71,11 @@ def collect(name: str, corpus: Path, questions: list[Question], sentence_gold: b
     bot = make_bot(name, corpus)
     retriever = bot.retriever
     right = right_fn(bot, sentence_gold)
-    heads = retriever._headings
+    heads = retriever.headings
     items = []
     for q in questions:
-        question = retriever.understand(q.text)
-        f = retriever.features(question)
+        intent = retriever.intent(q.text)
+        f = retriever.features(intent)
         base = fuse(f, Weights())
         pools = [np.argsort(-getattr(f, n))[:POOL] for n in ("dense", "lexical")]
         pools.append(np.argsort(-base)[:POOL])
@@ -79,8 +83,8 @@ def collect(name: str, corpus: Path, questions: list[Question], sentence_gold: b
         rows = rows[~heads[rows]]
         feats = np.stack([getattr(f, n)[rows] for n in NAMES], axis=1)
         ok = np.array([bool(q.gold) and right(q, int(r)) for r in rows])
-        unmet = np.array([retriever._unmet(question, int(r)) for r in rows])
-        items.append(Item(feats, ok, unmet, bool(q.gold), name))
+        missing = np.array([unmet(intent, bot.store.text(int(r))) for r in rows])
+        items.append(Item(feats, ok, missing, bool(q.gold), name))
     return items
 
 
@@ -200,6 +204,25 @@ def _allowed(pools: dict[str, Pool], conf: dict[str, np.ndarray], cut: float) ->
                 and (~said["bbc"][~bbc_ans]).mean() >= 0.5)
 
 
+def as_weights(w: np.ndarray, confidence: dict[str, float]) -> Weights:
+    """The search's vector (and the confidence `threshold` found) as `Weights`: the fusion
+    weights normalised to sum to 1, the speaker's added unnormalised as `fuse` adds it."""
+    total = w[:-1].sum()
+    values = {n: round(float(x) / total, 3) for n, x in zip(NAMES[:-1], w[:-1])}
+    values[NAMES[-1]] = round(float(w[-1]), 3)
+    kept = {k: float(v) for k, v in confidence.items() if k != "abstain_threshold"}
+    return Weights(**values, **kept)
+
+
+def weights_lines(w: Weights) -> list[str]:
+    """The fields of `w` as qa/rank/weights.py writes them: fusion weights to 3 places, the
+    confidence weights (fitted on a grid) as they are."""
+    fusion = set(NAMES)
+    return [f"    {f.name}: float = "
+            + (f"{getattr(w, f.name):.3f}" if f.name in fusion else repr(getattr(w, f.name)))
+            for f in fields(Weights)]
+
+
 def main() -> int:
     cache = CACHE_FILE
     groups = pickle.loads(cache.read_bytes()) if cache.exists() else None
@@ -219,13 +242,13 @@ def main() -> int:
         w = start()
     else:
         _, w = search(pools)
-    total = w[:-1].sum()
-    values = list(w[:-1] / total) + [w[-1]]  # `fuse` adds the speaker term unnormalised
-    print("Weights(" + ", ".join(f"{n}={x:.3f}" for n, x in zip(NAMES, values)) + ")")
     print("MRR@10, Hit@1, Hit@5:", {g: tuple(round(x, 3) for x in pool.evaluate(w))
                                     for g, pool in pools.items()})
     f1_even, confidence = threshold(pools, w)
-    print("even WikiQA F1", round(f1_even, 3), confidence)
+    print("even WikiQA F1", round(f1_even, 3), "abstain_threshold (config.yaml):",
+          confidence.get("abstain_threshold"))
+    print("Weights, as qa/rank/weights.py holds them:")
+    print("\n".join(weights_lines(as_weights(w, confidence))))
     return 0
 
 

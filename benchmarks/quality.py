@@ -141,7 +141,7 @@ def dump(bot: Bot, name: str, questions: list[Question], run: Run) -> list[dict[
 
 def run_baseline(bot: Bot, questions: list[Question], kind: str) -> Run:
     store, embedder = bot.store, bot.embedder
-    headings = bot.retriever._headings
+    headings = bot.retriever.headings
     rows, top = [], []
     for q in questions:
         if kind == "bm25":

@@ -1,4 +1,5 @@
-"""Ranking: the math on hand-made arrays, then the real model on small invented articles."""
+"""Ranking with the real model on small invented articles and the seed article: exact top
+sentences, speakers, declines, and the candidate path agreeing with the full scan."""
 
 from __future__ import annotations
 
@@ -9,54 +10,9 @@ import numpy as np
 import pytest
 
 from qa import Bot
-from qa.rank import Features, Retriever, Weights, document_max, focus, fuse, neighbour_max, top_k
+from qa.rank import TITLE_COSINES, Retriever
 
 from .conftest import DATA, shared
-
-
-def test_top_k_orders_best_first() -> None:
-    scores = np.array([0.1, 0.9, 0.5, 0.7], dtype=np.float32)
-    assert [i for i, _ in top_k(scores, 3)] == [1, 3, 2]
-    assert top_k(scores, 0) == []
-
-
-def test_neighbours_stay_inside_their_document() -> None:
-    values = np.array([0.1, 0.9, 0.2, 0.8, 0.3], dtype=np.float32)
-    doc = np.array([0, 0, 0, 1, 1], dtype=np.int32)
-    assert neighbour_max(values, doc).tolist() == pytest.approx([0.9, 0.2, 0.9, 0.3, 0.8])
-
-
-def test_document_max() -> None:
-    values = np.array([0.1, 0.9, 0.2, 0.3, 0.4], dtype=np.float32)
-    doc = np.array([0, 0, 0, 1, 1], dtype=np.int32)
-    firsts = np.array([0, 3])
-    assert document_max(values, firsts, doc).tolist() == pytest.approx([0.9] * 3 + [0.4] * 2)
-
-
-def test_fuse_is_a_weighted_mean_plus_the_speaker_bonus() -> None:
-    one = np.array([1.0, 0.0], dtype=np.float32)
-    zero = np.zeros(2, dtype=np.float32)
-    speaker = np.array([0.0, 1.0], dtype=np.float32)
-    f = Features(one, zero, zero, zero, zero, zero, zero, zero, zero, zero, zero, speaker)
-    w = Weights(dense=0.5, lexical=0.5, coverage=0, title=0, context=0, document=0,
-                document_dense=0, lead=0, kind=0, focus=0, focus_coverage=0, speaker=0.25)
-    assert fuse(f, w).tolist() == pytest.approx([0.5, 0.25])
-    full = Features(one, one, one, one, one, one, one, one, one, one, one, one)
-    assert fuse(full, w).max() <= 1.0
-
-
-
-def test_focus_leaves_out_what_the_title_explains() -> None:
-    """A sentence that shares only the title's subject with the question has no focus."""
-    title = np.array([1.0, 0.0, 0.0])
-    sentence = np.array([1.0, 1.0, 0.0]) / np.sqrt(2)
-    same_aspect, other_aspect = sentence, np.array([1.0, 0.0, 1.0]) / np.sqrt(2)
-    def one(x: float) -> np.ndarray:
-        return np.array([x], dtype=np.float32)
-
-    got = [focus(one(q @ sentence), one(q @ title), one(sentence @ title))[0]
-           for q in (same_aspect, other_aspect)]
-    assert got == pytest.approx([1.0, 0.0], abs=1e-3)
 
 
 @pytest.fixture(scope="module")
@@ -155,13 +111,13 @@ def test_questions_about_who_what_and_when(bot: Bot, question: str, start: str) 
 
 def test_thin_sentences_are_short_and_not_part_of_a_longer_quote(bot: Bot) -> None:
     retriever = bot.retriever
-    thin = {retriever.store.text(int(r)) for r in np.flatnonzero(retriever._thin)}
+    thin = {retriever.store.text(int(r)) for r in np.flatnonzero(retriever.facts.thin)}
     assert "Our harbour is safer with a light that works." in thin  # four words that count
     # two words that count, but the quote runs on into the next sentence and is shown whole
     assert "“We will find the money." not in thin
     assert not any(t.startswith("Harbour Master Marta Lindqvist") for t in thin)
-    fused = retriever.scores("Is the harbour safer with a light that works?")
-    assert retriever.store.text(int(np.argmax(fused))) == (
+    fused = retriever.fused("Is the harbour safer with a light that works?")
+    assert retriever.store.text(int(fused.rows[np.argmax(fused.values)])) == (
         "Our harbour is safer with a light that works.")  # thin, but still the answer
 
 
@@ -256,10 +212,12 @@ def test_candidate_scoring_ranks_the_news_questions_as_full_scoring(bot: Bot) ->
     full = bot.retriever
     candidates = Retriever(full.store, full.embedder, full.context, full.weights, full.dense,
                            full_scan_below=0)
-    rows, fused = candidates.candidate_scores("What did Okafor say about the money?")
-    assert np.all(np.diff(rows) > 0) and fused.shape == rows.shape
-    for question in ["Who will run the light for the CRV?", "What did Marta say about the volunteers?",
-                     "What did Okafor say about the money?", "How far will the new lamp be visible?",
+    fused = candidates.fused("What did Okafor say about the money?")
+    assert np.all(np.diff(fused.rows) > 0) and fused.values.shape == fused.rows.shape
+    for question in ["Who will run the light for the CRV?",
+                     "What did Marta say about the volunteers?",
+                     "What did Okafor say about the money?",
+                     "How far will the new lamp be visible?",
                      "How much are festival tickets?", "When does the festival start?"]:
         assert [r for r, _ in _top5(candidates, question)] == [
             r for r, _ in _top5(full, question)], question
@@ -269,7 +227,6 @@ def test_big_store_keeps_title_cosines_beside_its_generation(tmp_path: Path) -> 
     # A store scored through candidate documents (as from FULL_SCAN_BELOW rows) keeps every
     # sentence's cosine with its title in its generation, equal to the computed ones.
     from qa.index import Store
-    from qa.rank.retriever import TITLE_COSINES
 
     bot = Bot(corpus=DATA / "people", store=tmp_path / "store", notify=lambda _: None)
     bot.reindex()
@@ -279,12 +236,13 @@ def test_big_store_keeps_title_cosines_beside_its_generation(tmp_path: Path) -> 
     vectors = np.asarray(store.vectors)
     titles = np.asarray(store.title_vectors)[np.asarray(store.rows)[:, 0]]
     want = np.einsum("ij,ij->i", vectors, titles)
-    assert np.allclose(small._sentence_titles, want, atol=1e-6)
+    assert np.allclose(small.facts.sentence_titles, want, atol=1e-6)
     big = Retriever(store, bot.embedder, full_scan_below=0)
-    assert np.allclose(big._sentence_titles, want, atol=1e-6)
+    assert np.allclose(big.facts.sentence_titles, want, atol=1e-6)
+    assert store.derived(TITLE_COSINES) == store.generation / TITLE_COSINES  # in the manifest
     assert (store.generation / TITLE_COSINES).stat().st_size == 4 * store.count
     again = Retriever(store, bot.embedder, full_scan_below=0)
-    assert isinstance(again._sentence_titles, np.memmap)
-    assert np.allclose(again._sentence_titles[[2, 0]], want[[2, 0]], atol=1e-6)
+    assert isinstance(again.facts.sentence_titles, np.memmap)
+    assert np.allclose(again.facts.sentence_titles[[2, 0]], want[[2, 0]], atol=1e-6)
     assert [h.row for h in big.search("How did Ada Brennan die?", 3)] == [
         h.row for h in small.search("How did Ada Brennan die?", 3)]

@@ -1,0 +1,52 @@
+"""Hit: one answering sentence as the user sees it, with its context and speaker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.rank.facts import StoreFacts
+from qa.rank.weights import MAX_QUOTE_CONTEXT
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One answering sentence, where it came from and why it ranked.
+
+    `score` is the sentence's fused relevance (qa.rank.features) plus its question's
+    confidence (qa.rank.confidence), clipped to [0, 1] and rounded to 4 places: what the
+    abstain threshold is compared with.
+    """
+
+    text: str
+    score: float
+    source: str
+    start: int
+    end: int
+    passage: int
+    title: str
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    speaker: str | None = None
+    row: int = -1
+
+
+def make_hit(facts: StoreFacts, row: int, score: float, context: int) -> Hit:
+    """The Hit for a row: its sentence, `context` sentences either side within its document
+    (more for a quote split over sentences, shown whole up to MAX_QUOTE_CONTEXT) and speaker."""
+    store = facts.store
+    s = store.sentence(row)
+    doc = store.document_of(row)
+    lo, hi = doc.first, doc.first + doc.count
+    first, last = row - context, row + context
+    quote = facts.analysis.quote
+    if len(quote) == store.count:
+        first = min(first, max(int(quote[row, 0]), row - MAX_QUOTE_CONTEXT))
+        last = max(last, min(int(quote[row, 1]), row + MAX_QUOTE_CONTEXT))
+    before = tuple(store.text(r) for r in range(max(lo, first), row))
+    after = tuple(store.text(r) for r in range(row + 1, min(hi, last + 1)))
+    speaker = facts.analysis.speaker_of(row) if len(facts.speaker_ids) else None
+    return Hit(s.text, round(score, 4), s.source, s.start, s.end, s.passage, doc.title,
+               before, after, speaker, row)
+
+
+__all__ = ["Hit", "make_hit"]

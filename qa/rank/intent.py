@@ -1,0 +1,230 @@
+"""What a question asks for, read once: the answer kind, the speaker and topic, who or what.
+
+The word lists and patterns ranking reads questions and sentences with come first; the rest of
+qa.rank uses them through `Intent` (and `holds_kind` for sentences).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qa.knowledge import Analysis, as_typed
+from qa.text import STOPWORDS, terms, words
+
+# --- word lists and patterns ----------------------------------------------------------------
+
+# Words that ask what someone said or did to someone: "what did X say", "who did X thank".
+_SPEECH_CUE = re.compile(
+    r"\b(?:say|said|says|saying|think|thinks|thought|view|views|verdict|reaction|react|"
+    r"according|describe|described|make of|feel|feels|claim|claimed|comment|comments|told|"
+    r"tell|opinion|position|stance|response|respond|responded|warn|warned|believe|believes|"
+    r"thank|thanked|thanks|promise|promised|praise|praised|criticise|criticised|criticize|"
+    r"criticized|urge|urged|ask|asked|mention|mentioned|stress|stressed|admit|admitted|"
+    r"announce|announced|insist|insisted|argue|argued|explain|explained|add|added|reply|"
+    r"replied|speak|spoke|talk|talked|reveal|revealed|deny|denied|blame|blamed|accuse|"
+    r"accused|welcome|welcomed|suggest|suggested|predict|predicted|agree|agreed)\b",
+    re.IGNORECASE,
+)
+# Words of a speaker question that ask for speech rather than name its topic: "what did X
+# say about Y" is about Y, while "who did X thank" keeps "thank".
+_SPEECH_ONLY = re.compile(
+    r"\b(?:say|said|says|saying|tell|told|think|thinks|thought|view|views|verdict|reaction|"
+    r"react|according|describe|described|make|feel|feels|claim|claimed|comment|comments|"
+    r"opinion|position|stance|response|respond|responded|believe|believes|speak|spoke|talk|"
+    r"talked|add|added|explain|explained|reply|replied|mention|mentioned)\b",
+    re.IGNORECASE,
+)
+# "X on Y" asks for X's view without a speech word: "Stoltenberg on the KSF".
+_ON_TOPIC = re.compile(r"\w\s+on\s")
+# What a speech question is about follows one of these: "what did X say about Y".
+_TOPIC_MARKER = re.compile(r"\b(?:about|on|of|regarding|towards?)\b")
+# "Who thanked Stoltenberg?": who did it is asked, the one named is its object.
+_WHO_DID = re.compile(r"^\s*(?:(?:and|but|so|also|then)\b,?\s+)?(?:who|which \w+)\s+"
+                      r"(?:(?:also|first|then|later)\s+)?(?P<verb>\w+)", re.IGNORECASE)
+# "Who is Vucic?", "who was the NATO chief": a question after a person's identity.
+_OPENER = r"^\s*(?:(?:and|but|so|also|then|ok|okay|well)\b,?\s+)?"  # "and who is ...?"
+_WHO_IS = re.compile(_OPENER + r"who\s+(?:is|was|'s|’s)\s+(?P<rest>.+)$", re.IGNORECASE)
+# "What is the KSF?", "what does KSF stand for": a question after an acronym's meaning.
+_WHAT_IS = re.compile(_OPENER + r"what\s+(?:is|are|was|were|does|do|'s|’s)\s+(?:the\s+|an?\s+)?"
+                      r"(?P<acronym>[a-z]{2,})\s*(?:stand\s+for|mean)?\s*\?*\s*"
+                      r"(?:\(.*\))?\s*$", re.IGNORECASE)
+# A word of a typed name: "Marcello", "O'Neill", "Jean-Luc".
+_NAME_PART = re.compile(r"[^\W\d_][\w'’\-]*")
+
+# What a question asks for, and how a sentence that holds such a thing looks.
+_QUESTION_KINDS = {
+    "time": re.compile(r"^\s*(?:when\b|what (?:year|date|day|month|time)\b|(?:in )?which year)",
+                       re.IGNORECASE),
+    "number": re.compile(r"\bhow (?:many|much|long|old|far|big|tall|large|high|often|fast)\b|"
+                         r"\bwhat (?:percentage|percent|number|amount|price)\b", re.IGNORECASE),
+    "person": re.compile(r"^\s*(?:who|whom)\b", re.IGNORECASE),
+    "place": re.compile(r"^\s*where\b", re.IGNORECASE),
+}
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_ANSWER_KINDS = {
+    "time": re.compile(rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS})\b|\bcentury\b|"
+                       rf"\b(?:{_DAYS})\b|\b(?:yesterday|today|tomorrow|tonight)\b|\bago\b|"
+                       r"\b(?:last|next|this|earlier this|later this)\s+(?:week|weekend|month|"
+                       r"year|season|spring|summer|autumn|winter|morning|afternoon|evening)\b"),
+    "number": re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+                         r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|"
+                         r"dozen|half)\b", re.IGNORECASE),
+    "person": re.compile(r"(?<=[a-z,] )[A-Z][a-z]+ [A-Z][a-z]+"),
+    "place": re.compile(r"\b(?:in|at|near|from|on) (?:the )?[A-Z][a-z]+"),
+}
+# Questions after an amount without "how many": "What is the population of Swansea?"
+_ASKS_AMOUNT = re.compile(r"^\s*what(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\b.*\b(?:population|"
+                          r"salary|salaries|cost|price|distance|height|weight|length|size|"
+                          r"revenue|worth|earnings|income|wage|wages|fee|fees)\b", re.IGNORECASE)
+
+# --- reading a question ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """What one question asks for, as ranking reads it; made by `read_intent`."""
+
+    asked: str  # the question as given
+    text: str  # as searched: acronyms spelled out, short names completed (Analysis.expand)
+    terms: tuple[str, ...]  # index terms of `text`
+    kind: str | None  # the answer kind `text` asks for: "time", "number", "person", "place"
+    # "time" or "number" when `asked` wants one ("how many", "when", "what is the population
+    # of"): a best sentence without one lowers the confidence.
+    needs: str | None
+    speakers: tuple[int, ...]  # ids (Analysis.speakers) of the speakers it asks to hear from
+    speaker_names: tuple[str, ...]  # their names
+    acts: tuple[str, ...]  # index terms of what it asks them to have done: "thank", "promise"
+    # `text` without the speakers' names and roles ("What did say about terrorism?"); "" when
+    # it names no speaker or nothing else is left.
+    topic: str
+    topic_terms: tuple[str, ...]  # index terms of `topic`, words that only ask for speech left out
+    who_is: tuple[str, ...]  # the person(s) a "who is X?" question asks after
+    spelled_out: str  # what the acronym of "what is the KSF?" stands for in the corpus, or ""
+
+
+def read_intent(question: str, analysis: Analysis, unknown: Callable[[str], bool],
+                speakers_known: bool) -> Intent:
+    """Read `question` with what the corpus taught (`analysis`); `unknown` says whether the
+    corpus never uses a word, `speakers_known` whether every sentence's speaker is known."""
+    text = analysis.expand(question, unknown)
+    kind = next((k for k, rx in _QUESTION_KINDS.items() if rx.search(text)), None)
+    needs = next((k for k in ("time", "number") if _QUESTION_KINDS[k].search(question)),
+                 "number" if _ASKS_AMOUNT.search(question) else None)
+    names, ids = _speakers(text, analysis) if speakers_known else (set(), [])
+    acts: tuple[str, ...] = ()
+    topic = ""
+    if ids:
+        acts = tuple(t for w in words(text) if _SPEECH_CUE.fullmatch(w)
+                     and not _SPEECH_ONLY.fullmatch(w) for t in terms(w))
+        name_words = {w for n in names for w in words(n)}
+        name_words |= {w for key in analysis.alias_keys(text) for w in words(key)
+                       if set(analysis.aliases[key]) & names}
+        kept = [w for w in text.split() if not any(
+            x in name_words or x.removesuffix("'s") in name_words for x in words(w))]
+        topic = " ".join(kept) if terms(" ".join(kept)) else ""
+    spelled_out, who_is = _subject(text, analysis, unknown)
+    return Intent(
+        asked=question, text=text, terms=tuple(terms(text)), kind=kind, needs=needs,
+        speakers=tuple(ids), speaker_names=tuple(sorted(names)) if ids else (), acts=acts,
+        topic=topic, topic_terms=tuple(terms(_SPEECH_ONLY.sub(" ", topic))) if topic else (),
+        who_is=who_is, spelled_out=spelled_out)
+
+
+def asks_who_is(question: str) -> bool:
+    """Whether a question asks who someone is: "who is Vucic?", "and who was the NATO chief?"."""
+    return _WHO_IS.match(question) is not None
+
+
+def holds_kind(kind: str, text: str) -> bool:
+    """Whether a sentence holds an answer kind: a year or a weekday for "time", ..."""
+    return _ANSWER_KINDS[kind].search(text) is not None
+
+
+def act_pattern(names: tuple[str, ...], acts: tuple[str, ...]) -> re.Pattern[str]:
+    """A sentence where one of these persons (full name or surname) does one of these acts:
+    "Okafor thanked", "Okafor also promised"."""
+    people = "|".join(re.escape(p) for n in names for p in {n, n.split()[-1]})
+    return re.compile(rf"\b(?:{people})\s+(?:\w+ly\s+|also\s+|has\s+|had\s+)?"
+                      rf"(?:{'|'.join(re.escape(t) for t in acts)})\w*")
+
+
+def _speakers(question: str, analysis: Analysis) -> tuple[set[str], list[int]]:
+    """The speakers a question asks to hear from, by name and id; none when it is not a speech
+    question or names nobody who speaks in the corpus."""
+    if not _SPEECH_CUE.search(question) and not _ON_TOPIC.search(question):
+        return set(), []
+    asker = _WHO_DID.match(question)
+    if asker and _SPEECH_CUE.fullmatch(asker.group("verb")):
+        return set(), []  # "who thanked Stoltenberg?": the one it names is thanked, not thanking
+    names = _speakers_asked(question, analysis.mentioned(question), analysis)
+    return names, [i for i, s in enumerate(analysis.speakers) if s in names]
+
+
+def _speakers_asked(question: str, names: set[str], analysis: Analysis) -> set[str]:
+    """Of the persons a speech question names, those it asks to hear from: in "what did
+    Vucic say about Stoltenberg?" the one before the topic ("about", "on", ...) speaks,
+    the other is what he spoke of. All of them when that does not tell them apart."""
+    if len(names) < 2:
+        return names
+    low = question.lower()
+    cue = _SPEECH_CUE.search(low)
+    marker = _TOPIC_MARKER.search(low, cue.end() if cue else 0)
+    if marker is None:
+        return names
+    where: dict[str, int] = {}
+    for key in analysis.alias_keys(question):
+        at = low.find(key)
+        for name in analysis.aliases[key]:
+            if name in names and at >= 0:
+                where[name] = min(where.get(name, at), at)
+    for name in names:
+        if name.lower() in low:
+            where[name] = min(where.get(name, len(low)), low.find(name.lower()))
+    first = {n for n in names if where.get(n, len(low)) < marker.start()}
+    return first if first and first != names else names
+
+
+def _subject(question: str, analysis: Analysis, unknown: Callable[[str], bool]
+             ) -> tuple[str, tuple[str, ...]]:
+    """For "what is the KSF?", what the corpus spells KSF out as; for "who is X?", X (a person
+    the corpus knows by name, surname or role, or a name as typed). Empty otherwise, and for
+    "who is Vucic's wife?", which asks about someone else."""
+    acronym = _WHAT_IS.match(question)
+    if acronym is not None:
+        word = acronym.group("acronym")
+        known = (analysis.meaning(word, unknown) if word.isupper() or word.islower()
+                 else None)
+        return known or "", ()
+    asked = _WHO_IS.match(question)
+    if asked is None:
+        return "", ()
+    names = analysis.mentioned(question) or _typed_name(asked.group("rest"))
+    if not names:
+        return "", ()
+    name_words = {w for n in names for w in words(n)}
+    name_words |= {w for key in analysis.alias_keys(question) for w in words(key)}
+    if terms(" ".join(w for w in words(asked.group("rest")) if w not in name_words)):
+        return "", ()
+    return "", tuple(sorted(names))
+
+
+def _typed_name(rest: str) -> set[str]:
+    """The name a "who is ...?" question types, when the corpus analysis does not know the
+    person (they never speak): "Marcello Viotti", or "marcello viotti" typed in lower case."""
+    rest = as_typed(rest).strip(" ?!.")
+    parts = rest.split()
+    if not 1 <= len(parts) <= 4 or not all(_NAME_PART.fullmatch(p) for p in parts):
+        return set()
+    if any(p.lower() in STOPWORDS for p in parts):
+        return set()  # "who is the author", "who is going"
+    if rest == rest.lower():
+        parts = [p[:1].upper() + p[1:] for p in parts]
+    elif not all(p[:1].isupper() for p in parts):
+        return set()
+    return {" ".join(parts)}
+
+
+__all__ = ["Intent", "act_pattern", "asks_who_is", "holds_kind", "read_intent"]

@@ -1,0 +1,44 @@
+"""The shipped weights, pinned: changing qa/rank/weights.py shows here, and so must a new fit
+(benchmarks/fit.py prints the weights in the form weights.py holds them)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import asdict, fields
+from types import ModuleType
+
+from qa.rank import Features, Weights
+
+from .conftest import ROOT
+
+SHIPPED = {
+    "dense": 0.120, "lexical": 0.010, "title": 0.222, "document": 0.295, "document_dense": 0.187,
+    "lead": 0.023, "kind": 0.014, "focus": 0.066, "focus_coverage": 0.064, "speaker": 0.137,
+    "margin": 1.0, "unmet": 0.4, "focus_confidence": 0.2, "title_confidence": 0.3,
+}
+
+
+def _fit() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("fit", ROOT / "benchmarks" / "fit.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fit"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_shipped_weights_are_the_fitted_ones() -> None:
+    assert asdict(Weights()) == SHIPPED
+    fusion = [f.name for f in fields(Features)]
+    assert abs(sum(SHIPPED[n] for n in fusion if n != "speaker") - 1.0) < 0.002  # a mean
+
+
+def test_fit_prints_the_weights_as_weights_py_holds_them() -> None:
+    fit = _fit()
+    source = (ROOT / "qa" / "rank" / "weights.py").read_text(encoding="utf-8").splitlines()
+    lines = fit.weights_lines(Weights())
+    assert len(lines) == len(fields(Weights))
+    for line in lines:
+        assert line in source, line
+    assert fit.NAMES == [f.name for f in fields(Features)]  # the fit searches every feature
