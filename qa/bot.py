@@ -13,7 +13,7 @@ from qa.embed import Embedder
 from qa.errors import QuestionError
 from qa.index import Store, sync
 from qa.ingest import Notify
-from qa.knowledge import Analysis, analyze_parts
+from qa.knowledge import analyze_parts, is_current
 from qa.rank import Hit, Retriever
 from qa.text import clean_question, safe
 from qa.vectors import DenseIndex
@@ -105,7 +105,7 @@ class Bot:
             encode=self.embedder.encode, dim=lambda: self.embedder.dim,
             extensions=s.extensions, max_bytes=s.max_file_bytes, notify=self.notify,
             progress=self.progress, rebuild=rebuild, analyze=analyze_parts,
-            current=lambda st: Analysis.from_extras(st.extras, st.extra_arrays) is not None,
+            current=is_current,
         )
         dense = DenseIndex(self._store.vectors, self._store.generation, s.search,
                            s.ann_min_sentences)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qa.ingest import read_document
-from qa.knowledge import Analysis, analyze, describes, initials
+from qa.knowledge import VERSION, Analysis, analyze, describes, from_extras, initials, to_extras
 
 from .conftest import DATA, SEEDS
 
@@ -150,12 +150,17 @@ def test_seed_article_speakers() -> None:
     assert seed[0].aliases["nato chief"] == ["Jens Stoltenberg"]
 
 
-def test_round_trip_through_extras(harbour) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip_through_the_store_form(harbour) -> None:  # type: ignore[no-untyped-def]
     analysis, _ = harbour
-    extras = analysis.to_extras()
+    extras = to_extras(analysis)
+    assert extras["analysis_version"] == VERSION
     arrays = {k: v for k, v in extras.items() if hasattr(v, "shape")}
-    back = Analysis.from_extras({k: v for k, v in extras.items() if k not in arrays}, arrays)
+    assert sorted(arrays) == ["quote", "speaker"]  # saved beside the vectors, the rest as JSON
+    back = from_extras({k: v for k, v in extras.items() if k not in arrays}, arrays)
     assert back is not None
     assert back.speakers == analysis.speakers
+    assert back.acronyms == analysis.acronyms and back.aliases == analysis.aliases
     assert back.speaker.tolist() == analysis.speaker.tolist()
-    assert Analysis.from_extras({"analysis_version": -1}, arrays) is None
+    assert back.quote.tolist() == analysis.quote.tolist()
+    assert from_extras({"analysis_version": VERSION - 1}, arrays) is None  # another version
+    assert from_extras({}, {}) is None  # a store saved without an analysis

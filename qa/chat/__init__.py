@@ -1,5 +1,7 @@
 """Conversations: follow-up questions read in the light of the turns before them."""
 
-from qa.chat.conversation import Conversation, Entity, Names, Turn
+from qa.chat.conversation import Conversation
+from qa.chat.followups import Turn, standalone
+from qa.chat.names import Entity, Mention, Names, WordProfile
 
-__all__ = ["Conversation", "Entity", "Names", "Turn"]
+__all__ = ["Conversation", "Entity", "Mention", "Names", "Turn", "WordProfile", "standalone"]

@@ -1,15 +1,17 @@
 """What a corpus teaches at index time: acronyms, people's names and roles, who said what."""
 
-from qa.knowledge.analysis import (
+from qa.knowledge.acronyms import initials
+from qa.knowledge.analysis import Analysis, analyze, as_typed
+from qa.knowledge.describe import describes
+from qa.knowledge.stored import (
     VERSION,
-    Analysis,
-    analyze,
+    IndexedDocument,
     analyze_parts,
-    as_typed,
-    describes,
     for_store,
-    initials,
+    from_extras,
+    is_current,
+    to_extras,
 )
 
-__all__ = ["VERSION", "Analysis", "analyze", "analyze_parts", "as_typed", "describes",
-           "for_store", "initials"]
+__all__ = ["VERSION", "Analysis", "IndexedDocument", "analyze", "analyze_parts", "as_typed",
+           "describes", "for_store", "from_extras", "initials", "is_current", "to_extras"]

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from typing import TextIO
 
 from qa.bot import Answer, display_path
-from qa.text import safe, terms
-
-_WORDISH = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+from qa.text import WORD, safe, terms
 
 BOLD, DIM, CYAN, YELLOW, RED, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
 
@@ -30,7 +27,7 @@ def emphasise(text: str, question: str, color: bool) -> str:
     if not color or not wanted:
         return safe(text)
     out, pos = [], 0
-    for match in _WORDISH.finditer(text):
+    for match in WORD.finditer(text):
         word = match.group()
         if set(terms(word)) & wanted:
             out.append(safe(text[pos : match.start()]))

@@ -1,0 +1,272 @@
+"""Follow-up questions made standalone, from the turns of the conversation before them.
+
+There is no generative model. A follow-up is rewritten into a standalone question by putting
+back what it leaves out, taken from the conversation so far, most recent first:
+
+- pronouns: "who did he thank?" -> "who did Vucic thank?". "he", "she", "they" (and "him",
+  "his", "her", ...) go to a person, "it" and "there" to a place, organisation or topic;
+- ellipsis: "and about Russia?" after "What did Vucic say about Kosovo?" -> "What did Vucic
+  say about Russia?"; "why?" or "when was that?" -> the last question asked with "why"/"when".
+
+The candidates are the people, organisations and places named in the earlier questions and in
+the answers shown (their sentences and their speakers), as `Names` reads them. A question that
+names its own subject is taken as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from qa.bot import Answer
+from qa.chat.names import ORGANISATION, PERSON, PLACE, THING, Entity, Names
+from qa.rank import Hit, asks_who_is
+from qa.text import (
+    ABOUT_OPENERS,
+    AUXILIARIES,
+    FEMALE_PRONOUNS,
+    FOLLOW_UP_OPENERS,
+    MALE_PRONOUNS,
+    NAME_TOKEN,
+    NEUTER_PRONOUNS,
+    PERSON_CUE_VERBS,
+    PLURAL_PRONOUNS,
+    POSSESSIVE_PRONOUNS,
+    PREPOSITIONS,
+    PRONOUNS,
+    QUESTION_WORDS,
+    SAYING_WORDS,
+    STOPWORDS,
+    TOPIC_OPENERS,
+    VAGUE_WORDS,
+    LazyPattern,
+    alternation,
+)
+
+# "and about Russia?", "what about him?": the previous question about something else.
+_ABOUT = LazyPattern(rf"^(?:(?:{alternation(ABOUT_OPENERS)})\s+)?(?:(what|how)\s+)?about\s+"
+                     r"(?P<x>.+)$", re.IGNORECASE)
+# What a question is about: "... about the constitution?"
+_TOPIC = LazyPattern(r"\babout\s+((?:\S+\s+){0,5}?\S+?)[\s?.!]*$", re.IGNORECASE)
+# "and Stoltenberg?", "but in Serbia?": a new topic for the previous question.
+_AND_X = LazyPattern(rf"^(?:{alternation(TOPIC_OPENERS)})\s+(?P<x>.+)$", re.IGNORECASE)
+# "and who did he thank?" stands alone as "who did Vucic thank?"
+_OPENER = LazyPattern(rf"^(?:{alternation(FOLLOW_UP_OPENERS)})\b,?\s+(?=\S)", re.IGNORECASE)
+# Pronouns that stand for people: "he", "her", "they".
+_PERSONAL = MALE_PRONOUNS | FEMALE_PRONOUNS | PLURAL_PRONOUNS
+# Words `_ask_again` passes over to reach the previous question's verb: "and how many ...".
+_LEADING = QUESTION_WORDS | (FOLLOW_UP_OPENERS - {"also", "then"}) | {"many", "much"}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question of a conversation, how it was understood, and the hits shown for it."""
+
+    question: str
+    understood_as: str
+    answer: Answer
+    shown: tuple[Hit, ...]
+
+
+def standalone(question: str, turns: Sequence[Turn], names: Names) -> str:
+    """`question` as a standalone question, with what it leaves out taken from `turns`."""
+    if not turns:
+        return question
+    return _FollowUp(turns, names).understand(question)
+
+
+class _FollowUp:
+    """One follow-up question read against the turns before it, most recent first."""
+
+    def __init__(self, turns: Sequence[Turn], names: Names) -> None:
+        self.turns = turns
+        self.names = names
+
+    def understand(self, question: str) -> str:
+        """`question` as a standalone question."""
+        body = question.strip().rstrip("?.! ").strip()
+        previous = self.turns[-1].understood_as
+        about = _ABOUT.match(body)
+        if about:
+            return self._new_topic(previous, about.group("x"), explicit=not about.group(1))
+        words = [w.lower() for w in NAME_TOKEN.findall(body)]
+        if words and words[0] in TOPIC_OPENERS and len(words) > 1 and len(words) <= 6 \
+                and words[1] not in QUESTION_WORDS and words[1] not in AUXILIARIES:
+            match = _AND_X.match(body)
+            if match and not any(w in PERSON_CUE_VERBS or w in SAYING_WORDS for w in words[1:]) \
+                    and any(w not in STOPWORDS or w in PRONOUNS for w in words[1:]):
+                return self._new_topic(previous, match.group("x"), explicit=False)
+        if words and words[0] in QUESTION_WORDS and all(w in VAGUE_WORDS for w in words[1:]):
+            return _ask_again(previous, words[0])
+        if len(words) > 1 and words[1] in QUESTION_WORDS and words[0] in PREPOSITIONS \
+                and all(w in VAGUE_WORDS for w in words[2:]):  # "with whom?", "since when?"
+            return _ask_again(previous, words[1], words[0])
+        return self._resolve_pronouns(question)
+
+    def _candidates(self) -> list[Entity]:
+        """Entities of the conversation, most recent turn first, each once."""
+        names = self.names
+        found: list[Entity] = []
+        for turn in reversed(self.turns):
+            asked = [m.entity for m in names.mentions(turn.understood_as)]
+            topic = _TOPIC.search(turn.understood_as)
+            if topic and not names.mentions(topic.group(1)) and \
+                    not set(topic.group(1).lower().split()) & PRONOUNS:
+                asked.append(Entity(topic.group(1), THING))  # "about the constitution"
+            answered: list[Entity] = []
+            for hit in turn.shown[:1]:
+                said = names.speaker(hit)
+                answered += ([said] if said else []) + [m.entity for m in names.mentions(hit.text)]
+            if turn.understood_as.lower().lstrip().startswith(("who ", "whom ", "whose ")) \
+                    and not _identity(turn, asked):
+                asked_ids = {e.ident for e in asked}
+                found += [e for e in answered if e.ident not in asked_ids] + asked
+            else:
+                found += asked + answered
+        unique: dict[str, Entity] = {}
+        for e in found:
+            unique.setdefault(e.ident, e)
+        return list(unique.values())
+
+    def _resolve_pronouns(self, question: str, avoid: frozenset[str] = frozenset()) -> str:
+        """Pronouns replaced by who or what they stand for; `avoid` is never a "him"."""
+        tokens = list(NAME_TOKEN.finditer(question))
+        own = [m.entity for m in self.names.mentions(question)]
+        # A person the question names is who its "he" or "his" means, never its "him".
+        named = {e.ident for e in own if e.kind == PERSON}
+        has_thing = any(e.kind != PERSON for e in own)
+        saying = any(t.group().lower() in SAYING_WORDS for t in tokens)
+        out, pos = [], 0
+        for i, tok in enumerate(tokens):
+            word = tok.group().lower()
+            after = tokens[i + 1].group().lower() if i + 1 < len(tokens) else ""
+            possessive = word in POSSESSIVE_PRONOUNS or (
+                word == "her" and after not in ("", "about") and after not in STOPWORDS)
+            target: Entity | None = None
+            if word in _PERSONAL and word not in ("himself", "herself", "themselves"):
+                if word in ("him", "them") or word == "her" and not possessive:
+                    target = self._person_for(word, saying, named | avoid)
+                elif not named:
+                    target = self._person_for(word, saying, set())
+            elif word in NEUTER_PRONOUNS and not has_thing:
+                target = self._first(lambda e: e.kind != PERSON)
+            elif word == "there" and not has_thing and after not in AUXILIARIES | {"'s", "be"} \
+                    and i > 0:
+                target = self._first(lambda e: e.kind == PLACE) or \
+                    self._first(lambda e: e.kind != PERSON)
+            if target is None:
+                continue
+            name = _named(target)
+            if possessive:
+                name += "’" if name.endswith("s") else "’s"
+            if word == "there":
+                name = f"in {name}"
+            if tok.group()[0].isupper() and i == 0:
+                name = name[0].upper() + name[1:]
+            out.append(question[pos : tok.start()] + name)
+            pos = tok.end()
+        if not out:
+            return question
+        rewritten = "".join(out) + question[pos:]
+        # "and who did he thank?" stands alone as "who did Vucic thank?"
+        return _OPENER.sub("", rewritten)
+
+    def _person_for(self, pronoun: str, saying: bool, exclude: set[str]) -> Entity | None:
+        gender = "m" if pronoun in MALE_PRONOUNS else "f" if pronoun in FEMALE_PRONOUNS else ""
+
+        def fits(e: Entity) -> bool:
+            return e.kind == PERSON and e.ident not in exclude and (
+                not gender or e.gender in ("", gender))
+
+        if pronoun in PLURAL_PRONOUNS:
+            recent = [e for e in self._turn_people(self.turns[-1]) if e.ident not in exclude]
+            if len(recent) >= 2:
+                return Entity(f"{recent[0].name} and {recent[1].name}", PERSON)
+            return self._first(lambda e: e.kind == ORGANISATION) or self._first(fits)
+        last = self.turns[-1]
+        if saying and last.shown and not _identity(last, self._turn_people(last)):
+            said = self.names.speaker(last.shown[0])
+            if said is not None and fits(said):
+                return said
+        return self._first(fits)
+
+    def _turn_people(self, turn: Turn) -> list[Entity]:
+        people = [m.entity for m in self.names.mentions(turn.understood_as)
+                  if m.entity.kind == PERSON]
+        unique: dict[str, Entity] = {}
+        for e in people:
+            unique.setdefault(e.ident, e)
+        return list(unique.values())
+
+    def _first(self, test: Callable[[Entity], bool]) -> Entity | None:
+        return next((e for e in self._candidates() if test(e)), None)
+
+    def _new_topic(self, previous: str, topic: str, explicit: bool) -> str:
+        """The previous question about `topic` instead: its person, or what it was about."""
+        names = self.names
+        old = names.mentions(previous)
+        # "and about him?" after "What did Vucic say ...": someone other than Vucic.
+        topic = self._resolve_pronouns(topic.strip(), frozenset(
+            m.entity.ident for m in old if m.entity.kind == PERSON))
+        new = names.mentions(topic)
+        body = previous.rstrip(" ?.!")
+        things = [m for m in old if m.entity.kind != PERSON]
+        if not explicit and new and new[0].entity.kind == PERSON:
+            people = [m for m in old if m.entity.kind == PERSON]
+            if people:
+                m = people[0]
+                return previous[: m.start] + new[0].entity.name + previous[m.end :]
+            if things:  # "and Stoltenberg?" after a question about KFOR
+                return f"What did {new[0].entity.name} say about {_named(things[-1].entity)}?"
+        # "and about terrorism?" parallels the last question that was about something.
+        about = [t.understood_as.rstrip(" ?.!") for t in reversed(self.turns)
+                 if " about " in t.understood_as.lower()]
+        if " about " in f"{body.lower()} " or about and (explicit or not things):
+            base = body if " about " in body.lower() else about[0]
+            cut = base.lower().rfind(" about ")
+            return f"{base[: cut + 7]}{topic}?"
+        if things:
+            m = things[-1]
+            return previous[: m.start] + topic + previous[m.end :]
+        return f"{body} about {topic}?"
+
+
+def _identity(turn: Turn, asked: list[Entity]) -> bool:
+    """Whether a turn asked who a person is ("who is Vucic?"): its answer is about that
+    person, whoever its sentence quotes, so "he" next still means them."""
+    return asks_who_is(turn.understood_as) and any(e.kind == PERSON for e in asked)
+
+
+def _ask_again(previous: str, wh: str, preposition: str = "") -> str:
+    """The previous question asked with another question word: "why?" -> "Why did X ...?".
+
+    With a preposition: "with whom?" -> "Who did X ... with?", "since when?" -> "Since when ...".
+    """
+    body = previous.strip().rstrip("?.! ")
+    words = body.split()
+    lead = f"{preposition} {wh}".strip().capitalize()
+    if preposition and wh == "whom":
+        i = 1 if words and words[0].lower() in QUESTION_WORDS else 0
+        if 0 < i < len(words) and words[i].lower() in AUXILIARIES:
+            return f"Who {' '.join(words[i:])} {preposition}?"
+    i = 0
+    while i < len(words) and words[i].lower().strip(",") in _LEADING:
+        i += 1
+    if 0 < i < len(words) and words[i].lower() in AUXILIARIES:
+        rest = words[i:]
+        if words[0].lower() == "what" and wh != "what":
+            # "What did X say about Y?" + "why?" -> "Why did X say that about Y?"
+            verb = next((j for j, w in enumerate(rest) if w.lower() in SAYING_WORDS), -1)
+            if verb > 0 and rest[verb + 1 : verb + 2] != ["that"]:
+                rest = rest[: verb + 1] + ["that"] + rest[verb + 1 :]
+        return f"{lead} {' '.join(rest)}?"
+    return f"{lead}: {body}?"  # "what happened in Kosovo?" -> "Why: what happened in Kosovo?"
+
+
+def _named(entity: Entity) -> str:
+    """An entity as a question says it: "the Kosovo Security Forces", "Vucic"."""
+    return f"{entity.article} {entity.name}" if entity.article else entity.name
+
+
+__all__ = ["Turn", "standalone"]
