@@ -15,7 +15,7 @@ from qa.index import Store
 from qa.knowledge import Analysis, for_store
 from qa.rank.intent import holds_kind
 from qa.rank.weights import THIN_TERMS
-from qa.text import terms
+from qa.text import normal, terms
 from qa.vectors import gather
 
 TITLE_COSINES = "title-cosines.f32"  # every sentence's cosine with its title, big stores
@@ -64,7 +64,7 @@ class StoreFacts:
         store = self.store
         mask = np.zeros(store.count, dtype=bool)
         for d in store.documents:
-            if d.count > 1 and _normal(store.text(d.first)).lstrip("# ") == _normal(d.title):
+            if d.count > 1 and normal(store.text(d.first)).lstrip("# ") == normal(d.title):
                 mask[d.first] = True
         return mask
 
@@ -150,10 +150,6 @@ class StoreFacts:
         """Whether the corpus never uses this word."""
         vocab = self.store.lexicon.vocab
         return not any(t in vocab for t in terms(word))
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.lower().split()).strip("“”\"'’‘ .,")
 
 
 __all__ = ["TITLE_COSINES", "StoreFacts"]

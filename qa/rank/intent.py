@@ -1,7 +1,7 @@
 """What a question asks for, read once: the answer kind, the speaker and topic, who or what.
 
-The word lists and patterns ranking reads questions and sentences with come first; the rest of
-qa.rank uses them through `Intent` (and `holds_kind` for sentences).
+The patterns ranking reads questions and sentences with come first, built from the word lists
+of qa.text; the rest of qa.rank uses them through `Intent` (and `holds_kind` for sentences).
 """
 
 from __future__ import annotations
@@ -11,47 +11,52 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.knowledge import Analysis, as_typed
-from qa.text import STOPWORDS, terms, words
+from qa.text import (
+    AMOUNT_NOUNS,
+    BETWEEN_PERSON_AND_ACT,
+    BETWEEN_WHO_AND_VERB,
+    FOLLOW_UP_OPENERS,
+    MONTHS,
+    NUMBER_WORDS,
+    PERIOD_OPENERS,
+    PERIODS,
+    PLACE_ANSWER_PREPOSITIONS,
+    QUESTION_OPENERS,
+    SPEECH_CUES,
+    SPEECH_ONLY_WORDS,
+    STOPWORDS,
+    TIME_WORDS,
+    TOPIC_MARKERS,
+    TYPED_NAME_WORD,
+    WEEKDAYS,
+    alternation,
+    terms,
+    words,
+)
 
-# --- word lists and patterns ----------------------------------------------------------------
+# --- patterns -------------------------------------------------------------------------------
+# The words are qa.text's; here they are put together into the shapes of questions and of
+# the sentences that answer them.
 
 # Words that ask what someone said or did to someone: "what did X say", "who did X thank".
-_SPEECH_CUE = re.compile(
-    r"\b(?:say|said|says|saying|think|thinks|thought|view|views|verdict|reaction|react|"
-    r"according|describe|described|make of|feel|feels|claim|claimed|comment|comments|told|"
-    r"tell|opinion|position|stance|response|respond|responded|warn|warned|believe|believes|"
-    r"thank|thanked|thanks|promise|promised|praise|praised|criticise|criticised|criticize|"
-    r"criticized|urge|urged|ask|asked|mention|mentioned|stress|stressed|admit|admitted|"
-    r"announce|announced|insist|insisted|argue|argued|explain|explained|add|added|reply|"
-    r"replied|speak|spoke|talk|talked|reveal|revealed|deny|denied|blame|blamed|accuse|"
-    r"accused|welcome|welcomed|suggest|suggested|predict|predicted|agree|agreed)\b",
-    re.IGNORECASE,
-)
-# Words of a speaker question that ask for speech rather than name its topic: "what did X
-# say about Y" is about Y, while "who did X thank" keeps "thank".
-_SPEECH_ONLY = re.compile(
-    r"\b(?:say|said|says|saying|tell|told|think|thinks|thought|view|views|verdict|reaction|"
-    r"react|according|describe|described|make|feel|feels|claim|claimed|comment|comments|"
-    r"opinion|position|stance|response|respond|responded|believe|believes|speak|spoke|talk|"
-    r"talked|add|added|explain|explained|reply|replied|mention|mentioned)\b",
-    re.IGNORECASE,
-)
+_SPEECH_CUE = re.compile(rf"\b(?:{alternation(SPEECH_CUES)})\b", re.IGNORECASE)
+# Words of a speaker question that ask for speech rather than name its topic.
+_SPEECH_ONLY = re.compile(rf"\b(?:{alternation(SPEECH_ONLY_WORDS)})\b", re.IGNORECASE)
 # "X on Y" asks for X's view without a speech word: "Stoltenberg on the KSF".
 _ON_TOPIC = re.compile(r"\w\s+on\s")
-# What a speech question is about follows one of these: "what did X say about Y".
-_TOPIC_MARKER = re.compile(r"\b(?:about|on|of|regarding|towards?)\b")
+# What a speech question is about follows one of these (searched in the lower-cased question).
+_TOPIC_MARKER = re.compile(rf"\b(?:{alternation(TOPIC_MARKERS)})\b")
 # "Who thanked Stoltenberg?": who did it is asked, the one named is its object.
-_WHO_DID = re.compile(r"^\s*(?:(?:and|but|so|also|then)\b,?\s+)?(?:who|which \w+)\s+"
-                      r"(?:(?:also|first|then|later)\s+)?(?P<verb>\w+)", re.IGNORECASE)
+_WHO_DID = re.compile(rf"^\s*(?:(?:{alternation(FOLLOW_UP_OPENERS)})\b,?\s+)?(?:who|which \w+)\s+"
+                      rf"(?:(?:{alternation(BETWEEN_WHO_AND_VERB)})\s+)?(?P<verb>\w+)",
+                      re.IGNORECASE)
 # "Who is Vucic?", "who was the NATO chief": a question after a person's identity.
-_OPENER = r"^\s*(?:(?:and|but|so|also|then|ok|okay|well)\b,?\s+)?"  # "and who is ...?"
+_OPENER = rf"^\s*(?:(?:{alternation(QUESTION_OPENERS)})\b,?\s+)?"  # "and who is ...?"
 _WHO_IS = re.compile(_OPENER + r"who\s+(?:is|was|'s|’s)\s+(?P<rest>.+)$", re.IGNORECASE)
 # "What is the KSF?", "what does KSF stand for": a question after an acronym's meaning.
 _WHAT_IS = re.compile(_OPENER + r"what\s+(?:is|are|was|were|does|do|'s|’s)\s+(?:the\s+|an?\s+)?"
                       r"(?P<acronym>[a-z]{2,})\s*(?:stand\s+for|mean)?\s*\?*\s*"
                       r"(?:\(.*\))?\s*$", re.IGNORECASE)
-# A word of a typed name: "Marcello", "O'Neill", "Jean-Luc".
-_NAME_PART = re.compile(r"[^\W\d_][\w'’\-]*")
 
 # What a question asks for, and how a sentence that holds such a thing looks.
 _QUESTION_KINDS = {
@@ -62,23 +67,22 @@ _QUESTION_KINDS = {
     "person": re.compile(r"^\s*(?:who|whom)\b", re.IGNORECASE),
     "place": re.compile(r"^\s*where\b", re.IGNORECASE),
 }
-_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+# Times and places are matched in sentences case-sensitively: "May" the month, "in Pristina".
+_DAYS = alternation(d.capitalize() for d in WEEKDAYS)
+_MONTHS = alternation(m.capitalize() for m in MONTHS)
 _ANSWER_KINDS = {
-    "time": re.compile(rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS})\b|\bcentury\b|"
-                       rf"\b(?:{_DAYS})\b|\b(?:yesterday|today|tomorrow|tonight)\b|\bago\b|"
-                       r"\b(?:last|next|this|earlier this|later this)\s+(?:week|weekend|month|"
-                       r"year|season|spring|summer|autumn|winter|morning|afternoon|evening)\b"),
-    "number": re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-                         r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|"
-                         r"dozen|half)\b", re.IGNORECASE),
+    "time": re.compile(rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS})\b|\b(?:{_DAYS})\b|"
+                       rf"\b(?:{alternation(TIME_WORDS)})\b|"
+                       rf"\b(?:{alternation(PERIOD_OPENERS)})\s+(?:{alternation(PERIODS)})\b"),
+    "number": re.compile(rf"\d|\b(?:{alternation(NUMBER_WORDS)})\b", re.IGNORECASE),
     "person": re.compile(r"(?<=[a-z,] )[A-Z][a-z]+ [A-Z][a-z]+"),
-    "place": re.compile(r"\b(?:in|at|near|from|on) (?:the )?[A-Z][a-z]+"),
+    "place": re.compile(rf"\b(?:{alternation(PLACE_ANSWER_PREPOSITIONS)}) (?:the )?[A-Z][a-z]+"),
 }
 # Questions after an amount without "how many": "What is the population of Swansea?"
-_ASKS_AMOUNT = re.compile(r"^\s*what(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\b.*\b(?:population|"
-                          r"salary|salaries|cost|price|distance|height|weight|length|size|"
-                          r"revenue|worth|earnings|income|wage|wages|fee|fees)\b", re.IGNORECASE)
+_ASKS_AMOUNT = re.compile(rf"^\s*what(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\b.*"
+                          rf"\b(?:{alternation(AMOUNT_NOUNS)})\b", re.IGNORECASE)
+# Between a person and their act: an adverb in -ly, or one of these ("Okafor also thanked").
+_BEFORE_ACT = rf"(?:\w+ly\s+|(?:{alternation(BETWEEN_PERSON_AND_ACT)})\s+)?"
 
 # --- reading a question ----------------------------------------------------------------------
 
@@ -147,8 +151,8 @@ def act_pattern(names: tuple[str, ...], acts: tuple[str, ...]) -> re.Pattern[str
     """A sentence where one of these persons (full name or surname) does one of these acts:
     "Okafor thanked", "Okafor also promised"."""
     people = "|".join(re.escape(p) for n in names for p in {n, n.split()[-1]})
-    return re.compile(rf"\b(?:{people})\s+(?:\w+ly\s+|also\s+|has\s+|had\s+)?"
-                      rf"(?:{'|'.join(re.escape(t) for t in acts)})\w*")
+    deeds = "|".join(re.escape(t) for t in acts)
+    return re.compile(rf"\b(?:{people})\s+{_BEFORE_ACT}(?:{deeds})\w*")
 
 
 def _speakers(question: str, analysis: Analysis) -> tuple[set[str], list[int]]:
@@ -216,7 +220,7 @@ def _typed_name(rest: str) -> set[str]:
     person (they never speak): "Marcello Viotti", or "marcello viotti" typed in lower case."""
     rest = as_typed(rest).strip(" ?!.")
     parts = rest.split()
-    if not 1 <= len(parts) <= 4 or not all(_NAME_PART.fullmatch(p) for p in parts):
+    if not 1 <= len(parts) <= 4 or not all(TYPED_NAME_WORD.fullmatch(p) for p in parts):
         return set()
     if any(p.lower() in STOPWORDS for p in parts):
         return set()  # "who is the author", "who is going"

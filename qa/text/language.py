@@ -5,6 +5,9 @@ the difference matters to what qa does, they stay different, written here as one
 plus a named, commented difference, so that the choice is visible: e.g. ATTRIBUTION_VERBS is
 SPEECH_VERBS and the present tense and rarer verbs that attribution needs. Merging such lists
 changes answers; do it as a change of behaviour, measured, not as a tidy-up.
+
+Patterns that are the shape of one kind of question ("who is X?") stay with the module that
+reads it, built from these lists with `alternation`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ NAME_TOKEN = re.compile(r"[^\W_](?:[\w\-]|['’](?=[^\W_]))*")
 # ("nato chief", "o'neill", "vice-president"). Looser than WORD: hyphens, "_" and apostrophes
 # anywhere ("Jones’" keeps its apostrophe).
 LOOSE_WORD = re.compile(r"[\w'’\-]+")
+# A word of a name as a question types it: a letter, then word characters, apostrophes and
+# hyphens ("Marcello", "o'neill", "Jean-Luc"); lower case allowed, a digit not first.
+TYPED_NAME_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 
 # A capital letter, accented ones included ("Ávila", "Øresund").
 CAPITAL = r"[A-ZÀ-ÖØ-Þ]"
@@ -59,6 +65,29 @@ WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".
 MONTHS = frozenset(
     """january february march april may june july august september october november
     december""".split()
+)
+
+# --- answers -----------------------------------------------------------------------------------
+
+# Words that alone say a sentence tells when: "yesterday", "a century", "two years ago".
+TIME_WORDS = frozenset("yesterday today tomorrow tonight century ago".split())
+# A time is also a period after one of these: "last week", "earlier this year".
+PERIOD_OPENERS = frozenset(["last", "next", "this", "earlier this", "later this"])
+PERIODS = frozenset(
+    """week weekend month year season spring summer autumn winter morning afternoon
+    evening""".split()
+)
+# Numbers written in words that say a sentence holds an amount: not all of them (no
+# "thirteen", no "sixty"); ranking was fitted with these.
+NUMBER_WORDS = frozenset(
+    """one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
+    hundred thousand million billion dozen half""".split()
+)
+# Nouns of a question that asks for an amount without "how many": "what is the population
+# of Swansea?", "what was his salary?".
+AMOUNT_NOUNS = frozenset(
+    """population salary salaries cost price distance height weight length size revenue worth
+    earnings income wage wages fee fees""".split()
 )
 
 # --- names -------------------------------------------------------------------------------------
@@ -139,6 +168,11 @@ ORGANISATION_WORDS = frozenset(
 )
 # A place follows these: "in Pristina", "from Belgrade".
 PLACE_PREPOSITIONS = frozenset("in at from to across near into inside outside".split())
+# Ranking takes a sentence for one that names a place on a capitalised word after these ("in
+# Pristina", "on Crete"): PLACE_PREPOSITIONS without those of motion and "inside", "outside",
+# and with "on". The two lists were written apart; ranking was fitted with this one.
+PLACE_ANSWER_PREPOSITIONS = (PLACE_PREPOSITIONS - {"to", "across", "into", "inside", "outside"}
+                             ) | {"on"}
 
 # --- speech ------------------------------------------------------------------------------------
 
@@ -166,6 +200,12 @@ VERBS_BEFORE_SPEAKER = frozenset("said says added adds asked explained continued
 VERBS_BEFORE_PRONOUN = VERBS_BEFORE_SPEAKER - {"asked", "explained", "continued", "wrote"}
 # Words between a speaker and the verb that chat looks past: "Okafor also said".
 BETWEEN_SPEAKER_AND_VERB = frozenset("also has had have later then".split())
+# Ranking looks past fewer between a person and the act a question asks about ("Okafor has
+# thanked"), and past any adverb in -ly ("Okafor warmly thanked", in qa.rank's pattern).
+BETWEEN_PERSON_AND_ACT = BETWEEN_SPEAKER_AND_VERB - {"have", "later", "then"}
+# ... and between "who" and the verb of "who first thanked Stoltenberg?": no auxiliaries
+# ("who has thanked X" is read with "has" as its verb), and "first".
+BETWEEN_WHO_AND_VERB = (BETWEEN_SPEAKER_AND_VERB - {"has", "had", "have"}) | {"first"}
 # Attribution looks past more: "Vucic has repeatedly warned", "she had also said".
 ADVERBS_BEFORE_VERB = BETWEEN_SPEAKER_AND_VERB | frozenset(
     "previously earlier recently further repeatedly once again".split()
@@ -200,6 +240,9 @@ SPEECH_ONLY_WORDS = frozenset(
     position stance response respond responded believe believes speak spoke talk talked add
     added explain explained reply replied mention mentioned""".split()
 )
+# What a speech question is about follows one of these: "what did X say about Y", "X's
+# view on Y".
+TOPIC_MARKERS = frozenset("about on of regarding toward towards".split())
 
 # --- questions ---------------------------------------------------------------------------------
 
@@ -219,6 +262,9 @@ FOLLOW_UP_OPENERS = frozenset("and but so also then".split())
 TOPIC_OPENERS = FOLLOW_UP_OPENERS - {"so", "then"}
 # ... and those that may come before "about": "ok, what about Russia?".
 ABOUT_OPENERS = (FOLLOW_UP_OPENERS - {"then"}) | {"ok", "okay"}
+# Words that may open a question whose shape ranking reads ("who is X?", "what is the KSF?"):
+# the follow-up openers and "ok", "okay", "well" ("well, who was she?").
+QUESTION_OPENERS = FOLLOW_UP_OPENERS | {"ok", "okay", "well"}
 
 MALE_PRONOUNS = frozenset("he him his himself".split())
 FEMALE_PRONOUNS = frozenset("she her hers herself".split())
@@ -228,14 +274,16 @@ PRONOUNS = MALE_PRONOUNS | FEMALE_PRONOUNS | PLURAL_PRONOUNS | NEUTER_PRONOUNS
 POSSESSIVE_PRONOUNS = frozenset("his hers its their theirs".split())
 
 __all__ = [
-    "ABOUT_OPENERS", "ADVERBS_BEFORE_VERB", "ATTRIBUTION_VERBS", "AUXILIARIES",
-    "BETWEEN_SPEAKER_AND_VERB", "CAPITAL", "CAPITALISED_WORD", "CLOSE_QUOTE", "DESCRIPTION_NOUNS",
-    "FEMALE_PRONOUNS", "FEMALE_TITLES", "FOLLOW_UP_OPENERS", "FULL_TITLES", "HONORIFICS",
-    "INDEX_TOKEN", "LOOSE_WORD", "MALE_PRONOUNS", "MALE_TITLES", "MONTHS", "NAME",
-    "NAME_CONNECTORS", "NAME_PARTICLES", "NAME_TOKEN", "NEUTER_PRONOUNS", "NOT_NAMES",
-    "OPEN_QUOTE", "ORGANISATION_WORDS", "PERSON_CUE_VERBS", "PHRASE_EDGES", "PHRASE_JOINERS",
-    "PLACE_PREPOSITIONS", "PLURAL_PRONOUNS", "POSSESSIVE_PRONOUNS", "PREPOSITIONS", "PRONOUNS",
-    "QUESTION_WORDS", "QUOTE_MARKS", "ROLE_NOUNS", "ROLE_WORDS", "SAYING_WORDS", "SPEECH_CUES",
-    "SPEECH_ONLY_WORDS", "SPEECH_VERBS", "STOPWORDS", "TITLES", "TOPIC_OPENERS", "VAGUE_WORDS",
+    "ABOUT_OPENERS", "ADVERBS_BEFORE_VERB", "AMOUNT_NOUNS", "ATTRIBUTION_VERBS", "AUXILIARIES",
+    "BETWEEN_PERSON_AND_ACT", "BETWEEN_SPEAKER_AND_VERB", "BETWEEN_WHO_AND_VERB", "CAPITAL",
+    "CAPITALISED_WORD", "CLOSE_QUOTE", "DESCRIPTION_NOUNS", "FEMALE_PRONOUNS", "FEMALE_TITLES",
+    "FOLLOW_UP_OPENERS", "FULL_TITLES", "HONORIFICS", "INDEX_TOKEN", "LOOSE_WORD", "MALE_PRONOUNS",
+    "MALE_TITLES", "MONTHS", "NAME", "NAME_CONNECTORS", "NAME_PARTICLES", "NAME_TOKEN",
+    "NEUTER_PRONOUNS", "NOT_NAMES", "NUMBER_WORDS", "OPEN_QUOTE", "ORGANISATION_WORDS", "PERIODS",
+    "PERIOD_OPENERS", "PERSON_CUE_VERBS", "PHRASE_EDGES", "PHRASE_JOINERS",
+    "PLACE_ANSWER_PREPOSITIONS", "PLACE_PREPOSITIONS", "PLURAL_PRONOUNS", "POSSESSIVE_PRONOUNS",
+    "PREPOSITIONS", "PRONOUNS", "QUESTION_OPENERS", "QUESTION_WORDS", "QUOTE_MARKS", "ROLE_NOUNS",
+    "ROLE_WORDS", "SAYING_WORDS", "SPEECH_CUES", "SPEECH_ONLY_WORDS", "SPEECH_VERBS", "STOPWORDS",
+    "TIME_WORDS", "TITLES", "TOPIC_MARKERS", "TOPIC_OPENERS", "TYPED_NAME_WORD", "VAGUE_WORDS",
     "VERBS_BEFORE_PRONOUN", "VERBS_BEFORE_SPEAKER", "WEEKDAYS", "WORD", "normal",
 ]
