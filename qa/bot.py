@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,8 @@ from typing import Any
 from qa.config import Settings, load_settings
 from qa.embed import Embedder
 from qa.errors import QuestionError
-from qa.index import Store, sync
-from qa.ingest import Notify
+from qa.index import Part, Store, sync
+from qa.ingest import Corpus, Notify
 from qa.knowledge import Analysis, analyze_parts
 from qa.rank import Hit, Retriever
 from qa.text import clean_question, safe
@@ -51,6 +52,16 @@ def display_path(path: str) -> str:
 
 def _stderr(message: str) -> None:
     print(f"qa: {safe(message)}", file=sys.stderr)
+
+
+class _StoreAnalysis:
+    """The store's Analyzer: corpus knowledge learned at indexing time, saved with the store."""
+
+    def analyze(self, parts: Sequence[Part]) -> dict[str, Any]:
+        return analyze_parts(parts)
+
+    def current(self, store: Store) -> bool:
+        return Analysis.from_extras(store.extras, store.extra_arrays) is not None
 
 
 class Bot:
@@ -100,13 +111,8 @@ class Bot:
     def reindex(self, rebuild: bool = False) -> Store:
         """Bring the store in step with the corpus; `rebuild` re-embeds everything."""
         s = self.settings
-        self._store = sync(
-            s.store, s.corpus, model=self.embedder.identity,
-            encode=self.embedder.encode, dim=lambda: self.embedder.dim,
-            extensions=s.extensions, max_bytes=s.max_file_bytes, notify=self.notify,
-            progress=self.progress, rebuild=rebuild, analyze=analyze_parts,
-            current=lambda st: Analysis.from_extras(st.extras, st.extra_arrays) is not None,
-        )
+        self._store = sync(s.store, Corpus.from_settings(s), self.embedder, notify=self.notify,
+                           analyzer=_StoreAnalysis(), progress=self.progress, rebuild=rebuild)
         dense = DenseIndex(self._store.vectors, self._store.generation, s.search,
                            s.ann_min_sentences)
         dense.ensure_index(self.progress)
