@@ -62,7 +62,11 @@ def lock(directory: Path) -> Iterator[None]:
         raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - "
                          "pass --store DIR in a folder you can write") from exc
     with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError as exc:  # a file system without locks (some network mounts)
+            raise StoreError(f"store {directory} cannot be locked ({exc.strerror or exc}) - "
+                             "pass --store DIR on a local disk") from exc
         try:
             yield
         finally:

@@ -46,7 +46,8 @@ class DocumentEncoder(Protocol):
 
 
 class Analyzer(Protocol):
-    """Corpus-wide facts learned when the store is written, saved in it (qa.knowledge's)."""
+    """Corpus-wide facts learned when the store is written, saved with it (the bot's comes
+    from qa.knowledge: acronyms, aliases, speakers)."""
 
     def analyze(self, parts: Sequence[Part]) -> dict[str, Any]:
         """Facts about all documents of a new generation, in order.
