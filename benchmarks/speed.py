@@ -254,7 +254,7 @@ def million_store(rows: int, wiki_store: Path) -> Path:
     import numpy as np
 
     from qa.embed import Embedder
-    from qa.index.store import DocInfo, Store, _Part, _write
+    from qa.index import DocInfo, Part, Store, write_generation
 
     folder = CACHE / f"synthetic-{rows}" / "store"
     identity = Embedder().identity
@@ -284,12 +284,12 @@ def million_store(rows: int, wiki_store: Path) -> Path:
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
         info = DocInfo(f"/synthetic/doc-{d:06d}.md", f"Synthetic document {d}", 0, 0, "", 0,
                        per_doc)
-        parts.append(_Part(info, [(texts[i], k, 0, len(texts[i])) for k, i in enumerate(take)],
+        parts.append(Part(info, [(texts[i], k, 0, len(texts[i])) for k, i in enumerate(take)],
                            vecs, vecs[0]))
     from qa.knowledge import analyze_parts
 
     log("analysis of the synthetic documents")
-    _write(folder, identity, parts, {}, analyze_parts(parts))
+    write_generation(folder, identity, parts, {}, analyze_parts(parts))
     store = Store.load(folder, identity)
     assert store is not None and store.generation is not None
     ensure_indexes(folder)

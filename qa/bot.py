@@ -12,8 +12,8 @@ from qa.config import Settings, load_settings
 from qa.embed import Embedder
 from qa.errors import QuestionError
 from qa.index import Store, sync
-from qa.ingest import Notify
-from qa.knowledge import analyze_parts, is_current
+from qa.ingest import Corpus, Notify
+from qa.knowledge import StoredAnalysis
 from qa.rank import Hit, Retriever
 from qa.text import clean_question, safe
 from qa.vectors import DenseIndex
@@ -100,13 +100,8 @@ class Bot:
     def reindex(self, rebuild: bool = False) -> Store:
         """Bring the store in step with the corpus; `rebuild` re-embeds everything."""
         s = self.settings
-        self._store = sync(
-            s.store, s.corpus, model=self.embedder.identity,
-            encode=self.embedder.encode, dim=lambda: self.embedder.dim,
-            extensions=s.extensions, max_bytes=s.max_file_bytes, notify=self.notify,
-            progress=self.progress, rebuild=rebuild, analyze=analyze_parts,
-            current=is_current,
-        )
+        self._store = sync(s.store, Corpus.from_settings(s), self.embedder, notify=self.notify,
+                           analyzer=StoredAnalysis(), progress=self.progress, rebuild=rebuild)
         dense = DenseIndex(self._store.vectors, self._store.generation, s.search,
                            s.ann_min_sentences)
         dense.ensure_index(self.progress)

@@ -7,6 +7,7 @@
       StoreError                the on-disk store cannot be used
         StoreMismatchError      written by another model or format version (rebuilt)
         StoreCorruptError       truncated, damaged or inconsistent files (rebuilt)
+          GenerationMissingError  CURRENT names a generation that is gone (read again)
         StoreReadOnlyError      the store must change but its directory is not writable
       ModelError                the embedding model is missing or failed to load
 
@@ -42,6 +43,11 @@ class StoreMismatchError(StoreError):
 
 class StoreCorruptError(StoreError):
     """The store's files are damaged or out of step with each other."""
+
+
+class GenerationMissingError(StoreCorruptError):
+    """CURRENT names a generation that is not there: a writer replaced it a moment ago (read
+    again), or the store was damaged."""
 
 
 class StoreReadOnlyError(StoreError):

@@ -4,8 +4,23 @@ from pathlib import Path
 
 import pytest
 
+from qa.config import Settings
 from qa.errors import CorpusError
-from qa.ingest import list_files, read_document, split_document, split_sentences, title_of
+from qa.ingest import (
+    LOADERS,
+    Corpus,
+    Loaded,
+    Loader,
+    Location,
+    decode,
+    list_files,
+    loader_for,
+    read_document,
+    split_document,
+    split_sentences,
+    title_of,
+)
+from qa.ingest.loaders import MarkdownLoader, TextLoader
 
 from .conftest import SEEDS
 
@@ -113,3 +128,53 @@ def test_read_document_skips_bad_files(tmp_path: Path) -> None:
     utf16.write_bytes("Hello there. Second sentence.".encode("utf-16"))
     doc = read_document(utf16, 10_000)
     assert [s.text for s in doc.sentences] == ["Hello there.", "Second sentence."]
+
+
+# --- loaders --------------------------------------------------------------------------------
+
+
+def test_each_suffix_has_one_loader() -> None:
+    suffixes = [s for loader in LOADERS for s in loader.suffixes]
+    assert len(suffixes) == len(set(suffixes))
+    assert all(s.startswith(".") and s == s.lower() for s in suffixes)
+    assert isinstance(loader_for(Path("a.txt")), TextLoader)
+    assert isinstance(loader_for(Path("a.MD")), MarkdownLoader)
+    assert isinstance(loader_for(Path("notes.rst")), TextLoader)  # named in extensions: as text
+
+
+def test_markdown_is_read_as_its_text_titled_by_its_heading(tmp_path: Path) -> None:
+    source = "# Harbour notes\n\n- The ferry leaves at seven.\n- It returns at noon.\n"
+    loaded = MarkdownLoader().load(tmp_path / "notes.md", source.encode())
+    assert loaded.text == source and loaded.title == "Harbour notes" and loaded.locations == {}
+    (tmp_path / "notes.md").write_text(source, encoding="utf-8")
+    doc = read_document(tmp_path / "notes.md", 10_000)
+    assert doc.title == "Harbour notes" and doc.text == source
+    assert [s.text for s in doc.sentences] == [
+        "Harbour notes", "The ferry leaves at seven.", "It returns at noon."]
+
+
+def test_a_format_is_one_loader(tmp_path: Path) -> None:
+    """A loader only has to say which suffixes it reads and turn bytes into Loaded."""
+
+    class Shouting:
+        suffixes = (".shout",)
+
+        def load(self, path: Path, data: bytes) -> Loaded:
+            text = decode(data).upper()
+            return Loaded(text, path.stem, {0: Location(page=1)})
+
+    loader: Loader = Shouting()
+    loaded = loader.load(tmp_path / "x.shout", b"quiet words. more of them.")
+    assert loaded.text == "QUIET WORDS. MORE OF THEM." and loaded.locations[0].page == 1
+    assert [s.text for s in split_document(loaded.text, "x")] == ["QUIET WORDS.", "MORE OF THEM."]
+
+
+def test_corpus_lists_and_reads_what_its_settings_say(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Alpha text here.")
+    (tmp_path / "b.log").write_text("Beta log line.")
+    corpus = Corpus.from_settings(Settings(corpus=(tmp_path,), extensions=(".txt", ".log")))
+    notes: list[str] = []
+    files = corpus.files(notes.append)
+    assert [p.name for p in files] == ["a.txt", "b.log"] and notes == []
+    assert [corpus.read(p).sentences[0].text for p in files] == ["Alpha text here.",
+                                                                "Beta log line."]

@@ -26,6 +26,7 @@ from qa.embed import Embedder
 from qa.index import Store
 
 from .conftest import SEEDS, SHARED
+from .test_store import MODEL, synthetic
 
 SEED = next(SEEDS.glob("*.txt"))
 NEWS = SHARED / "corpora" / "bbc-news" / "news"
@@ -464,3 +465,66 @@ def test_read_only_place_for_a_new_store(read_only) -> None:  # type: ignore[no-
     assert result.stderr.strip().splitlines() == [
         f"Error: store {store} cannot be written - make it writable or pass --store DIR"]
     assert list(store.iterdir()) == []
+
+
+# --- derived files: a read-only store, two processes keeping at once -----------------------
+
+_KEEP_READ_ONLY = """
+import sys
+from pathlib import Path
+from qa.index import Store
+store = Store.load(Path(sys.argv[1]), sys.argv[2])
+called = []
+def write(path):
+    called.append(path)
+    path.write_bytes(b"x" * 8)
+print(store.keep("cosines.f32", write), called, store.derived("cosines.f32"))
+"""
+
+
+@pytest.mark.parametrize("read_only", ["mount", "chmod"], indirect=True)
+def test_keep_on_a_read_only_store(read_only) -> None:  # type: ignore[no-untyped-def]
+    prefix, store, make_read_only, _ = read_only
+    synthetic(store)
+    make_read_only()
+    before = _snapshot(store)
+    result = subprocess.run([*prefix, sys.executable, "-c", _KEEP_READ_ONLY, str(store), MODEL],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["None", "[]", "None"]  # write() was never called
+    assert _snapshot(store) == before
+
+
+_KEEP_MANY = """
+import sys, time
+from pathlib import Path
+from qa.index import Store
+store = Store.load(Path(sys.argv[1]), sys.argv[2])
+go, tag = Path(sys.argv[3]), sys.argv[4]
+while not go.exists():
+    time.sleep(0.001)
+for i in range(40):
+    name = f"{tag}-{i}.bin"
+    assert store.keep(name, lambda p: p.write_bytes(name.encode())) is not None
+"""
+
+
+def test_two_processes_keeping_files_at_once_keep_both(tmp_path: Path) -> None:
+    store_dir, go = tmp_path / "store", tmp_path / "go"
+    synthetic(store_dir)
+    procs = [subprocess.Popen([sys.executable, "-c", _KEEP_MANY, str(store_dir), MODEL, str(go),
+                               tag], stderr=subprocess.PIPE, text=True) for tag in "ab"]
+    time.sleep(3)  # both imported and waiting
+    go.touch()
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    store = Store.load(store_dir, MODEL)
+    assert store is not None and store.generation is not None
+    listed = json.loads((store.generation / "derived.json").read_text())
+    names = [f"{tag}-{i}.bin" for tag in "ab" for i in range(40)]
+    assert sorted(listed) == sorted(names)
+    for name in names:
+        path = store.derived(name)
+        assert path is not None and path.read_bytes() == name.encode()
+    assert not [p for p in store.generation.iterdir() if p.name.startswith(".")]

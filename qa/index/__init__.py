@@ -1,6 +1,17 @@
-"""The store on disk: generations of sentences, vectors and the BM25 index, kept in step."""
+"""The store on disk: generations of sentences, vectors and the BM25 index, kept in step.
 
+    generation.py  the directory layout, the lock, file records and manifests
+    store.py       Store: reading the current generation; its derived files
+    writer.py      Part, write_generation: writing one generation
+    sync.py        sync: what changed in the corpus, what to embed (DocumentEncoder, Analyzer)
+    lexical.py     the BM25 index
+"""
+
+from qa.index.generation import FORMAT
 from qa.index.lexical import K1, LexicalIndex, members
-from qa.index.store import FORMAT, DocInfo, Store, sync
+from qa.index.store import DocInfo, Store
+from qa.index.sync import Analyzer, DocumentEncoder, sync
+from qa.index.writer import Part, write_generation
 
-__all__ = ["FORMAT", "K1", "DocInfo", "LexicalIndex", "Store", "members", "sync"]
+__all__ = ["FORMAT", "K1", "Analyzer", "DocInfo", "DocumentEncoder", "LexicalIndex", "Part",
+           "Store", "members", "sync", "write_generation"]

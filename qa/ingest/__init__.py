@@ -1,17 +1,18 @@
-"""Files in, documents out: which files a corpus holds, how each is read and split into sentences."""
+"""Files in, documents out: which files a corpus holds, how each is read and split into sentences.
 
-from qa.ingest.corpus import (
-    MAX_SENTENCE_CHARS,
-    Document,
-    Notify,
-    Sentence,
-    SkipFile,
-    list_files,
-    read_document,
-    split_document,
-    split_sentences,
-    title_of,
-)
+    files.py     listing a corpus (walking folders, symlink loops, what is skipped)
+    loaders/     one module per file format behind the `Loader` protocol, and their registry
+    split.py     passages and sentences
+    document.py  Sentence, Document
+    corpus.py    Corpus (what to read) and read_document (one file, loaded and split)
+"""
 
-__all__ = ["MAX_SENTENCE_CHARS", "Document", "Notify", "Sentence", "SkipFile", "list_files",
+from qa.ingest.corpus import Corpus, read_document
+from qa.ingest.document import Document, Sentence
+from qa.ingest.files import Notify, SkipFile, list_files
+from qa.ingest.loaders import LOADERS, Loaded, Loader, Location, decode, loader_for, title_of
+from qa.ingest.split import MAX_SENTENCE_CHARS, split_document, split_sentences
+
+__all__ = ["LOADERS", "MAX_SENTENCE_CHARS", "Corpus", "Document", "Loaded", "Loader", "Location",
+           "Notify", "Sentence", "SkipFile", "decode", "list_files", "loader_for",
            "read_document", "split_document", "split_sentences", "title_of"]

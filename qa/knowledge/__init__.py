@@ -6,6 +6,7 @@ from qa.knowledge.describe import describes
 from qa.knowledge.stored import (
     VERSION,
     IndexedDocument,
+    StoredAnalysis,
     analyze_parts,
     for_store,
     from_extras,
@@ -13,5 +14,5 @@ from qa.knowledge.stored import (
     to_extras,
 )
 
-__all__ = ["VERSION", "Analysis", "IndexedDocument", "analyze", "analyze_parts", "as_typed",
+__all__ = ["VERSION", "Analysis", "IndexedDocument", "StoredAnalysis", "analyze", "analyze_parts", "as_typed",
            "describes", "for_store", "from_extras", "initials", "is_current", "to_extras"]

@@ -80,5 +80,16 @@ def for_store(store: Store) -> Analysis:
     return analyze(docs, passages)
 
 
-__all__ = ["VERSION", "IndexedDocument", "analyze_parts", "for_store", "from_extras",
-           "is_current", "to_extras"]
+class StoredAnalysis:
+    """The store's Analyzer (qa.index.sync): corpus knowledge learned when a generation is
+    written, saved with it, and written again when this version would store it otherwise."""
+
+    def analyze(self, parts: Sequence[IndexedDocument]) -> dict[str, Any]:
+        return analyze_parts(parts)
+
+    def current(self, store: Store) -> bool:
+        return is_current(store)
+
+
+__all__ = ["VERSION", "IndexedDocument", "StoredAnalysis", "analyze_parts", "for_store",
+           "from_extras", "is_current", "to_extras"]

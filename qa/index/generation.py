@@ -1,0 +1,148 @@
+"""A store directory's files: the layout, the lock, the checks, and the manifests.
+
+    CURRENT            name of the complete generation to read (replaced atomically)
+    lock               held while a process writes (a new generation, a derived file)
+    gen-000007/        one complete generation:
+      meta.json          format, model, counts, documents, and `files`: every array written
+                         with it, by size, mtime and CRC-32
+      *.npy texts.bin vocab.json   the files `files` lists
+      derived.json       files made from the generation later (an ANN index, an int8 copy of
+                         the vectors, title cosines), by size, mtime and CRC-32
+
+A generation is written under a temporary name (tmp-*), flushed, renamed, and only then named
+in CURRENT, so a reader (or a process killed mid-write) sees the old complete store or the new
+one. Every file a generation holds is listed in one of its two manifests; what is not listed,
+or does not match its record, is not used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from qa.disk import fsync_dir, replace_file
+from qa.errors import StoreError
+
+FORMAT = 1
+CURRENT = "CURRENT"
+META = "meta.json"
+DERIVED = "derived.json"
+TEXTS = "texts.bin"
+VOCAB = "vocab.json"
+ARRAYS = ("vectors", "offsets", "rows", "title_vectors", "lex_idf", "lex_indptr", "lex_rows",
+          "lex_weights")
+PREFIX = "gen-"
+
+FileRecord = dict[str, int]  # size, mtime_ns, crc32
+
+
+def current_name(directory: Path) -> str | None:
+    """The generation CURRENT names, or None when it is missing or unreadable."""
+    try:
+        return (directory / CURRENT).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+@contextlib.contextmanager
+def lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock: a second writer waits here, then finds the work already done."""
+    import fcntl
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = open(directory / "lock", "a+b")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - "
+                         "pass --store DIR in a folder you can write") from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError as exc:  # a file system without locks (some network mounts)
+            raise StoreError(f"store {directory} cannot be locked ({exc.strerror or exc}) - "
+                             "pass --store DIR on a local disk") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def crc(path: Path) -> int:
+    value = 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 22):
+            value = zlib.crc32(block, value)
+    return value
+
+
+def record(path: Path) -> FileRecord:
+    """What a manifest remembers of a file just written, to tell later whether it changed."""
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "crc32": crc(path)}
+
+
+def check(path: Path, expected: dict[str, Any]) -> str:
+    """Why `path` no longer matches its record ("" when it does).
+
+    Sizes always; the CRC only when the mtime moved since it was written, so an unchanged
+    store opens without reading its arrays. A record without mtime or CRC is checked by size.
+    """
+    try:
+        st = path.stat()
+        if st.st_size != expected["size"]:
+            return f"{path.name} is {st.st_size} bytes, expected {expected['size']}"
+        if ("crc32" in expected and st.st_mtime_ns != expected.get("mtime_ns")
+                and crc(path) != expected["crc32"]):
+            return f"{path.name} fails its checksum"
+    except OSError as exc:
+        return f"{path.name} cannot be read ({exc.strerror or exc})"
+    except (KeyError, TypeError):
+        return f"{path.name} has an unreadable record"
+    return ""
+
+
+def read_derived(gen: Path) -> dict[str, Any]:
+    """A generation's manifest of derived files ({} when it has none or it is unreadable)."""
+    try:
+        data = json.loads((gen / DERIVED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def list_derived(gen: Path, name: str, entry: FileRecord) -> None:
+    """Add (or replace) `name` in the manifest of derived files; call it under `lock`."""
+    manifest = read_derived(gen)
+    manifest[name] = entry
+    replace_file(gen / DERIVED, json.dumps(manifest, indent=1, sort_keys=True).encode())
+    fsync_dir(gen)
+
+
+def publish(directory: Path, tmp: Path) -> Path:
+    """Make the complete generation written in `tmp` the current one; returns its folder.
+
+    The generation just replaced is kept (a reader may still be opening it); older ones go.
+    """
+    previous = current_name(directory)
+    numbers = [int(p.name[len(PREFIX):]) for p in directory.glob(f"{PREFIX}*")
+               if p.name[len(PREFIX):].isdigit()]
+    gen = directory / f"{PREFIX}{max(numbers, default=0) + 1:06d}"
+    os.rename(tmp, gen)
+    fsync_dir(directory)
+    replace_file(directory / CURRENT, gen.name.encode())
+    fsync_dir(directory)
+    for stale in directory.glob(f"{PREFIX}*"):
+        if stale.name not in (gen.name, previous):
+            shutil.rmtree(stale, ignore_errors=True)
+    return gen
+
+
+__all__ = ["ARRAYS", "CURRENT", "DERIVED", "FORMAT", "META", "PREFIX", "TEXTS", "VOCAB",
+           "FileRecord", "check", "crc", "current_name", "list_derived", "lock", "publish",
+           "read_derived", "record"]
