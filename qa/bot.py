@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.config import Settings, load_settings
+from qa.config import Settings, cache_dir, load_settings
 from qa.embed import Embedder
 from qa.errors import QuestionError
 from qa.index import Store, sync
@@ -75,7 +75,7 @@ class Bot:
         self.settings = base.replace(**given) if given else base
         self.notify: Notify = notify or _stderr
         self.progress = progress
-        self.embedder = Embedder(self.settings.model, query_dir=self.settings.store)
+        self.embedder = Embedder(self.settings.model, cache=cache_dir())
         self._store: Store | None = None
         self._retriever: Retriever | None = None
 
