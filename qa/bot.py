@@ -107,8 +107,7 @@ class Bot:
             progress=self.progress, rebuild=rebuild, analyze=analyze_parts,
             current=lambda st: Analysis.from_extras(st.extras, st.extra_arrays) is not None,
         )
-        dense = DenseIndex(self._store.vectors, self._store.generation, s.search,
-                           s.ann_min_sentences)
+        dense = DenseIndex(self._store.vectors, self._store, s.search, s.ann_min_sentences)
         dense.ensure_index(self.progress)
         self._retriever = Retriever(self._store, self.embedder, s.context, dense=dense)
         return self._store
