@@ -300,13 +300,13 @@ def ensure_indexes(folder: Path) -> None:
     """The ANN index and the int8 copy, made when missing or stale (a newer format)."""
     from qa.embed import Embedder
     from qa.index import Store
-    from qa.vectors import AnnIndex, DenseIndex
+    from qa.vectors import DenseIndex, HnswIndex
 
     store = Store.load(folder, Embedder().identity)
-    assert store is not None and store.generation is not None
-    DenseIndex(store.vectors, store.generation, "exact").ensure_index()
-    if AnnIndex.open(store.generation, *store.vectors.shape) is None:
-        ann = DenseIndex(store.vectors, store.generation, "ann")
+    assert store is not None
+    DenseIndex(store.vectors, store, "exact").ensure_index()
+    if HnswIndex.open(store.vectors, store) is None:
+        ann = DenseIndex(store.vectors, store, "ann")
         log("ANN index")
         start = time.perf_counter()
         ann.ensure_index(progress=True)
@@ -318,32 +318,33 @@ import json, resource, statistics, sys, time
 from pathlib import Path
 import numpy as np
 from qa import Bot
-from qa.vectors import DenseIndex, exact_scores
+from qa.vectors import DenseIndex, HnswIndex, Int8Index, exact_scores
+from qa.config import cache_dir
 from qa.embed import Embedder
 from qa.ui.render import format_answer
 from qa.rank import Retriever
 from qa.index import Store
 folder, query_dir, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 questions = json.loads(sys.argv[4])
-embedder = Embedder(query_dir=query_dir)
+embedder = Embedder(cache=cache_dir())
 vectors = [embedder.encode_query(q) for q in questions]
 start = time.perf_counter()
 store = Store.load(folder, embedder.identity)
 if mode == "check":  # the answers of both searches against the float32 product: own process,
-    ann = DenseIndex(store.vectors, store.generation, "ann")  # as it reads every vector
-    scan = DenseIndex(store.vectors, store.generation, "exact")
-    assert ann.ann is not None and scan.quantized is not None
+    ann = DenseIndex(store.vectors, store, "ann")  # as it reads every vector
+    scan = DenseIndex(store.vectors, store, "exact")
+    assert isinstance(ann.index, HnswIndex) and isinstance(scan.index, Int8Index)
     recall, same = [], []
     for v in vectors:
         full = exact_scores(store.vectors, v)
         want = set(np.argpartition(-full, 10)[:10].tolist())
-        recall.append(len(want & set(ann.candidates(v)[0][:10].tolist())) / 10)
-        same.append(set(scan.candidates(v, 10)[0].tolist()) == want)
+        recall.append(len(want & set(ann.search(v).rows[:10].tolist())) / 10)
+        same.append(set(scan.search(v, 10).rows.tolist()) == want)
     print(json.dumps({"recall": statistics.mean(recall), "int8_same": statistics.mean(same),
-                      "int8_fallbacks": scan.fallbacks}))
+                      "int8_fallbacks": scan.index.fallbacks}))
     sys.exit()
-dense = DenseIndex(store.vectors, store.generation, mode)
-dense.ann, dense.quantized
+dense = DenseIndex(store.vectors, store, mode)
+dense.index
 load = time.perf_counter() - start
 # the synthetic documents are not files, so the bot answers from the store as it is
 bot = Bot(corpus=str(query_dir), store=folder, notify=lambda _: None, search=mode)
@@ -354,10 +355,10 @@ for q in questions[:3]:
 whole, search = [], []
 for q, v in zip(questions, vectors):
     t = time.perf_counter(); format_answer(bot.ask(q)); whole.append(time.perf_counter() - t)
-    t = time.perf_counter(); dense.candidates(v); search.append(time.perf_counter() - t)
+    t = time.perf_counter(); dense.search(v); search.append(time.perf_counter() - t)
 print(json.dumps({"load_s": load, "whole_p50_ms": 1000 * statistics.median(whole),
                   "search_p50_ms": 1000 * statistics.median(search),
-                  "fallbacks": dense.fallbacks,
+                  "fallbacks": getattr(dense.index, "fallbacks", 0),
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -428,7 +429,7 @@ def main() -> None:
     compileall.compile_dir(ROOT / "qa", quiet=1)  # as an installed package has its .pyc
     runs = args.runs or (3 if args.quick else 7)
     from qa import Bot
-    from qa.vectors.dense import CANDIDATES, CONNECTIVITY, EXPANSION_SEARCH, WINDOW
+    from qa.vectors import CANDIDATES, CONNECTIVITY, EXPANSION_SEARCH, WINDOW
 
     wiki_docs, questions = wikiqa()
     wiki_store = CACHE / "wikiqa" / "store"

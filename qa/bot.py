@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.config import Settings, load_settings
+from qa.config import Settings, cache_dir, load_settings
 from qa.embed import Embedder
 from qa.errors import QuestionError
 from qa.index import Store, sync
@@ -75,7 +75,7 @@ class Bot:
         self.settings = base.replace(**given) if given else base
         self.notify: Notify = notify or _stderr
         self.progress = progress
-        self.embedder = Embedder(self.settings.model, query_dir=self.settings.store)
+        self.embedder = Embedder(self.settings.model, cache=cache_dir())
         self._store: Store | None = None
         self._retriever: Retriever | None = None
 
@@ -102,8 +102,7 @@ class Bot:
         s = self.settings
         self._store = sync(s.store, Corpus.from_settings(s), self.embedder, notify=self.notify,
                            analyzer=StoredAnalysis(), progress=self.progress, rebuild=rebuild)
-        dense = DenseIndex(self._store.vectors, self._store.generation, s.search,
-                           s.ann_min_sentences)
+        dense = DenseIndex(self._store.vectors, self._store, s.search, s.ann_min_sentences)
         dense.ensure_index(self.progress)
         self._retriever = Retriever(self._store, self.embedder, s.context, dense=dense)
         return self._store

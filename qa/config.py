@@ -155,5 +155,16 @@ def _resolve(value: str | os.PathLike[str], base: Path) -> Path:
     return p if p.is_absolute() else base / p
 
 
+def cache_dir() -> Path:
+    """Where qa keeps what it can make again (the query model): $QA_CACHE, else the user's
+    cache directory. Tests point QA_CACHE at one folder per session."""
+    override = os.environ.get("QA_CACHE")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("qa", appauthor=False))
+
+
 DEFAULTS = Settings()
-__all__ = ["Settings", "load_settings", "DEFAULTS", "SEARCH_MODES"]
+__all__ = ["DEFAULTS", "SEARCH_MODES", "Settings", "cache_dir", "load_settings"]

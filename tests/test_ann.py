@@ -4,20 +4,20 @@ int8 scan returning exactly the float32 top k."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from qa.vectors import (
-    INDEX_FILE,
-    QUANTIZED_FILE,
-    AnnIndex,
     DenseIndex,
-    Quantized,
-    build_index,
-    build_quantized,
+    ExactIndex,
+    HnswIndex,
+    Int8Index,
+    VectorIndex,
     exact_scores,
     wants_ann,
 )
@@ -30,12 +30,46 @@ def _unit(rows: list[list[float]]) -> np.ndarray:
     return a / np.linalg.norm(a, axis=1, keepdims=True)
 
 
+class Folder:
+    """Derived files in a plain folder, listed with their sizes as a store generation does."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sizes: dict[str, int] = {}
+
+    def derived(self, name: str) -> Path | None:
+        path = self.path / name
+        listed = name in self.sizes and path.is_file()
+        return path if listed and path.stat().st_size == self.sizes[name] else None
+
+    def keep(self, name: str, write: Callable[[Path], None]) -> Path | None:
+        write(self.path / name)
+        self.sizes[name] = (self.path / name).stat().st_size
+        return self.path / name
+
+
+def test_three_indexes_behind_one_protocol(tmp_path: Path) -> None:
+    vectors = _unit(np.random.default_rng(4).normal(size=(300, 8)).tolist())
+    folder = Folder(tmp_path)
+    assert HnswIndex.build(vectors, folder) and Int8Index.build(vectors, folder)
+    hnsw, int8 = HnswIndex.open(vectors, folder), Int8Index.open(vectors, folder)
+    assert hnsw is not None and int8 is not None
+    indexes: list[VectorIndex] = [ExactIndex(vectors), int8, hnsw]
+    for index in indexes:
+        found = index.search(vectors[7], 3)
+        assert found.rows[0] == 7 and found.scores[0] == pytest.approx(1.0, abs=1e-5)
+        assert np.allclose(found.lookup(found.rows), found.scores)
+        assert int(np.argmax(index.scores(vectors[7]))) == 7
+    assert sorted(folder.sizes) == ["ann.json", "ann.usearch", "quantized.json", "scales.f32",
+                                    "vectors.i8"]
+
+
 def test_exact_scores_on_hand_made_vectors() -> None:
     vectors = _unit([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]])
     query = _unit([[0.9, 0.1, 0]])[0]
     scores = exact_scores(vectors, query)
     assert int(np.argmax(scores)) == 0
-    rows, values = DenseIndex(vectors, None, "exact").candidates(query, 2)
+    rows, values, _ = DenseIndex(vectors, None, "exact").search(query, 2)
     assert rows.tolist() == [0, 3]
     assert np.allclose(values, scores[[0, 3]])
 
@@ -50,26 +84,31 @@ def test_search_mode_chosen_by_size(count: int, search: str, expected: bool) -> 
 def test_ann_on_hand_made_vectors(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     vectors = _unit(rng.normal(size=(300, 8)).tolist())
-    build_index(vectors, tmp_path)
-    dense = DenseIndex(vectors, tmp_path, "ann")
-    assert dense.ann is not None
+    dense = DenseIndex(vectors, Folder(tmp_path), "ann")
+    dense.ensure_index()
+    assert isinstance(dense.index, HnswIndex)
     query = vectors[17]
-    rows, values = dense.candidates(query, 5)
+    rows, values, _ = dense.search(query, 5)
     assert rows[0] == 17 and values[0] == pytest.approx(1.0, abs=1e-5)
     scores = dense.scores(query)
     assert scores.shape == (300,) and int(np.argmax(scores)) == 17
     # every row the index did not propose gets the lowest proposed cosine
-    assert scores.min() == pytest.approx(float(dense.candidates(query)[1][-1]))
+    assert scores.min() == pytest.approx(float(dense.search(query).scores[-1]))
 
 
 def test_damaged_or_foreign_index_falls_back_to_exact(tmp_path: Path) -> None:
     vectors = _unit(np.random.default_rng(1).normal(size=(50, 4)).tolist())
-    build_index(vectors, tmp_path)
-    assert AnnIndex.open(tmp_path, 51, 4) is None  # built for another store
-    (tmp_path / INDEX_FILE).write_bytes(b"not an index")
-    dense = DenseIndex(vectors, tmp_path, "ann")
-    assert dense.ann is None and not dense.use_ann
+    folder = Folder(tmp_path)
+    assert HnswIndex.build(vectors, folder)
+    assert HnswIndex.open(vectors[:49], folder) is None  # built for another store
+    size = (tmp_path / "ann.usearch").stat().st_size
+    (tmp_path / "ann.usearch").write_bytes(os.urandom(size))  # listed, right size, garbage
+    assert HnswIndex.open(vectors, folder) is None
+    (tmp_path / "ann.usearch").write_bytes(b"not an index")  # not the size listed
+    dense = DenseIndex(vectors, folder, "ann")
+    assert dense.index is None
     assert np.allclose(dense.scores(vectors[3]), exact_scores(vectors, vectors[3]))
+    assert dense.kind == "exact"
 
 
 @pytest.fixture(scope="module")
@@ -106,18 +145,17 @@ def test_ann_recall_at_10_against_exact(ann_store: Path) -> None:
 
     bot = Bot(corpus=SEEDS, store=ann_store, search="ann", notify=lambda _: None)
     store = Store.load(ann_store, bot.embedder.identity)
-    assert store is not None and store.generation is not None
-    assert (store.generation / INDEX_FILE).is_file()
-    dense = DenseIndex(store.vectors, store.generation, "ann")
-    exact = DenseIndex(store.vectors, store.generation, "exact")
-    assert dense.ann is not None and exact.ann is None
+    assert store is not None and store.derived("ann.usearch") is not None
+    dense = DenseIndex(store.vectors, store, "ann")
+    exact = DenseIndex(store.vectors, store, "exact")
+    assert isinstance(dense.index, HnswIndex) and isinstance(exact.index, ExactIndex)
     queries = [bot.embedder.encode_query(q) for q in _questions()]
     # sentences of the store as queries too: the hardest case, many near neighbours
     queries += [np.asarray(v) for v in store.vectors[:: max(1, store.count // 200)]]
     found = total = 0
     for q in queries:
-        want = set(exact.candidates(q, 10)[0].tolist())
-        got = set(dense.candidates(q)[0][:10].tolist())
+        want = set(exact.search(q, 10).rows.tolist())
+        got = set(dense.search(q).rows[:10].tolist())
         found += len(want & got)
         total += len(want)
     assert found / total >= 0.98
@@ -131,7 +169,7 @@ def test_bot_with_ann_answers_like_exact(ann_store: Path) -> None:
     bot = Bot(corpus=SEEDS, store=ann_store, search="ann", notify=lambda _: None)
     store = Store.load(ann_store, bot.embedder.identity)
     assert store is not None
-    ann = Retriever(store, bot.embedder, dense=DenseIndex(store.vectors, store.generation, "ann"))
+    ann = Retriever(store, bot.embedder, dense=DenseIndex(store.vectors, store, "ann"))
     exact = Retriever(store, bot.embedder, dense=DenseIndex(store.vectors, None, "exact"))
     # Rows the index does not propose get a bound, not their cosine, so answers may differ
     # where nothing is relevant (unanswerable questions); relevant answers must agree.
@@ -146,24 +184,28 @@ def test_int8_scan_refuses_what_it_cannot_prove(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     base = _unit(rng.normal(size=(1, 32)).tolist())[0]
     vectors = _unit((base + rng.normal(scale=1e-4, size=(100, 32))).tolist())
-    build_quantized(vectors, tmp_path)
-    quantized = Quantized.open(tmp_path, 100, 32)
-    assert quantized is not None
-    assert quantized.top(vectors, base, 1, extra=2) is None
-    dense = DenseIndex(vectors, tmp_path, "exact", quantize_from=0)
-    rows, values = dense.candidates(base, 1)
-    assert rows[0] == int(np.argmax(exact_scores(vectors, base))) and dense.fallbacks == 1
+    folder = Folder(tmp_path)
+    assert Int8Index.build(vectors, folder)
+    int8 = Int8Index.open(vectors, folder)
+    assert int8 is not None
+    assert int8.proven(base, 1, extra=2) is None
+    dense = DenseIndex(vectors, folder, "exact", quantize_from=0)
+    assert isinstance(dense.index, Int8Index)
+    dense.index.extra = 2
+    rows, _, _ = dense.search(base, 1)
+    assert rows[0] == int(np.argmax(exact_scores(vectors, base))) and dense.index.fallbacks == 1
 
 
 def test_damaged_int8_copy_is_not_used(tmp_path: Path) -> None:
     vectors = _unit(np.random.default_rng(3).normal(size=(60, 8)).tolist())
-    build_quantized(vectors, tmp_path)
-    assert Quantized.open(tmp_path, 61, 8) is None  # made for another store
-    (tmp_path / QUANTIZED_FILE).write_bytes(b"short")
-    dense = DenseIndex(vectors, tmp_path, "exact", quantize_from=0)
-    assert dense.quantized is None
-    rows, _ = dense.candidates(vectors[5], 3)
-    assert rows[0] == 5
+    folder = Folder(tmp_path)
+    assert Int8Index.build(vectors, folder)
+    assert Int8Index.open(vectors[:59], folder) is None  # made for another store
+    (tmp_path / "vectors.i8").write_bytes(b"short")
+    dense = DenseIndex(vectors, folder, "exact", quantize_from=0)
+    assert dense.index is None
+    rows, _, _ = dense.search(vectors[5], 3)
+    assert rows[0] == 5 and dense.kind == "exact"
 
 
 def test_int8_scan_gives_the_float32_top_k_on_a_real_store(ann_store: Path,
@@ -174,14 +216,15 @@ def test_int8_scan_gives_the_float32_top_k_on_a_real_store(ann_store: Path,
     bot = Bot(corpus=SEEDS, store=ann_store, search="ann", notify=lambda _: None)
     store = Store.load(ann_store, bot.embedder.identity)
     assert store is not None
-    build_quantized(store.vectors, tmp_path)
-    quantized = Quantized.open(tmp_path, store.count, store.vectors.shape[1])
-    assert quantized is not None
+    folder = Folder(tmp_path)
+    assert Int8Index.build(store.vectors, folder)
+    int8 = Int8Index.open(store.vectors, folder)
+    assert int8 is not None
     queries = [bot.embedder.encode_query(q) for q in _questions()]
     queries += [np.asarray(v) for v in store.vectors[:: max(1, store.count // 100)]]
     proven = 0
     for q in queries:
-        found = quantized.top(store.vectors, q, 10, extra=min(100, store.count - 11))
+        found = int8.proven(q, 10, extra=min(100, store.count - 11))
         if found is None:
             continue
         proven += 1
@@ -199,26 +242,28 @@ def test_bot_with_int8_scan_answers_as_float32(ann_store: Path) -> None:
 
     bot = Bot(corpus=SEEDS, store=ann_store, search="exact", notify=lambda _: None)
     store = Store.load(ann_store, bot.embedder.identity)
-    assert store is not None and store.generation is not None
-    scan = DenseIndex(store.vectors, store.generation, "exact", quantize_from=0)
+    assert store is not None
+    scan = DenseIndex(store.vectors, store, "exact", quantize_from=0)
     scan.ensure_index()
-    assert scan.quantized is not None
-    scan.extra = 100  # the store is small: the default window would cover all of it
+    int8 = scan.index
+    assert isinstance(int8, Int8Index) and store.derived("vectors.i8") is not None
+    int8.extra = 100  # the store is small: the default window would cover all of it
     plain = DenseIndex(store.vectors, None, "exact")
     # Both score candidate documents only (as a big store does), from their dense top rows.
-    int8 = Retriever(store, bot.embedder, dense=scan, full_scan_below=0)
+    by_int8 = Retriever(store, bot.embedder, dense=scan, full_scan_below=0)
     float32 = Retriever(store, bot.embedder, dense=plain, full_scan_below=0)
     questions = _questions()[:40]
     same_top = same_five = 0
     for q in questions:
         query = bot.embedder.encode_query(q)
         # the same cosines, best first (rows may differ only between equal cosines)
-        assert np.allclose(scan.candidates(query)[1], plain.candidates(query)[1], atol=1e-6)
-        got, want = [h.row for h in int8.search(q, 5)], [h.row for h in float32.search(q, 5)]
+        assert np.allclose(scan.search(query).scores, plain.search(query).scores, atol=1e-6)
+        got = [h.row for h in by_int8.search(q, 5)]
+        want = [h.row for h in float32.search(q, 5)]
         same_top += got[0] == want[0]
         same_five += got == want
     # The dense top is exact; rows below it carry their int8 cosine (within about 0.02), so
     # a near tie far down the list may fall the other way.
     assert same_top == len(questions)
     assert same_five >= 0.9 * len(questions)
-    assert scan.fallbacks <= len(questions) // 2  # most proven by the int8 scan itself
+    assert int8.fallbacks <= len(questions) // 2  # most proven by the int8 scan itself
