@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,12 @@ def _stderr(message: str) -> None:
 
 
 class Bot:
-    """Answers questions from a corpus, keeping its store up to date on first use."""
+    """Answers questions from a corpus, keeping its store up to date on first use.
+
+    Its parts can be passed in: `embedder` (one Embedder shared by several bots, say) and
+    `vectors`, which makes the vector index for a store (exact search, or another backend);
+    without them they come from the settings.
+    """
 
     def __init__(
         self,
@@ -64,6 +70,8 @@ class Bot:
         settings: Settings | None = None,
         notify: Notify | None = None,
         progress: bool = False,
+        embedder: Embedder | None = None,
+        vectors: Callable[[Store], DenseIndex] | None = None,
         **overrides: Any,
     ) -> None:
         base = settings or Settings()
@@ -75,7 +83,8 @@ class Bot:
         self.settings = base.replace(**given) if given else base
         self.notify: Notify = notify or _stderr
         self.progress = progress
-        self.embedder = Embedder(self.settings.model, cache=cache_dir())
+        self.embedder = embedder or Embedder(self.settings.model, cache=cache_dir())
+        self._vectors = vectors or self._default_vectors
         self._store: Store | None = None
         self._retriever: Retriever | None = None
 
@@ -102,10 +111,16 @@ class Bot:
         s = self.settings
         self._store = sync(s.store, Corpus.from_settings(s), self.embedder, notify=self.notify,
                            analyzer=StoredAnalysis(), progress=self.progress, rebuild=rebuild)
-        dense = DenseIndex(self._store.vectors, self._store, s.search, s.ann_min_sentences)
-        dense.ensure_index(self.progress)
+        dense = self._vectors(self._store)
         self._retriever = Retriever(self._store, self.embedder, s.context, dense=dense)
         return self._store
+
+    def _default_vectors(self, store: Store) -> DenseIndex:
+        """The configured search (`search`, `ann_min_sentences`), its index made if missing."""
+        dense = DenseIndex(store.vectors, store, self.settings.search,
+                           self.settings.ann_min_sentences)
+        dense.ensure_index(self.progress)
+        return dense
 
     @property
     def retriever(self) -> Retriever:

@@ -92,3 +92,26 @@ def test_corpus_with_several_paths(tmp_path: Path) -> None:
     answer = bot.ask("When did the harbour master retire?")
     assert answer.hits[0].text.startswith("The harbour master retired in May")
     assert len(bot.sources()) == 2
+
+
+def test_bot_composed_from_its_parts_answers_without_a_config(seed_store: Path) -> None:
+    """A Bot takes an embedder and a vector index instead of building them from settings:
+    two bots share one model, and the second searches exactly through the index it was
+    given."""
+    from qa.embed import Embedder
+    from qa.index import Store
+    from qa.vectors import DenseIndex
+
+    first = Bot(corpus=SEEDS, store=seed_store, notify=lambda _: None)
+    made: list[Store] = []
+
+    def exact(store: Store) -> DenseIndex:
+        made.append(store)
+        return DenseIndex(store.vectors, None, "exact")
+
+    second = Bot(corpus=SEEDS, store=seed_store, notify=lambda _: None,
+                 embedder=first.embedder, vectors=exact)
+    assert isinstance(second.embedder, Embedder) and second.embedder is first.embedder
+    question = "What did Vucic say about the future?"
+    assert second.ask(question).hits == first.ask(question).hits
+    assert made and made[0] is second.store and second.retriever.dense.kind == "exact"
