@@ -1,6 +1,12 @@
 """Text utilities every layer uses: word tokens, the English qa reads, text made safe."""
 
-from qa.text.clean import MAX_QUESTION_CHARS, clean_question, safe
+from qa.text.clean import (
+    MAX_QUESTION_CHARS,
+    clean_question,
+    for_html,
+    for_json,
+    safe,
+)
 from qa.text.language import (
     ABOUT_OPENERS,
     ADVERBS_BEFORE_VERB,
@@ -136,6 +142,8 @@ __all__ = [
     "LazyPattern",
     "alternation",
     "clean_question",
+    "for_html",
+    "for_json",
     "normal",
     "safe",
     "terms",

@@ -5,7 +5,6 @@ Exit codes: 0 answered or abstained, 1 user or data error, 2 usage error.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,8 @@ from qa.bot import Bot
 from qa.chat import Conversation
 from qa.config import load_settings
 from qa.errors import QAError, QuestionError
+from qa.text import for_json, safe
+from qa.ui.render import echo
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,8 +63,7 @@ def _bot(ctx: click.Context, config: str | None, corpus: tuple[str, ...], store:
 
 
 def _fail(exc: QAError) -> None:
-    from qa.text import safe  # messages name paths and values, which may hold escapes
-
+    # Messages name paths and values, which may hold escapes; click writes this one itself.
     raise click.ClickException(safe(str(exc))) from None
 
 
@@ -110,9 +110,9 @@ def _one_shot(bot: Bot, question: str, as_json: bool) -> None:
 
     answer = bot.ask(question)
     if as_json:
-        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+        echo(for_json(answer.to_dict()))
     else:
-        click.echo(format_answer(answer, color=use_color(), context=bot.settings.context > 0))
+        echo(format_answer(answer, color=use_color(), context=bot.settings.context > 0))
 
 
 def _batch(bot: Bot, lines: Any, conversation: bool) -> None:
@@ -127,7 +127,7 @@ def _batch(bot: Bot, lines: Any, conversation: bool) -> None:
         except QuestionError as exc:  # one bad line must not end the batch
             failed = True
             data = {"question": question, "abstained": True, "hits": [], "error": str(exc)}
-        click.echo(json.dumps(data, ensure_ascii=False))
+        echo(for_json(data))
     if failed:
         sys.exit(1)
 
@@ -158,7 +158,7 @@ def evaluate(ctx: click.Context, file: str, config: str | None, corpus: tuple[st
         from qa.ui.evaluate import evaluate_file
 
         bot = _bot(ctx, config, corpus, store, k)
-        click.echo(evaluate_file(bot, Path(file)).format())
+        echo(evaluate_file(bot, Path(file)).format())
     except QAError as exc:
         _fail(exc)
 

@@ -21,6 +21,7 @@ from typing import Any
 from qa.bot import Bot
 from qa.chat import Conversation
 from qa.errors import QAError
+from qa.ui.render import Terminal, join_lines
 
 RANKED = 10
 
@@ -77,7 +78,7 @@ class EvalReport:
         """Answerable questions answered with a right top sentence."""
         return sum(1 for o in self.answerable if o.rank == 1 and not o.declined)
 
-    def format(self) -> str:
+    def format(self) -> Terminal:
         """A small Markdown table of the figures, then the questions missed at rank 1."""
         a, u = len(self.answerable), len(self.unanswerable)
         rows = [
@@ -102,7 +103,7 @@ class EvalReport:
                 if not o.gold:
                     what = f"answered: {o.top[:70]}"
                 lines.append(f"  - {o.question} -> {what}")
-        return "\n".join(lines)
+        return join_lines(*lines)  # each line escaped whole: questions and sentences are outside text
 
 
 def read_questions(path: Path) -> list[list[tuple[str, tuple[str, ...]]]]:
