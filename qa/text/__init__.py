@@ -2,7 +2,9 @@
 
 from qa.text.clean import (
     MAX_QUESTION_CHARS,
+    Line,
     clean_question,
+    decode_lines,
     for_html,
     for_json,
     safe,
@@ -140,8 +142,10 @@ __all__ = [
     "WEEKDAYS",
     "WORD",
     "LazyPattern",
+    "Line",
     "alternation",
     "clean_question",
+    "decode_lines",
     "for_html",
     "for_json",
     "normal",
