@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import os
 from dataclasses import dataclass, fields
@@ -69,19 +70,37 @@ def _read_yaml(cfg: Path) -> dict[str, Any]:
     import yaml  # only this module reads YAML
 
     try:
-        data = yaml.safe_load(cfg.read_text(encoding="utf-8"))
+        text = _decode(cfg, cfg.read_bytes())
+        data = yaml.safe_load(text)
+    except yaml.reader.ReaderError as exc:  # a control character, which YAML refuses
+        line = text.count("\n", 0, exc.position) + 1
+        char = f"\\x{exc.character:02x}" if exc.character < 0x100 else f"\\u{exc.character:04x}"
+        raise ConfigError(f"{cfg}, line {line}: control character {char} is not allowed in YAML"
+                          " - remove it") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{cfg}{where}: {problem} - fix the YAML syntax there") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"cannot read config file {cfg}: {exc}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{cfg} must be a mapping of keys to values, not {type(data).__name__}")
     return data
+
+
+def _decode(cfg: Path, data: bytes) -> str:
+    """The file's text: UTF-8 (a BOM allowed), or UTF-16 with a BOM, as YAML allows."""
+    encoding = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].decode(encoding).count("\n") + 1
+        name = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise ConfigError(f"cannot read config file {cfg}: line {line} is not {name} text (byte "
+                          f"0x{data[exc.start]:02x}) - save the file as UTF-8") from None
 
 
 def _build(raw: dict[str, Any], base: Path, source: str) -> Settings:

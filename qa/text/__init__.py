@@ -1,6 +1,14 @@
 """Text utilities every layer uses: word tokens, the English qa reads, text made safe."""
 
-from qa.text.clean import MAX_QUESTION_CHARS, clean_question, safe
+from qa.text.clean import (
+    MAX_QUESTION_CHARS,
+    Line,
+    clean_question,
+    decode_lines,
+    for_html,
+    for_json,
+    safe,
+)
 from qa.text.language import (
     ABOUT_OPENERS,
     ADVERBS_BEFORE_VERB,
@@ -134,8 +142,12 @@ __all__ = [
     "WEEKDAYS",
     "WORD",
     "LazyPattern",
+    "Line",
     "alternation",
     "clean_question",
+    "decode_lines",
+    "for_html",
+    "for_json",
     "normal",
     "safe",
     "terms",

@@ -1,19 +1,136 @@
-"""Text from outside made safe: questions cleaned of control characters, output escaped."""
+"""Text from outside made safe: bytes decoded line by line, questions cleaned, output escaped.
+
+Everything qa shows came from outside: file names, document text, titles, speakers, questions,
+config values. One rule decides which of its characters may reach a terminal, a JSON stream or
+an HTML page as they are: none that act rather than print. Those are shown as escapes.
+"""
 
 from __future__ import annotations
 
+import codecs
+import html
+import json
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
 
 from qa.errors import QuestionError
 
 MAX_QUESTION_CHARS = 1000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+# Characters that act rather than print: C0 controls (ESC starts every CSI and OSC sequence,
+# BEL ends a title, CR and newline fake lines), DEL, C1 controls (U+009B and U+009D are CSI and
+# OSC on their own), the line and paragraph separators, bidi embeddings, overrides and isolates
+# (U+202A-202E, U+2066-2069: they reorder what follows on screen, "Trojan Source"), and lone
+# surrogates (the undecodable bytes of a file name, which no UTF-8 stream can carry).
+_ACTING = re.compile("[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _shown(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def safe(text: str) -> str:
-    """Text with control characters and escape sequences made harmless for a terminal."""
-    return _CONTROL.sub(lambda m: "\\x%02x" % ord(m.group()) if m.group() != "\n" else "\n", text)
+    """`text` for a terminal, on one line: every character that acts rather than prints shown as
+    \\n, \\xNN or \\uNNNN, so an escape sequence arrives as harmless visible text (\\x1b[31m)."""
+    return _ACTING.sub(_shown, text)
 
+
+def for_json(data: Any) -> str:
+    """`data` as one line of JSON with no acting character in its bytes; json.loads gives back
+    the exact text. (ensure_ascii=False alone leaves DEL, C1, bidi and U+2028 raw.)"""
+    text = json.dumps(data, ensure_ascii=False)
+    # Such characters can only stand inside JSON strings, where \uNNNN means the same.
+    return _ACTING.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def for_html(text: str) -> str:
+    """`text` for an HTML page: markup escaped, acting characters shown as safe() shows them
+    (a numeric reference such as &#x202e; would hand the browser the override back)."""
+    return html.escape(safe(text), quote=True)
+
+
+# --- decoding ---------------------------------------------------------------------------------
+
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of a text from outside; `error` says why it could not be decoded."""
+
+    number: int
+    text: str  # with undecodable bytes shown as \xNN when `error` is set
+    error: str = ""  # what is wrong and what to do; the caller names the line and its source
+
+
+def decode_lines(stream: IO[bytes]) -> Iterator[Line]:
+    """The lines of `stream`: UTF-8 (a BOM is allowed), or UTF-16 or UTF-32 with a BOM.
+
+    A line with bytes that do not decode comes back with an `error`; the others are still
+    read. UTF-8 is read a line at a time, so a pipe is answered as it flows.
+    """
+    first = stream.readline()
+    for bom, encoding in _BOMS:
+        if first.startswith(bom):
+            break
+    else:
+        bom, encoding = b"", "utf-8"
+    if encoding != "utf-8":  # wide units: a 0x0A byte may be half a character, so read it all
+        raw_lines = _split_wide(first[len(bom):] + stream.read(), encoding)
+    else:
+        raw_lines = _chain(first[len(bom):], stream)
+    for number, raw in enumerate(raw_lines, 1):
+        yield _decode_line(number, raw, encoding)
+
+
+def _chain(first: bytes, stream: IO[bytes]) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from stream
+
+
+def _split_wide(data: bytes, encoding: str) -> list[bytes]:
+    newline, width = "\n".encode(encoding), len("\n".encode(encoding))
+    lines, start, at = [], 0, data.find(newline)
+    while at >= 0:
+        if (at - start) % width == 0:
+            lines.append(data[start:at + width])
+            start = at + width
+            at = data.find(newline, start)
+        else:  # the match straddles two characters
+            at = data.find(newline, at + 1)
+    if start < len(data):
+        lines.append(data[start:])
+    return lines
+
+
+def _decode_line(number: int, raw: bytes, encoding: str) -> Line:
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        column = len(raw[:exc.start].decode(encoding, errors="replace")) + 1
+        bad = " ".join(f"0x{b:02x}" for b in raw[exc.start:exc.end])
+        bad = f"bytes {bad}" if exc.end - exc.start > 1 else f"byte {bad}"
+        name = encoding.upper().replace("-LE", "").replace("-BE", "")
+        return Line(number, raw.decode(encoding, errors="backslashreplace").rstrip("\r\n"),
+                    f"not valid {name} ({bad} at column {column}) - qa reads UTF-8, "
+                    "or UTF-16 with a byte-order mark")
+    return Line(number, text.rstrip("\r\n"))
+
+
+# --- questions --------------------------------------------------------------------------------
 
 # Terminal escape sequences: CSI (colours, cursor moves), OSC (window titles) and short ESC ones.
 _ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*"
@@ -37,4 +154,5 @@ def clean_question(question: str) -> str:
     return text
 
 
-__all__ = ["MAX_QUESTION_CHARS", "clean_question", "safe"]
+__all__ = ["MAX_QUESTION_CHARS", "Line", "clean_question", "decode_lines", "for_html", "for_json",
+           "safe"]

@@ -5,9 +5,9 @@ Exit codes: 0 answered or abstained, 1 user or data error, 2 usage error.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +17,8 @@ from qa.bot import Bot
 from qa.chat import Conversation
 from qa.config import load_settings
 from qa.errors import QAError, QuestionError
+from qa.text import Line, decode_lines, for_json, safe
+from qa.ui.render import echo
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,15 +64,14 @@ def _bot(ctx: click.Context, config: str | None, corpus: tuple[str, ...], store:
 
 
 def _fail(exc: QAError) -> None:
-    from qa.text import safe  # messages name paths and values, which may hold escapes
-
+    # Messages name paths and values, which may hold escapes; click writes this one itself.
     raise click.ClickException(safe(str(exc))) from None
 
 
 @click.group(invoke_without_command=True, epilog=EPILOG,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-q", "--question", "question", help="Answer one question and exit.")
-@click.option("--questions", "questions", type=click.File("r", encoding="utf-8"),
+@click.option("--questions", "questions", metavar="FILE",
               help="Answer one question per line of FILE ('-' for stdin), as JSON Lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print answers as JSON.")
 @click.option("--conversation", is_flag=True,
@@ -78,7 +79,7 @@ def _fail(exc: QAError) -> None:
 @_options
 @click.version_option(package_name="qa")
 @click.pass_context
-def cli(ctx: click.Context, question: str | None, questions: Any, as_json: bool,
+def cli(ctx: click.Context, question: str | None, questions: str | None, as_json: bool,
         conversation: bool, config: str | None, corpus: tuple[str, ...], store: str | None,
         k: int | None) -> None:
     """Ask questions of your documents; answers are their own sentences, with sources.
@@ -110,26 +111,45 @@ def _one_shot(bot: Bot, question: str, as_json: bool) -> None:
 
     answer = bot.ask(question)
     if as_json:
-        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+        echo(for_json(answer.to_dict()))
     else:
-        click.echo(format_answer(answer, color=use_color(), context=bot.settings.context > 0))
+        echo(format_answer(answer, color=use_color(), context=bot.settings.context > 0))
 
 
-def _batch(bot: Bot, lines: Any, conversation: bool) -> None:
+def _batch(bot: Bot, name: str, conversation: bool) -> None:
+    """One JSON line per question; a line that cannot be read or asked gets an "error" (also
+    on stderr, with its number) and the batch goes on, to exit 1 at the end."""
     ask = Conversation(bot).ask if conversation else bot.ask
+    source = "stdin" if name == "-" else name
     failed = False
-    for line in lines:
-        question = line.strip()
-        if not question:
+    for line in _question_lines(name):
+        question = line.text.strip()
+        if not question and not line.error:
             continue
         try:
+            if line.error:
+                raise QuestionError(line.error)
             data = ask(question).to_dict()
         except QuestionError as exc:  # one bad line must not end the batch
             failed = True
-            data = {"question": question, "abstained": True, "hits": [], "error": str(exc)}
-        click.echo(json.dumps(data, ensure_ascii=False))
+            error = f"line {line.number}: {exc}"
+            data = {"question": question, "abstained": True, "hits": [], "error": error}
+            echo(f"qa: {source}, {error}", err=True)
+        echo(for_json(data))
     if failed:
         sys.exit(1)
+
+
+def _question_lines(name: str) -> Iterator[Line]:
+    """The lines of FILE, or of stdin for '-'; a file that cannot be read is one QAError."""
+    try:
+        with contextlib.ExitStack() as stack:
+            stream = sys.stdin.buffer if name == "-" else stack.enter_context(open(name, "rb"))
+            yield from decode_lines(stream)  # errors of the caller's loop body are not ours
+    except OSError as exc:
+        where = "stdin" if name == "-" else f"question file {name}"
+        raise QAError(f"cannot read {where}: {exc.strerror or exc} - check the path given "
+                      "to --questions") from None
 
 
 @cli.command()
@@ -158,7 +178,7 @@ def evaluate(ctx: click.Context, file: str, config: str | None, corpus: tuple[st
         from qa.ui.evaluate import evaluate_file
 
         bot = _bot(ctx, config, corpus, store, k)
-        click.echo(evaluate_file(bot, Path(file)).format())
+        echo(evaluate_file(bot, Path(file)).format())
     except QAError as exc:
         _fail(exc)
 

@@ -21,6 +21,8 @@ from typing import Any
 from qa.bot import Bot
 from qa.chat import Conversation
 from qa.errors import QAError
+from qa.text import decode_lines
+from qa.ui.render import Terminal, join_lines
 
 RANKED = 10
 
@@ -77,7 +79,7 @@ class EvalReport:
         """Answerable questions answered with a right top sentence."""
         return sum(1 for o in self.answerable if o.rank == 1 and not o.declined)
 
-    def format(self) -> str:
+    def format(self) -> Terminal:
         """A small Markdown table of the figures, then the questions missed at rank 1."""
         a, u = len(self.answerable), len(self.unanswerable)
         rows = [
@@ -102,21 +104,25 @@ class EvalReport:
                 if not o.gold:
                     what = f"answered: {o.top[:70]}"
                 lines.append(f"  - {o.question} -> {what}")
-        return "\n".join(lines)
+        return join_lines(*lines)  # each line escaped whole: questions and sentences are outside text
 
 
 def read_questions(path: Path) -> list[list[tuple[str, tuple[str, ...]]]]:
     """The file as conversations: a plain question is a conversation of one turn."""
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QAError(f"cannot read question file {path}: {exc}") from None
+        with open(path, "rb") as stream:
+            lines = list(decode_lines(stream))
+    except OSError as exc:
+        raise QAError(f"cannot read question file {path}: {exc.strerror or exc}") from None
     conversations: list[list[tuple[str, tuple[str, ...]]]] = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
+    for line in lines:
+        number = line.number
+        if line.error:
+            raise QAError(f"{path}, line {number}: {line.error}")
+        if not line.text.strip():
             continue
         try:
-            item = json.loads(line)
+            item = json.loads(line.text)
             turns = item["turns"] if isinstance(item, dict) and "turns" in item else [item]
             conversations.append([_turn(t) for t in turns])
         except (ValueError, KeyError, TypeError) as exc:

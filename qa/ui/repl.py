@@ -14,8 +14,7 @@ from prompt_toolkit.history import FileHistory, InMemoryHistory
 from qa.bot import Bot, display_path
 from qa.chat import Conversation
 from qa.errors import QAError
-from qa.text import safe
-from qa.ui.render import DIM, RED, RESET, format_answer, use_color
+from qa.ui.render import DIM, RED, Terminal, format_answer, paint, terminal, use_color
 
 HELP = """\
 Type a question and press Enter. Follow-ups ("and about Russia?", "who did he thank?")
@@ -56,14 +55,18 @@ class Chat:
 
     def __init__(self, bot: Bot, write: Callable[[str], None], color: bool) -> None:
         self.bot = bot
-        self.write = write
+        self._write = write
         self.color = color
         self.k = bot.settings.k
         self.context = bot.settings.context > 0
         self.conversation = Conversation(bot)
 
+    def write(self, text: str) -> None:
+        """Show `text`; anything but Terminal text is escaped whole (see qa.ui.render)."""
+        self._write(terminal(text))
+
     def error(self, message: str) -> None:
-        self.write(f"{RED}{message}{RESET}" if self.color else message)
+        self.write(paint(message, RED, self.color))
 
     def handle(self, line: str) -> bool:
         """Answer a question or run a command; False when the chat should end."""
@@ -90,12 +93,11 @@ class Chat:
         if not turns:
             self.write("no questions yet in this conversation")
         for number, turn in enumerate(turns, 1):
-            self.write(f"{number}. {safe(turn.question)}")
+            self.write(f"{number}. {turn.question}")
             if turn.understood_as != turn.question:
-                note = f"   understood as: {safe(turn.understood_as)}"
-                self.write(f"{DIM}{note}{RESET}" if self.color else note)
+                self.write(paint(f"   understood as: {turn.understood_as}", DIM, self.color))
             shown = len(turn.shown)
-            top = safe(turn.shown[0].text) if turn.shown else "(no answer)"
+            top = turn.shown[0].text if turn.shown else "(no answer)"
             top = top if len(top) <= 90 else top[:89] + "…"
             self.write(f"   {shown} shown; first: {top}")
 
@@ -105,16 +107,16 @@ class Chat:
         if name in ("quit", "q", "exit"):
             return False
         if name in ("help", "h", "?"):
-            self.write(HELP.format(k=self.k, context="on" if self.context else "off"))
+            self.write(Terminal(HELP.format(k=self.k, context="on" if self.context else "off")))
         elif name == "sources":
             docs = self.bot.sources()
             self.write(f"{len(docs):,} document{'s' if len(docs) != 1 else ''}:")
             for path, title, count in docs:
-                self.write(f"  {safe(path)}  ({count} sentences)  {safe(title)}")
+                self.write(f"  {path}  ({count} sentences)  {title}")
         elif name == "k":
             # isdigit() admits '²', which int() rejects; 5,000 digits would overflow int().
             if not (arg.isascii() and arg.isdigit() and len(arg) <= 3) or not 1 <= int(arg) <= 100:
-                shown = safe(arg[:20]) + ("..." if len(arg) > 20 else "")
+                shown = arg[:20] + ("..." if len(arg) > 20 else "")
                 self.error(f":k needs a whole number from 1 to 100, got {shown or 'nothing'}")
             else:
                 self.k = int(arg)
@@ -136,7 +138,7 @@ class Chat:
             store = self.bot.reindex()
             self.write(f"{store.count:,} sentences from {len(store.documents):,} documents")
         else:
-            self.error(f"unknown command :{safe(name)} - type :help for the list")
+            self.error(f"unknown command :{name} - type :help for the list")
         return True
 
 
@@ -151,7 +153,7 @@ def run_repl(bot: Bot, session: PromptSession[str] | None = None,
     n = len(store.documents)
     banner = (f"qa - {n:,} document{'s' if n != 1 else ''} ({store.count:,} sentences) from "
               f"{where}. Ask a question; :help for commands, Ctrl-D to leave.")
-    write(f"{DIM}{banner}{RESET}" if color else banner)
+    chat.write(paint(banner, DIM, color))
     while True:
         try:
             line = session.prompt("qa> ")
@@ -163,4 +165,4 @@ def run_repl(bot: Bot, session: PromptSession[str] | None = None,
             if not chat.handle(line):
                 break
         except QAError as exc:
-            chat.error(safe(str(exc)))
+            chat.error(str(exc))
