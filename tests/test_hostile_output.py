@@ -252,3 +252,21 @@ def test_real_command_of_issue_16(hostile: tuple[Path, Path]) -> None:
         assert done.returncode == 0, done.stderr
         assert acting(done.stdout) == [] and acting(done.stderr) == []
     assert json.loads(done.stdout)["hits"][0]["source"] == str(corpus / NAME)
+
+
+def test_a_file_name_that_is_not_utf8_is_indexed_and_shown_escaped(tmp_path: Path) -> None:
+    """A file name with an invalid UTF-8 byte used to end indexing in a tokenizer traceback:
+    its title is now read with the byte replaced, and its path is shown escaped."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    name = os.fsdecode(b"ostrich\xff-report.txt")
+    (corpus / name).write_text("The ostrich census counted forty birds this spring.\n",
+                               encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "qa", "--corpus", str(corpus), "--store", str(tmp_path / "st"),
+         "-k", "1", "-q", "how many ostriches were counted?"],
+        capture_output=True, env={**os.environ, "NO_COLOR": "1"}, check=False)
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+    assert b"forty birds" in result.stdout
+    assert b"\xff" not in result.stdout and b"\\udcff" in result.stdout

@@ -44,7 +44,10 @@ def title_of(text: str, path: Path) -> str:
         if len(line) <= 150 and not line.endswith((".", "!", "?", ":", ",")):
             return line
         break
-    return re.sub(r"[-_]+", " ", path.stem).strip()
+    # A file name that is not valid UTF-8 reaches Python with lone surrogates in it, which no
+    # tokenizer accepts: its undecodable bytes become U+FFFD in the title.
+    stem = path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return re.sub(r"[-_]+", " ", stem).strip()
 
 
 class TextLoader:
