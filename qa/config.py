@@ -28,6 +28,8 @@ class Settings:
     search: str = "auto"
     ann_min_sentences: int = 200_000
     extensions: tuple[str, ...] = (".txt", ".md")
+    # Links inside a corpus folder that lead out of the corpus paths are skipped unless True.
+    follow_links: bool = False
 
     @property
     def max_file_bytes(self) -> int:
@@ -159,6 +161,10 @@ def _check(key: str, value: Any, base: Path, source: str) -> Any:
         if key == "max_file_mb" and not value > 0:
             raise _fail(key, source, f"must be more than 0, got {value}")
         return float(value)
+    if key == "follow_links":
+        if not isinstance(value, bool):
+            raise _fail(key, source, f"must be true or false, got {value!r}")
+        return value
     if key == "extensions":
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)) or not all(

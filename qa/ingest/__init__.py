@@ -1,6 +1,7 @@
 """Files in, documents out: which files a corpus holds, how each is read and split into sentences.
 
-    files.py     listing a corpus (walking folders, symlink loops, what is skipped)
+    files.py     listing a corpus (walking folders, links, what is skipped); reading and
+                 hashing one file's bytes
     loaders/     one module per file format behind the `Loader` protocol, and their registry
     split.py     passages and sentences
     document.py  Sentence, Document
@@ -9,10 +10,11 @@
 
 from qa.ingest.corpus import Corpus, read_document
 from qa.ingest.document import Document, Sentence
-from qa.ingest.files import Notify, SkipFile, list_files
+from qa.ingest.files import Notify, SkipFile, file_digest, list_files, read_bytes
 from qa.ingest.loaders import LOADERS, Loaded, Loader, Location, decode, loader_for, title_of
 from qa.ingest.split import MAX_SENTENCE_CHARS, split_document, split_sentences
 
 __all__ = ["LOADERS", "MAX_SENTENCE_CHARS", "Corpus", "Document", "Loaded", "Loader", "Location",
-           "Notify", "Sentence", "SkipFile", "decode", "list_files", "loader_for",
-           "read_document", "split_document", "split_sentences", "title_of"]
+           "Notify", "Sentence", "SkipFile", "decode", "file_digest", "list_files",
+           "loader_for", "read_bytes", "read_document", "split_document", "split_sentences",
+           "title_of"]

@@ -1,14 +1,22 @@
 """Listing a corpus: which files under the given paths are documents to read.
 
-Folders are walked recursively (following symlinks, each folder once, so a symlink loop ends),
-hidden files and folders are left out, and anything that cannot be read as a file - a broken
-link, a FIFO, an unreadable folder - gets a one-line notice instead of stopping the listing.
+Folders are walked recursively (each folder once, so a symlink loop ends), hidden files and
+folders are left out, and anything that cannot be read as a file - a broken link, a FIFO, an
+unreadable folder - gets a one-line notice instead of stopping the listing.
+
+A link inside a corpus folder is followed only when its target lies inside the corpus paths:
+otherwise a link such as `leak.txt -> /etc/passwd` would put any file qa can read into the
+answers (and, served, onto the network). `follow_links` lifts that; a path named as corpus is
+the user's choice and is always followed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
+from io import BufferedReader
 from pathlib import Path
 
 from qa.errors import CorpusError
@@ -24,17 +32,21 @@ class SkipFile(Exception):
 
 
 def list_files(
-    paths: Iterable[Path], extensions: tuple[str, ...], notify: Notify
+    paths: Iterable[Path], extensions: tuple[str, ...], notify: Notify,
+    follow_links: bool = False,
 ) -> list[Path]:
     """Every readable document under `paths` (files or folders, recursively), sorted, unique.
 
-    Explicit files of another type, symlink loops and unreadable folders get a warning.
+    Explicit files of another type, symlink loops, unreadable folders and (unless
+    `follow_links`) links leading out of `paths` get a warning.
     """
-    found: dict[str, Path] = {}
-    for root in paths:
-        root = Path(root)
+    roots = [Path(root) for root in paths]
+    for root in roots:
         if not root.exists():
             raise CorpusError(f"corpus path {root} does not exist - check the path")
+    inside = None if follow_links else _Inside(roots)
+    found: dict[str, Path] = {}
+    for root in roots:
         if not root.is_dir() and not root.is_file():
             notify(f"skipped {root}: not a regular file or folder")
             continue
@@ -45,38 +57,128 @@ def list_files(
                 kinds = ", ".join(extensions)
                 notify(f"skipped {root}: not a {kinds} file")
             continue
-        for path in _walk(root, extensions, notify):
+        for path in _walk(root, extensions, notify, inside):
             found.setdefault(str(path), path)
     return [found[key] for key in sorted(found)]
 
 
-def _walk(root: Path, extensions: tuple[str, ...], notify: Notify) -> Iterator[Path]:
+class _Inside:
+    """Whether a link's target lies in one of the corpus paths (each resolved, links and all)."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = [os.path.realpath(root) for root in roots]
+
+    def __call__(self, link: str) -> bool:
+        target = os.path.realpath(link)
+        return any(target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+                   for root in self.roots)
+
+
+def _outside(link: str) -> str:
+    """Why a link is skipped, for its notice."""
+    return (f"links to {os.path.realpath(link)}, outside the corpus - set follow_links: true "
+            "in the config to read it")
+
+
+def _loop(folder: str) -> bool:
+    """Whether `folder` leads back to a folder that holds it (a link to "." or "..")."""
+    here = os.path.realpath(folder)
+    return os.path.commonpath([os.path.realpath(os.path.dirname(folder)), here]) == here
+
+
+def _walk(root: Path, extensions: tuple[str, ...], notify: Notify,
+          inside: _Inside | None) -> Iterator[Path]:
     seen: set[tuple[int, int]] = set()
 
     def on_error(exc: OSError) -> None:
         notify(f"skipped {exc.filename}: cannot read folder ({exc.strerror})")
+
+    def allowed(path: str) -> bool:
+        if inside is None or not os.path.islink(path) or inside(path):
+            return True
+        notify(f"skipped {path}: {_outside(path)}")
+        return False
 
     for folder, dirs, files in os.walk(root, followlinks=True, onerror=on_error):
         try:
             st = os.stat(folder)
         except OSError:
             continue
-        if (st.st_dev, st.st_ino) in seen:
-            notify(f"skipped {folder}: symlink loop (folder already visited)")
+        if (st.st_dev, st.st_ino) in seen:  # read already; a second way in is no news
+            if _loop(folder):
+                notify(f"skipped {folder}: symlink loop (folder already visited)")
             dirs[:] = []
             continue
         seen.add((st.st_dev, st.st_ino))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = [d for d in sorted(dirs)
+                   if not d.startswith(".") and allowed(os.path.join(folder, d))]
         for name in sorted(files):
             if name.startswith(".") or Path(name).suffix.lower() not in extensions:
                 continue
-            path = Path(folder) / name
+            path = os.path.join(folder, name)
             if os.path.isfile(path):
-                yield path.resolve()
+                if allowed(path):
+                    yield Path(path).resolve()
             elif os.path.islink(path):
                 notify(f"skipped {path}: broken symlink or symlink loop")
             elif os.path.exists(path):  # a FIFO or device: reading it could block forever
                 notify(f"skipped {path}: not a regular file")
 
 
-__all__ = ["Notify", "SkipFile", "list_files"]
+def read_bytes(path: Path, max_bytes: int, follow_links: bool = True) -> bytes:
+    """A listed file's bytes; SkipFile says why they cannot be used.
+
+    The size limit is decided from the open file's size before reading it, and only a regular
+    file is read (a FIFO swapped in after listing could block forever). Without `follow_links`,
+    a file that became a link after it was listed is not read.
+    """
+    try:
+        with _open(path, follow_links) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > max_bytes:
+                raise SkipFile(f"{size / 2**20:.1f} MB is over the {max_bytes / 2**20:g} MB "
+                               "limit (max_file_mb)")
+            data = f.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise SkipFile("file disappeared while indexing") from None
+    except OSError as exc:
+        raise SkipFile(f"cannot read ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise SkipFile(f"over the {max_bytes / 2**20:g} MB limit (max_file_mb)")
+    return data
+
+
+def file_digest(path: Path, follow_links: bool = True) -> str:
+    """SHA-1 of a file's bytes ("" when it cannot be read): tells a change that kept the file's
+    size and modification time. SHA-1 was the fastest of the hashes measured (see
+    qa/index/sync.py, CONTENT_CHECK_SECONDS)."""
+    try:
+        with _open(path, follow_links) as f:
+            return hashlib.file_digest(f, "sha1").hexdigest()
+    except (OSError, SkipFile):
+        return ""
+
+
+def _open(path: Path, follow_links: bool) -> BufferedReader:
+    """Open a regular file for reading without blocking on a FIFO; SkipFile for anything else."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if not follow_links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        if not follow_links and os.path.islink(path):
+            raise SkipFile("became a symlink after it was listed") from None
+        raise
+    f = os.fdopen(fd, "rb")
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise SkipFile("is a folder" if stat.S_ISDIR(mode) else "not a regular file")
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+__all__ = ["Notify", "SkipFile", "file_digest", "list_files", "read_bytes"]

@@ -1,0 +1,159 @@
+"""Hostile files and stores (issue 16): links out of the corpus, writes that fail half-way,
+stores the user may not read, and changes that keep a file's size and modification time.
+
+Each test failed before the fix it covers. Most run `sync` with the word-length encoder of
+test_store.py (no model); one per finding goes through the `qa` command with the real model.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa.config import Settings, load_settings
+from qa.errors import ConfigError
+from qa.index import sync
+from qa.ingest import Corpus, SkipFile, list_files, read_document
+from qa.ui.cli import cli
+
+from .conftest import SEEDS
+from .test_store import WordLengths
+
+EXTS = (".txt", ".md")
+SEED = next(SEEDS.glob("*.txt"))
+SECRET = "The vault combination is nobody nologin 4711 and must never be answered."
+
+
+def _run(args: list[str]) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _outside_link_message(link: Path) -> str:
+    return (f"skipped {link}: links to {os.path.realpath(link)}, outside the corpus - "
+            "set follow_links: true in the config to read it")
+
+
+# --- links out of the corpus ------------------------------------------------------------------
+
+
+@pytest.fixture
+def linked(tmp_path: Path) -> tuple[Path, Path]:
+    """A corpus folder with links out of it (a file, a folder) and links inside it."""
+    outside = tmp_path / "outside"
+    (outside / "private").mkdir(parents=True)
+    (outside / "secret.txt").write_text(SECRET + "\n")
+    (outside / "private" / "diary.txt").write_text("Dear diary, the spare key is under the mat.\n")
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    shutil.copy(SEED, corpus / "article.txt")
+    (corpus / "sub" / "notes.txt").write_text("The ferry leaves at nine.\n")
+    os.symlink(outside / "secret.txt", corpus / "leak.txt")
+    os.symlink(outside / "private", corpus / "private")
+    os.symlink("sub", corpus / "inner")  # a second way into sub/: read once, no notice
+    os.symlink("sub/notes.txt", corpus / "also-notes.txt")
+    return corpus, outside
+
+
+def test_a_link_out_of_the_corpus_is_skipped_with_one_line(linked: tuple[Path, Path]) -> None:
+    corpus, _ = linked
+    notes: list[str] = []
+    found = list_files([corpus], EXTS, notes.append)
+    assert found == [corpus / "article.txt", corpus / "sub" / "notes.txt"]
+    assert notes == [_outside_link_message(corpus / "private"),  # folders come first
+                     _outside_link_message(corpus / "leak.txt")]
+
+
+def test_follow_links_reads_them(linked: tuple[Path, Path], tmp_path: Path) -> None:
+    corpus, outside = linked
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"corpus: {corpus}\nfollow_links: true\n")
+    settings = load_settings(cfg)
+    assert settings.follow_links and not Settings().follow_links
+    notes: list[str] = []
+    found = Corpus.from_settings(settings).files(notes.append)
+    assert found == [corpus / "article.txt", corpus / "sub" / "notes.txt",
+                     outside / "private" / "diary.txt", outside / "secret.txt"]
+    assert notes == []
+    cfg.write_text("follow_links: yes please\n")
+    with pytest.raises(ConfigError, match="'follow_links' in c.yaml must be true or false"):
+        load_settings(cfg)
+
+
+def test_links_inside_the_corpus_are_read_once_and_loops_reported(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "notes.txt").write_text("The ferry leaves at nine.\n")
+    os.symlink("sub", corpus / "a-way-in")  # walked before sub/ itself
+    os.symlink("sub/notes.txt", corpus / "also-notes.txt")
+    os.symlink("..", corpus / "sub" / "up")  # a loop
+    notes: list[str] = []
+    assert list_files([corpus], EXTS, notes.append) == [corpus / "sub" / "notes.txt"]
+    assert notes == [f"skipped {corpus / 'a-way-in' / 'up'}: symlink loop (folder already visited)"]
+
+
+def test_a_link_into_another_corpus_path_is_inside(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (second / "b.txt").write_text("Second folder text.\n")
+    (tmp_path / "single.txt").write_text("A file named as corpus.\n")
+    os.symlink(second / "b.txt", first / "b.txt")
+    os.symlink(tmp_path / "single.txt", first / "single.txt")
+    notes: list[str] = []
+    found = list_files([first, second, tmp_path / "single.txt"], EXTS, notes.append)
+    assert found == [second / "b.txt", tmp_path / "single.txt"] and notes == []
+
+
+def test_a_link_named_as_corpus_is_followed(linked: tuple[Path, Path], tmp_path: Path) -> None:
+    _, outside = linked
+    os.symlink(outside, tmp_path / "named")
+    os.symlink(outside / "secret.txt", tmp_path / "named.txt")
+    notes: list[str] = []
+    found = list_files([tmp_path / "named", tmp_path / "named.txt"], EXTS, notes.append)
+    assert found == [outside / "private" / "diary.txt", outside / "secret.txt"] and notes == []
+
+
+def test_a_file_swapped_for_a_link_after_listing_is_not_read(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    victim = corpus / "a.txt"
+    victim.write_text("Harmless text.\n")
+    (tmp_path / "secret.txt").write_text(SECRET + "\n")
+    (listed,) = Corpus((corpus,), EXTS, 10_000).files(lambda _: None)
+    victim.unlink()
+    os.symlink(tmp_path / "secret.txt", victim)
+    with pytest.raises(SkipFile, match="became a symlink after it was listed"):
+        Corpus((corpus,), EXTS, 10_000).read(listed)
+    assert "vault" in read_document(listed, 10_000).text  # a caller that follows links
+
+
+def test_sync_skips_the_link_once_and_never_stores_its_text(linked: tuple[Path, Path],
+                                                             tmp_path: Path) -> None:
+    corpus, outside = linked
+    notes: list[str] = []
+    store = sync(tmp_path / "store", Corpus((corpus,), EXTS, 10_000), WordLengths(),
+                 notify=notes.append)
+    assert [Path(d.path).name for d in store.documents] == ["article.txt", "notes.txt"]
+    assert not any("vault" in store.text(r) for r in range(store.count))
+    assert sorted(notes) == sorted([_outside_link_message(corpus / "leak.txt"),
+                                    _outside_link_message(corpus / "private")])
+    notes.clear()
+    again = sync(tmp_path / "store", Corpus((corpus,), EXTS, 10_000), WordLengths(),
+                 notify=notes.append)
+    assert again.generation == store.generation and notes == []  # told when indexing only
+
+
+def test_qa_does_not_answer_from_a_link_out_of_the_corpus(linked: tuple[Path, Path],
+                                                          tmp_path: Path) -> None:
+    """The issue's reproduction, with a private file standing in for /etc/passwd."""
+    corpus, _ = linked
+    code, out, err = _run(["-q", "nobody nologin vault combination", "-k", "5", "--corpus",
+                           str(corpus), "--store", str(tmp_path / "store")])
+    assert code == 0, err
+    assert "vault" not in out and "4711" not in out and "spare key" not in out
+    assert f"qa: {_outside_link_message(corpus / 'leak.txt')}" in err.splitlines()
