@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from qa.config import Settings, load_settings
-from qa.errors import ConfigError
-from qa.index import sync
+from qa.errors import ConfigError, StoreError
+from qa.index import Store, sync, write_generation
 from qa.ingest import Corpus, SkipFile, list_files, read_document
 from qa.ui.cli import cli
 
-from .conftest import SEEDS
-from .test_store import WordLengths
+from .conftest import ROOT, SEEDS
+from .test_store import MODEL, WordLengths, _part, synthetic
 
 EXTS = (".txt", ".md")
 SEED = next(SEEDS.glob("*.txt"))
@@ -134,7 +137,7 @@ def test_a_file_swapped_for_a_link_after_listing_is_not_read(tmp_path: Path) -> 
 
 def test_sync_skips_the_link_once_and_never_stores_its_text(linked: tuple[Path, Path],
                                                              tmp_path: Path) -> None:
-    corpus, outside = linked
+    corpus, _ = linked
     notes: list[str] = []
     store = sync(tmp_path / "store", Corpus((corpus,), EXTS, 10_000), WordLengths(),
                  notify=notes.append)
@@ -157,3 +160,99 @@ def test_qa_does_not_answer_from_a_link_out_of_the_corpus(linked: tuple[Path, Pa
     assert code == 0, err
     assert "vault" not in out and "4711" not in out and "spare key" not in out
     assert f"qa: {_outside_link_message(corpus / 'leak.txt')}" in err.splitlines()
+
+
+# --- a write that fails leaves nothing behind -----------------------------------------------
+
+
+def _story(n: int) -> str:
+    return "\n\n".join(f"Paragraph {i} says the harbour wall number {i} was rebuilt in stone."
+                       for i in range(n)) + "\n"
+
+
+def _free(path: Path) -> int:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+def _entries(store: Path) -> list[str]:
+    return sorted(p.name for p in store.iterdir())
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A 1 MB tmpfs (needs root), unmounted afterwards."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a tmpfs")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def test_a_write_that_fills_the_disk_removes_its_generation(small_disk: Path,
+                                                            tmp_path: Path) -> None:
+    corpus, store_dir = tmp_path / "corpus", small_disk / "store"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(_story(20))
+    old = sync(store_dir, Corpus((corpus,), EXTS, 1 << 20), WordLengths(), notify=print)
+    (small_disk / "filler").write_bytes(b"\0" * (_free(small_disk) - 64 * 1024))
+    (corpus / "b.txt").write_text(_story(3000))  # about 200 KB of text: it cannot fit
+    before, free = _entries(store_dir), _free(small_disk)
+    with pytest.raises(StoreError, match="could not be written .* the store as it was is "
+                                         "untouched"):
+        sync(store_dir, Corpus((corpus,), EXTS, 1 << 20), WordLengths(), notify=print)
+    assert _entries(store_dir) == before  # no tmp-* folder
+    assert _free(small_disk) == free  # the disk is as full as it was, not fuller
+    kept = Store.load(store_dir, WordLengths.identity)
+    assert kept is not None and kept.generation == old.generation
+
+
+_FSIZE = """
+import resource, signal, sys
+from pathlib import Path
+from qa.index import sync
+from qa.ingest import Corpus
+from qa.errors import StoreError
+from tests.test_store import WordLengths
+corpus, store = Path(sys.argv[1]), Path(sys.argv[2])
+sync(store, Corpus((corpus,), (".txt",), 1 << 20), WordLengths(), notify=print)
+(corpus / "b.txt").write_text(Path(sys.argv[3]).read_text())
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))
+try:
+    sync(store, Corpus((corpus,), (".txt",), 1 << 20), WordLengths(), notify=print)
+except StoreError as exc:
+    print("StoreError:", exc)
+"""
+
+
+def test_a_write_over_the_file_size_limit_removes_its_generation(tmp_path: Path) -> None:
+    """The same failure without root: RLIMIT_FSIZE makes the big texts file fail (EFBIG)."""
+    corpus, store_dir = tmp_path / "corpus", tmp_path / "store"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(_story(20))
+    (tmp_path / "big.txt").write_text(_story(3000))  # added after the first build
+    result = subprocess.run([sys.executable, "-c", _FSIZE, str(corpus), str(store_dir),
+                             str(tmp_path / "big.txt")], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT)
+    assert "StoreError:" in result.stdout and "could not be written" in result.stdout, (
+        result.stdout + result.stderr)
+    assert _entries(store_dir) == ["CURRENT", "gen-000001", "lock"]
+
+
+def test_a_generation_that_cannot_be_named_current_is_removed(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    synthetic(store_dir)
+    current = store_dir / "CURRENT"
+    current.unlink()
+    current.mkdir()  # renaming a file over a folder fails
+    parts = [_part("/c/a.txt", ["One."], np.eye(3, dtype=np.float32)[:1])]
+    with pytest.raises(OSError):
+        write_generation(store_dir, MODEL, parts, {}, {})
+    assert _entries(store_dir) == ["CURRENT", "gen-000001"]

@@ -134,8 +134,13 @@ def publish(directory: Path, tmp: Path) -> Path:
                if p.name[len(PREFIX):].isdigit()]
     gen = directory / f"{PREFIX}{max(numbers, default=0) + 1:06d}"
     os.rename(tmp, gen)
-    fsync_dir(directory)
-    replace_file(directory / CURRENT, gen.name.encode())
+    try:
+        fsync_dir(directory)
+        replace_file(directory / CURRENT, gen.name.encode())
+    except BaseException:  # CURRENT still names the old generation: the new one is litter
+        if current_name(directory) != gen.name:
+            shutil.rmtree(gen, ignore_errors=True)
+        raise
     fsync_dir(directory)
     for stale in directory.glob(f"{PREFIX}*"):
         if stale.name not in (gen.name, previous):

@@ -46,6 +46,17 @@ def write_generation(directory: Path, model: str, parts: list[Part],
         shutil.rmtree(leftover, ignore_errors=True)
     tmp = directory / f"tmp-{os.getpid()}-{time.time_ns()}"
     tmp.mkdir()
+    try:
+        _write(tmp, model, parts, skipped, extras)
+        return publish(directory, tmp)
+    except BaseException:  # a full disk, an interrupt: leave no half-written generation behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write(tmp: Path, model: str, parts: list[Part], skipped: dict[str, dict[str, Any]],
+           extras: dict[str, Any]) -> None:
+    """Write every file of a generation into the folder `tmp`."""
     documents, rows, blobs = [], [], []
     first = 0
     for d, part in enumerate(parts):
@@ -93,7 +104,6 @@ def write_generation(directory: Path, model: str, parts: list[Part],
         json.dump(meta, f)
         f.flush()
         os.fsync(f.fileno())
-    return publish(directory, tmp)
 
 
 __all__ = ["Part", "write_generation"]
