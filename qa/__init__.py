@@ -21,6 +21,7 @@ from qa.errors import (
     StoreCorruptError,
     StoreError,
     StoreMismatchError,
+    StorePermissionError,
     StoreReadOnlyError,
 )
 from qa.rank import Hit
@@ -39,5 +40,5 @@ def ask(question: str, k: int | None = None, **settings: object) -> Answer:
 __all__ = [
     "Answer", "Bot", "ConfigError", "Conversation", "CorpusError", "Hit", "ModelError", "QAError",
     "QuestionError", "Settings", "StoreCorruptError", "StoreError", "StoreMismatchError",
-    "StoreReadOnlyError", "ask", "load_settings", "__version__",
+    "StorePermissionError", "StoreReadOnlyError", "ask", "load_settings", "__version__",
 ]

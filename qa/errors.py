@@ -9,6 +9,8 @@
         StoreCorruptError       truncated, damaged or inconsistent files (rebuilt)
           GenerationMissingError  CURRENT names a generation that is gone (read again)
         StoreReadOnlyError      the store must change but its directory is not writable
+        StorePermissionError    the user may not read (or write) the store's files: named as
+                                such, never called damage and never rebuilt over
       ModelError                the embedding model is missing or failed to load
 
 A message says what happened, names the value or path, and says what to do next.
@@ -52,6 +54,10 @@ class GenerationMissingError(StoreCorruptError):
 
 class StoreReadOnlyError(StoreError):
     """The store needs writing but its directory is read-only."""
+
+
+class StorePermissionError(StoreError):
+    """The store's files are there but the user may not read or write them."""
 
 
 class ModelError(QAError):

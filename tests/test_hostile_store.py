@@ -256,3 +256,104 @@ def test_a_generation_that_cannot_be_named_current_is_removed(tmp_path: Path) ->
     with pytest.raises(OSError):
         write_generation(store_dir, MODEL, parts, {}, {})
     assert _entries(store_dir) == ["CURRENT", "gen-000001"]
+
+
+# --- a store the user may not read is not damaged --------------------------------------------
+
+SETPRIV = shutil.which("setpriv")
+# Root reads any file, so qa runs as root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH:
+# the permission bits then really apply to it (as in test_reliability_store.py).
+NO_OVERRIDE = [SETPRIV or "setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+needs_setpriv = pytest.mark.skipif(os.geteuid() != 0 or SETPRIV is None,
+                                   reason="needs root and setpriv to drop the right to read")
+
+_SYNC = """
+import sys
+from pathlib import Path
+from qa.errors import QAError
+from qa.index import sync
+from qa.ingest import Corpus
+from tests.test_store import WordLengths
+try:
+    store = sync(Path(sys.argv[2]), Corpus((Path(sys.argv[1]),), (".txt",), 1 << 20),
+                 WordLengths(), notify=lambda m: print("notice:", m))
+    print("opened", store.generation.name)
+except QAError as exc:
+    print(f"{type(exc).__name__}: {exc}")
+"""
+
+
+def _snapshot(store: Path) -> dict[str, tuple[int, int, int]]:
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_mode)
+            for p in [store, *store.rglob("*")]}
+
+
+def _denied(corpus: Path, store: Path, hide: Path) -> tuple[str, dict[str, tuple[int, int, int]]]:
+    """Run sync without the right to read `hide` (mode 000); its output, and the store after."""
+    mode = hide.stat().st_mode
+    hide.chmod(0)
+    before = _snapshot(store)
+    try:
+        result = subprocess.run([*NO_OVERRIDE, sys.executable, "-c", _SYNC, str(corpus),
+                                 str(store)], capture_output=True, text=True, timeout=300,
+                                cwd=ROOT)
+        assert result.stderr == "", result.stderr
+        assert _snapshot(store) == before  # nothing rebuilt, nothing written
+        return result.stdout, before
+    finally:
+        hide.chmod(mode)
+
+
+@needs_setpriv
+@pytest.mark.parametrize("hide", ["CURRENT", "store", "generation", "meta.json",
+                                  "vectors.npy"])
+def test_a_store_the_user_may_not_read_is_named_so_and_left_alone(hide: str,
+                                                                   tmp_path: Path) -> None:
+    corpus, store = tmp_path / "corpus", tmp_path / "store"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(_story(5))
+    built = sync(store, Corpus((corpus,), (".txt",), 1 << 20), WordLengths(), notify=print)
+    assert built.generation is not None
+    gen = built.generation
+    path = {"CURRENT": store / "CURRENT", "store": store, "generation": gen,
+            "meta.json": gen / "meta.json", "vectors.npy": gen / "vectors.npy"}[hide]
+    out, _ = _denied(corpus, store, path)
+    # the file that could not be opened: a folder's is the first file read in it
+    where = {store: store / "CURRENT", gen: gen / "meta.json"}.get(path, path)
+    assert out.splitlines() == [
+        f"StorePermissionError: cannot read store {store} (permission denied on "
+        f"{where}) - make it readable to your user (its owner can run chmod -R u+rwX "
+        f"{store}) or pass --store DIR"], out
+    assert "damaged" not in out
+
+
+@needs_setpriv
+def test_qa_names_a_permission_problem_and_exits_1(seed_store: Path, tmp_path: Path) -> None:
+    """The issue's reproduction through the command, with the real model."""
+    store = tmp_path / "store"
+    shutil.copytree(seed_store, store)
+    (store / "CURRENT").chmod(0)
+    before = _snapshot(store)
+    result = subprocess.run([*NO_OVERRIDE, sys.executable, "-m", "qa", "-q", "Who is Vucic?",
+                             "--corpus", str(SEEDS), "--store", str(store)],
+                            capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Error: cannot read store {store} (permission denied on {store / 'CURRENT'}) - make "
+        f"it readable to your user (its owner can run chmod -R u+rwX {store}) or pass "
+        "--store DIR"]
+    assert _snapshot(store) == before
+
+
+@needs_setpriv
+def test_a_store_the_user_may_not_write_is_named_so(tmp_path: Path) -> None:
+    corpus, store = tmp_path / "corpus", tmp_path / "store"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(_story(5))
+    sync(store, Corpus((corpus,), (".txt",), 1 << 20), WordLengths(), notify=print)
+    (corpus / "b.txt").write_text("A new file makes a new generation.\n")
+    out, _ = _denied(corpus, store, store / "lock")  # the folder is writable, its lock is not
+    assert out.splitlines() == [
+        f"StorePermissionError: cannot write store {store} (permission denied on "
+        f"{store / 'lock'}) - make it writable to your user (its owner can run chmod -R "
+        f"u+rwX {store}) or pass --store DIR"], out

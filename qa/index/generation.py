@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.disk import fsync_dir, replace_file
-from qa.errors import StoreError
+from qa.errors import StoreError, StorePermissionError
 
 FORMAT = 1
 CURRENT = "CURRENT"
@@ -58,6 +58,11 @@ def lock(directory: Path) -> Iterator[None]:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         handle = open(directory / "lock", "a+b")  # noqa: SIM115 - closed by the with below
+    except PermissionError as exc:
+        if directory.is_dir():
+            raise denied(directory, exc, "write") from exc
+        raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - "
+                         "pass --store DIR in a folder you can write") from exc
     except OSError as exc:
         raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - "
                          "pass --store DIR in a folder you can write") from exc
@@ -71,6 +76,15 @@ def lock(directory: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def denied(directory: Path, exc: PermissionError, doing: str) -> StorePermissionError:
+    """The error for a store file the user may not read or write (`doing`), with the fix."""
+    where = exc.filename or directory
+    return StorePermissionError(
+        f"cannot {doing} store {directory} (permission denied on {where}) - make it "
+        f"{'readable' if doing == 'read' else 'writable'} to your user (its owner can run "
+        f"chmod -R u+rwX {directory}) or pass --store DIR")
 
 
 def crc(path: Path) -> int:
@@ -88,7 +102,7 @@ def record(path: Path) -> FileRecord:
 
 
 def check(path: Path, expected: dict[str, Any]) -> str:
-    """Why `path` no longer matches its record ("" when it does).
+    """Why `path` no longer matches its record ("" when it does); PermissionError passes.
 
     Sizes always; the CRC only when the mtime moved since it was written, so an unchanged
     store opens without reading its arrays. A record without mtime or CRC is checked by size.
@@ -100,6 +114,8 @@ def check(path: Path, expected: dict[str, Any]) -> str:
         if ("crc32" in expected and st.st_mtime_ns != expected.get("mtime_ns")
                 and crc(path) != expected["crc32"]):
             return f"{path.name} fails its checksum"
+    except PermissionError:  # not damage: the caller names it
+        raise
     except OSError as exc:
         return f"{path.name} cannot be read ({exc.strerror or exc})"
     except (KeyError, TypeError):
@@ -149,5 +165,5 @@ def publish(directory: Path, tmp: Path) -> Path:
 
 
 __all__ = ["ARRAYS", "CURRENT", "DERIVED", "FORMAT", "META", "PREFIX", "TEXTS", "VOCAB",
-           "FileRecord", "check", "crc", "current_name", "list_derived", "lock", "publish",
-           "read_derived", "record"]
+           "FileRecord", "check", "crc", "current_name", "denied", "list_derived", "lock",
+           "publish", "read_derived", "record"]

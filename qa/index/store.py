@@ -35,6 +35,7 @@ from qa.index.generation import (
     TEXTS,
     VOCAB,
     check,
+    denied,
     list_derived,
     lock,
     read_derived,
@@ -162,13 +163,23 @@ class Store:
 
         Raises StoreMismatchError for another model or format, StoreCorruptError for damage
         (GenerationMissingError when CURRENT names a generation that is gone, which a writer
-        replacing it may have caused a moment ago: read again). With `verify`, each file is
-        checked against its record; a damaged derived file is left unused, never an error.
+        replacing it may have caused a moment ago: read again), StorePermissionError for a
+        file the user may not read. With `verify`, each file is checked against its record; a
+        damaged derived file is left unused, never an error.
         """
+        try:
+            return cls._load(directory, model, verify)
+        except PermissionError as exc:  # not damage: rebuilding would not help, nor be allowed
+            raise denied(directory, exc, "read") from None
+
+    @classmethod
+    def _load(cls, directory: Path, model: str, verify: bool) -> Store | None:
         try:
             name = (directory / CURRENT).read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return None
+        except PermissionError:
+            raise
         except (OSError, UnicodeDecodeError) as exc:
             raise StoreCorruptError(f"unreadable CURRENT file ({exc})") from None
         gen = directory / name
@@ -178,6 +189,8 @@ class Store:
             raise GenerationMissingError(f"CURRENT names {name}, which is missing")
         try:
             meta = json.loads((gen / META).read_text(encoding="utf-8"))
+        except PermissionError:
+            raise
         except (OSError, ValueError) as exc:
             raise StoreCorruptError(f"unreadable meta.json ({exc.__class__.__name__})") from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
@@ -197,13 +210,15 @@ class Store:
             vocab = json.loads((gen / VOCAB).read_text(encoding="utf-8"))
             n = int(meta["count"])
             _check_shapes(arrays, n, int(meta["dim"]), len(meta["documents"]), len(texts))
+        except PermissionError:
+            raise
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreCorruptError(f"damaged files ({exc})") from None
         store = cls(directory, meta, arrays, texts, vocab)
         store.generation = gen
         if verify:
             store._damaged = {name for name, entry in read_derived(gen).items()
-                              if not isinstance(entry, dict) or check(gen / name, entry)}
+                              if not isinstance(entry, dict) or _derived_problem(gen / name, entry)}
         return store
 
 
@@ -211,6 +226,15 @@ def _derived_name(name: str, own: dict[str, Any]) -> bool:
     """Whether `name` can name a derived file: a plain, visible file name not taken."""
     return (bool(name) and name == Path(name).name and not name.startswith(".")
             and "\\" not in name and name not in (META, DERIVED) and name not in own)
+
+
+def _derived_problem(path: Path, entry: dict[str, Any]) -> str:
+    """Why a derived file cannot be used; one the user may not read is made again, like damage,
+    since it is only a copy of what the generation holds."""
+    try:
+        return check(path, entry)
+    except PermissionError as exc:
+        return f"{path.name} cannot be read ({exc.strerror})"
 
 
 def _can_write(folder: Path) -> bool:

@@ -26,7 +26,7 @@ from qa.errors import (
     StoreMismatchError,
     StoreReadOnlyError,
 )
-from qa.index.generation import lock
+from qa.index.generation import denied, lock
 from qa.index.store import DocInfo, Store
 from qa.index.writer import Part, write_generation
 from qa.ingest import Corpus, Document, Notify, SkipFile
@@ -117,6 +117,8 @@ def sync(
         extras = analyzer.analyze(parts) if analyzer is not None else {}
         try:
             write_generation(directory, model, parts, skipped, extras)
+        except PermissionError as exc:  # a file or folder of the store owned by someone else
+            raise denied(directory, exc, "write") from exc
         except OSError as exc:  # the new generation is incomplete; CURRENT still names the old
             raise StoreError(f"store {directory} could not be written "
                              f"({exc.strerror or exc}) - free some space or pass --store DIR; "
