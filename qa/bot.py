@@ -106,11 +106,13 @@ class Bot:
         assert self._store is not None
         return self._store
 
-    def reindex(self, rebuild: bool = False) -> Store:
-        """Bring the store in step with the corpus; `rebuild` re-embeds everything."""
+    def reindex(self, rebuild: bool = False, verify: bool = False) -> Store:
+        """Bring the store in step with the corpus; `rebuild` re-embeds everything, `verify`
+        hashes every file to find changes that kept their size and modification time."""
         s = self.settings
         self._store = sync(s.store, Corpus.from_settings(s), self.embedder, notify=self.notify,
-                           analyzer=StoredAnalysis(), progress=self.progress, rebuild=rebuild)
+                           analyzer=StoredAnalysis(), progress=self.progress, rebuild=rebuild,
+                           verify=verify)
         dense = self._vectors(self._store)
         self._retriever = Retriever(self._store, self.embedder, s.context, dense=dense)
         return self._store

@@ -7,6 +7,8 @@ test_store.py (no model); one per finding goes through the `qa` command with the
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import shutil
 import subprocess
@@ -357,3 +359,101 @@ def test_a_store_the_user_may_not_write_is_named_so(tmp_path: Path) -> None:
         f"StorePermissionError: cannot write store {store} (permission denied on "
         f"{store / 'lock'}) - make it writable to your user (its owner can run chmod -R "
         f"u+rwX {store}) or pass --store DIR"], out
+
+
+# --- a change that keeps size and mtime -----------------------------------------------------
+
+
+def _edit_in_place(path: Path, old: str, new: str) -> None:
+    """Replace `old` by `new` (same length) and put the modification time back."""
+    assert len(old.encode()) == len(new.encode())
+    st = path.stat()
+    path.write_text(path.read_text().replace(old, new, 1))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+
+
+@pytest.fixture
+def harbour(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The harbour wall was rebuilt in granite blocks in 1902.\n\n"
+                                  "The lighthouse keeper kept a grey parrot.\n")
+    (corpus / "b.txt").write_text("The ferry leaves at nine every morning.\n")
+    return corpus
+
+
+def _texts(store: Store) -> list[str]:
+    return [store.text(r) for r in range(store.count)]
+
+
+def test_a_change_that_keeps_size_and_mtime_is_found_in_a_small_corpus(harbour: Path,
+                                                                       tmp_path: Path) -> None:
+    corpus, encoder, notes = Corpus((harbour,), EXTS, 1 << 20), WordLengths(), []
+    old = sync(tmp_path / "store", corpus, encoder, notify=notes.append)
+    _edit_in_place(harbour / "a.txt", "granite blocks in 1902", "limestone bricks, 1911")
+    new = sync(tmp_path / "store", corpus, encoder, notify=notes.append)
+    assert new.generation != old.generation
+    assert "The harbour wall was rebuilt in limestone bricks, 1911." in _texts(new)
+    assert notes == [f"read {harbour / 'a.txt'} again: its content changed but its size and "
+                     "modification time did not"]
+    assert encoder.seen[-3:] == ["The harbour wall was rebuilt in limestone bricks, 1911.",
+                                 "The lighthouse keeper kept a grey parrot.", "a"]  # a.txt only
+    again = sync(tmp_path / "store", corpus, encoder, notify=notes.append)
+    assert again.generation == new.generation  # in step: nothing read, nothing written
+
+
+def test_verify_finds_it_in_a_corpus_too_large_to_check_every_time(
+        harbour: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = importlib.import_module("qa.index.sync")  # qa.index.sync is also the function
+    monkeypatch.setattr(module, "CONTENT_CHECK_SECONDS", 0.0)  # every corpus is large
+    corpus, encoder = Corpus((harbour,), EXTS, 1 << 20), WordLengths()
+    old = sync(tmp_path / "store", corpus, encoder, notify=print)
+    _edit_in_place(harbour / "b.txt", "nine", "ten.")
+    assert sync(tmp_path / "store", corpus, encoder, notify=print).generation == old.generation
+    new = sync(tmp_path / "store", corpus, encoder, notify=print, verify=True)
+    assert "The ferry leaves at ten. every morning." in " ".join(_texts(new))
+    assert "The ferry leaves at nine every morning." not in _texts(new)
+
+
+def test_a_store_written_before_hashes_were_kept(harbour: Path, tmp_path: Path) -> None:
+    """Such a store is read as it is; --verify reads every file once and re-embeds only what
+    changed; a store with hashes stays readable by a qa that does not know them."""
+    store_dir, corpus, encoder = tmp_path / "store", Corpus((harbour,), EXTS, 1 << 20), \
+        WordLengths()
+    built = sync(store_dir, corpus, encoder, notify=print)
+    assert built.generation is not None
+    meta_path = built.generation / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    assert [len(h) for h in meta["file_sha1"]] == [40, 40]
+    assert set(meta["documents"][0]) == {"path", "title", "size", "mtime_ns", "sha1", "first",
+                                         "count"}  # as before: an older qa reads it
+    del meta["file_sha1"]
+    meta_path.write_text(json.dumps(meta))
+    old = Store.load(store_dir, WordLengths.identity)
+    assert old is not None and [d.file_sha1 for d in old.documents] == ["", ""]
+    _edit_in_place(harbour / "b.txt", "nine", "ten.")
+    seen = len(encoder.seen)
+    # Every sync: the store cannot tell this change, so it trusts size and mtime as it did.
+    assert sync(store_dir, corpus, encoder, notify=print).generation == old.generation
+    verified = sync(store_dir, corpus, encoder, notify=print, verify=True)
+    assert encoder.seen[seen:] == ["The ferry leaves at ten. every morning.", "b"]
+    assert all(len(d.file_sha1) == 40 for d in verified.documents)
+
+
+def test_qa_index_verify_and_every_question_see_the_change(tmp_path: Path) -> None:
+    """The issue's reproduction through the command, with the real model."""
+    corpus, store = tmp_path / "corpus", tmp_path / "store"
+    corpus.mkdir()
+    (corpus / "lighthouse.txt").write_text(
+        "The lighthouse keeper's grey parrot was called Captain Biscuit.\n\n"
+        "The lighthouse was painted red and white in 1921.\n")
+    args = ["--corpus", str(corpus), "--store", str(store)]
+    assert _run(["index", *args])[0] == 0
+    _edit_in_place(corpus / "lighthouse.txt", "Captain Biscuit", "Admiral Crumpet")
+    code, out, err = _run(["-q", "What was the parrot called?", "-k", "1", *args])
+    assert code == 0 and "Admiral Crumpet" in out and "Captain Biscuit" not in out, out + err
+    _edit_in_place(corpus / "lighthouse.txt", "Admiral Crumpet", "Captain Biscuit")
+    code, out, err = _run(["index", "--verify", *args])
+    assert code == 0 and "2 sentences from 1 documents" in out
+    assert "its content changed but its size and modification time did not" in err

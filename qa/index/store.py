@@ -53,9 +53,13 @@ class DocInfo:
     title: str
     size: int
     mtime_ns: int
-    sha1: str
+    sha1: str  # of its decoded text: a file touched but not changed is not embedded again
     first: int  # first row of its sentences
     count: int
+    # SHA-1 of the file's bytes, to tell a change that kept size and mtime; "" in a store
+    # written before it was kept. Saved as meta.json's "file_sha1" list, beside "documents",
+    # so a qa that does not know it still reads the store.
+    file_sha1: str = ""
 
 
 class Store:
@@ -65,7 +69,11 @@ class Store:
                  texts: bytes | memoryview, vocab: dict[str, int]) -> None:
         self.directory = directory
         self.meta = meta
-        self.documents = [DocInfo(**d) for d in meta["documents"]]
+        digests = meta.get("file_sha1")
+        if not isinstance(digests, list) or len(digests) != len(meta["documents"]):
+            digests = [""] * len(meta["documents"])
+        self.documents = [DocInfo(**d, file_sha1=str(h))
+                          for d, h in zip(meta["documents"], digests, strict=True)]
         self.skipped: dict[str, dict[str, Any]] = meta.get("skipped", {})
         self.vectors: NDArray[np.float32] = arrays["vectors"]
         self.title_vectors: NDArray[np.float32] = arrays["title_vectors"]

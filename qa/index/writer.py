@@ -11,7 +11,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -61,8 +61,8 @@ def _write(tmp: Path, model: str, parts: list[Part], skipped: dict[str, dict[str
     first = 0
     for d, part in enumerate(parts):
         n = len(part.sentences)
-        documents.append(asdict(DocInfo(part.info.path, part.info.title, part.info.size,
-                                        part.info.mtime_ns, part.info.sha1, first, n)))
+        documents.append(asdict(replace(part.info, first=first, count=n)))
+        documents[-1].pop("file_sha1")  # a list of its own, see DocInfo
         for text, passage, start, end in part.sentences:
             rows.append((d, passage, start, end))
             blobs.append(text.encode("utf-8", "surrogatepass"))
@@ -99,6 +99,7 @@ def _write(tmp: Path, model: str, parts: list[Part], skipped: dict[str, dict[str
     put(VOCAB, lambda f: f.write(json.dumps(lex.vocab).encode()))
     meta = {"format": FORMAT, "model": model, "dim": dim, "count": len(rows),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "documents": documents,
+            "file_sha1": [p.info.file_sha1 for p in parts],
             "skipped": skipped, "extras": extras, "extra_arrays": extra_arrays, "files": files}
     with open(tmp / META, "w", encoding="utf-8") as f:
         json.dump(meta, f)

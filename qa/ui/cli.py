@@ -154,14 +154,16 @@ def _question_lines(name: str) -> Iterator[Line]:
 
 @cli.command()
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, not only changes.")
+@click.option("--verify", is_flag=True,
+              help="Hash every file to find changes that kept size and modification time.")
 @_options
 @click.pass_context
-def index(ctx: click.Context, rebuild: bool, config: str | None, corpus: tuple[str, ...],
-          store: str | None, k: int | None) -> None:
+def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
+          corpus: tuple[str, ...], store: str | None, k: int | None) -> None:
     """Build the store, or bring it up to date with the corpus."""
     try:
         bot = _bot(ctx, config, corpus, store, k)
-        s = bot.reindex(rebuild=rebuild)
+        s = bot.reindex(rebuild=rebuild, verify=verify)
         click.echo(f"{s.count:,} sentences from {len(s.documents):,} documents in {s.directory}")
     except QAError as exc:
         _fail(exc)
