@@ -143,10 +143,12 @@ def sync(
             write_generation(directory, model, parts, skipped, extras)
         except PermissionError as exc:  # a file or folder of the store owned by someone else
             raise denied(directory, exc, "write") from exc
-        except OSError as exc:  # the new generation is incomplete; CURRENT still names the old
-            raise StoreError(f"store {directory} could not be written "
-                             f"({exc.strerror or exc}) - free some space or pass --store DIR; "
-                             "the store as it was is untouched") from exc
+        except OSError as exc:  # the new generation is gone; CURRENT still names the old
+            # numpy reports a short write (a full disk) without an errno: "N requested and M
+            # written".
+            why = exc.strerror or f"a write was cut short: {exc}"
+            raise StoreError(f"store {directory} could not be written ({why}) - free some "
+                             "space or pass --store DIR; the store as it was is untouched") from exc
         store = Store.load(directory, model, verify=False)
         assert store is not None
         return store
