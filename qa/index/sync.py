@@ -38,16 +38,19 @@ from qa.index.writer import Part, write_generation
 from qa.ingest import Corpus, Document, Notify, SkipFile
 
 # Checking content costs about HASH_SECONDS_PER_FILE per file (open, read, close) plus its
-# bytes at HASH_BYTES_PER_SECOND (SHA-1 from the page cache; SHA-1 beat BLAKE2b, MD5 and CRC-32
-# here, and xxHash would save under 10% of a corpus of news files, too little for a
-# dependency). Measured by benchmarks/hash_cost.py on 2 busy AMD EPYC cores, best of 7: 20 us
-# per file, 1.3 GB/s; the BBC corpus (2,095 files, 4.7 MB) hashes in 45 ms warm (estimate 45 ms)
-# and 0.3 s with its pages dropped from the cache. A corpus estimated under
-# CONTENT_CHECK_SECONDS (issue 16) is checked on every sync: up to about 10,000 small files or
-# 260 MB of large ones.
+# bytes at HASH_BYTES_PER_SECOND: SHA-1 from the page cache, as qa.ingest.file_digest reads.
+# Measured by benchmarks/hash_cost.py on 2 busy AMD EPYC cores, best of 7: 10-25 us per file
+# over several runs, 1.1 GB/s; the constants take the slow end. The BBC corpus (2,095 files,
+# 4.7 MB) hashed in 41 ms warm (estimate: 47 ms), 0.4-0.6 s with its pages dropped from the
+# cache; a whole sync of it that finds nothing changed takes 0.19 s (0.11 s without hashing,
+# 0.32 s before listing used os.scandir's file types). Hashes had the same per-file cost; by
+# throughput SHA-1 (1.1 GB/s) beat CRC-32 (1.0), MD5 (0.3) and BLAKE2b (0.25); xxHash's XXH3
+# (3.7 GB/s) would save about 15 ms on the BBC corpus: too little for a dependency. A corpus
+# estimated under CONTENT_CHECK_SECONDS (issue 16) is hashed on every sync: about 9,000
+# news-sized files, or 200 MB of large ones.
 CONTENT_CHECK_SECONDS = 0.2
 HASH_SECONDS_PER_FILE = 20e-6
-HASH_BYTES_PER_SECOND = 1.3e9
+HASH_BYTES_PER_SECOND = 1.0e9
 
 
 class DocumentEncoder(Protocol):

@@ -16,7 +16,6 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from io import BufferedReader
 from pathlib import Path
 
 from qa.errors import CorpusError
@@ -88,41 +87,62 @@ def _loop(folder: str) -> bool:
 
 def _walk(root: Path, extensions: tuple[str, ...], notify: Notify,
           inside: _Inside | None) -> Iterator[Path]:
+    """Depth first, each folder's entries in name order. os.scandir's entries carry their type,
+    so a plain file costs no system call, and its resolved path is its folder's plus its name:
+    the BBC corpus lists in a tenth of the time that resolving every path took."""
     seen: set[tuple[int, int]] = set()
 
-    def on_error(exc: OSError) -> None:
-        notify(f"skipped {exc.filename}: cannot read folder ({exc.strerror})")
-
     def allowed(path: str) -> bool:
-        if inside is None or not os.path.islink(path) or inside(path):
+        if inside is None or inside(path):
             return True
         notify(f"skipped {path}: {_outside(path)}")
         return False
 
-    for folder, dirs, files in os.walk(root, followlinks=True, onerror=on_error):
+    pending = [str(root)]
+    while pending:
+        folder = pending.pop()
         try:
             st = os.stat(folder)
-        except OSError:
-            continue
-        if (st.st_dev, st.st_ino) in seen:  # read already; a second way in is no news
-            if _loop(folder):
-                notify(f"skipped {folder}: symlink loop (folder already visited)")
-            dirs[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        dirs[:] = [d for d in sorted(dirs)
-                   if not d.startswith(".") and allowed(os.path.join(folder, d))]
-        for name in sorted(files):
-            if name.startswith(".") or Path(name).suffix.lower() not in extensions:
+            if (st.st_dev, st.st_ino) in seen:  # read already; a second way in is no news
+                if _loop(folder):
+                    notify(f"skipped {folder}: symlink loop (folder already visited)")
                 continue
-            path = os.path.join(folder, name)
-            if os.path.isfile(path):
-                if allowed(path):
-                    yield Path(path).resolve()
-            elif os.path.islink(path):
-                notify(f"skipped {path}: broken symlink or symlink loop")
-            elif os.path.exists(path):  # a FIFO or device: reading it could block forever
-                notify(f"skipped {path}: not a regular file")
+            seen.add((st.st_dev, st.st_ino))
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            notify(f"skipped {exc.filename or folder}: cannot read folder ({exc.strerror})")
+            continue
+        real = os.path.realpath(folder)
+        files = []
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if _is(entry.is_dir):
+                if not _is(entry.is_symlink) or allowed(entry.path):
+                    subfolders.append(entry.path)
+            elif Path(entry.name).suffix.lower() in extensions:
+                files.append(entry)
+        for entry in files:
+            if _is(entry.is_file):
+                if not _is(entry.is_symlink):
+                    yield Path(real, entry.name)
+                elif allowed(entry.path):
+                    yield Path(entry.path).resolve()
+            elif _is(entry.is_symlink):
+                notify(f"skipped {entry.path}: broken symlink or symlink loop")
+            elif os.path.exists(entry.path):  # a FIFO or device: reading it could block forever
+                notify(f"skipped {entry.path}: not a regular file")
+        pending.extend(reversed(subfolders))
+
+
+def _is(test: Callable[[], bool]) -> bool:
+    """A DirEntry type test, False when it fails (a link loop, a file gone since listing)."""
+    try:
+        return test()
+    except OSError:
+        return False
 
 
 def read_bytes(path: Path, max_bytes: int, follow_links: bool = True) -> bytes:
@@ -133,16 +153,24 @@ def read_bytes(path: Path, max_bytes: int, follow_links: bool = True) -> bytes:
     a file that became a link after it was listed is not read.
     """
     try:
-        with _open(path, follow_links) as f:
-            size = os.fstat(f.fileno()).st_size
+        fd = _open(path, follow_links)
+        try:
+            size = os.fstat(fd).st_size
             if size > max_bytes:
                 raise SkipFile(f"{size / 2**20:.1f} MB is over the {max_bytes / 2**20:g} MB "
                                "limit (max_file_mb)")
-            data = f.read(max_bytes + 1)
+            blocks = []
+            left = max_bytes + 1
+            while left > 0 and (block := os.read(fd, min(left, 1 << 24))):
+                blocks.append(block)
+                left -= len(block)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         raise SkipFile("file disappeared while indexing") from None
     except OSError as exc:
         raise SkipFile(f"cannot read ({exc.strerror or exc})") from None
+    data = b"".join(blocks)
     if len(data) > max_bytes:
         raise SkipFile(f"over the {max_bytes / 2**20:g} MB limit (max_file_mb)")
     return data
@@ -154,17 +182,29 @@ def file_digest(path: Path, follow_links: bool = True) -> str:
     qa/index/sync.py, CONTENT_CHECK_SECONDS)."""
     digest = hashlib.sha1()
     try:
-        with _open(path, follow_links) as f:
-            # Not hashlib.file_digest: its 256 KB buffer per file costs more than a news story.
-            while block := f.read(1 << 20):
-                digest.update(block)
+        fd = _open(path, follow_links)
     except (OSError, SkipFile):
         return ""
+    try:
+        # A small file in one read (hashlib.file_digest's 256 KB buffer per file costs more
+        # than hashing a news story); a large one through a buffer read into again and again.
+        block = os.read(fd, 1 << 16)
+        digest.update(block)
+        if len(block) == 1 << 16:
+            buffer = bytearray(1 << 20)
+            view = memoryview(buffer)
+            while n := os.readv(fd, [buffer]):
+                digest.update(view[:n])
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
     return digest.hexdigest()
 
 
-def _open(path: Path, follow_links: bool) -> BufferedReader:
-    """Open a regular file for reading without blocking on a FIFO; SkipFile for anything else."""
+def _open(path: Path, follow_links: bool) -> int:
+    """A descriptor of a regular file, opened without blocking on a FIFO; SkipFile for anything
+    else."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
     if not follow_links:
         flags |= getattr(os, "O_NOFOLLOW", 0)
@@ -174,15 +214,14 @@ def _open(path: Path, follow_links: bool) -> BufferedReader:
         if not follow_links and os.path.islink(path):
             raise SkipFile("became a symlink after it was listed") from None
         raise
-    f = os.fdopen(fd, "rb")
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise SkipFile("is a folder" if stat.S_ISDIR(mode) else "not a regular file")
     except BaseException:
-        f.close()
+        os.close(fd)
         raise
-    return f
+    return fd
 
 
 __all__ = ["Notify", "SkipFile", "file_digest", "list_files", "read_bytes"]
