@@ -164,7 +164,7 @@ def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
     try:
         bot = _bot(ctx, config, corpus, store, k)
         s = bot.reindex(rebuild=rebuild, verify=verify)
-        click.echo(f"{s.count:,} sentences from {len(s.documents):,} documents in {s.directory}")
+        echo(f"{s.count:,} sentences from {len(s.documents):,} documents in {s.directory}")
     except QAError as exc:
         _fail(exc)
 
