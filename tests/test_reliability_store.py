@@ -35,6 +35,10 @@ KSF_A = "Kosovo Security Forces"
 PARROT = "The lighthouse keeper's grey parrot was called Captain Biscuit."
 PARROT_Q = "What was the lighthouse keeper's parrot called?"
 KILLS = int(os.environ.get("QA_KILLS", "20"))
+# Stories in the corpus each killed run indexes: a run's cost is mostly importing torch and
+# loading the model, so 8 stories (about 110 sentences with the seed article) give a writing
+# phase to hit at a third of the cost of 30 (measured: 14 s against 21 s of CPU per rebuild).
+KILL_STORIES = 8
 QA = [sys.executable, "-m", "qa"]
 
 
@@ -110,7 +114,7 @@ def _wait_for_writing(store: Path, proc: subprocess.Popen[bytes], limit: float) 
 def test_sigkill_at_random_moments_never_leaves_a_partial_store(
         tmp_path: Path, identity: str) -> None:
     rng = random.Random(20261127)
-    stories = _news(30)
+    stories = _news(KILL_STORIES)
     corpus, store = tmp_path / "corpus", tmp_path / "store"
     states = {"A": _state_a, "B": _state_b}
     _state_a(corpus, stories)
@@ -318,7 +322,7 @@ def test_damaged_store_is_detected_and_rebuilt(template: tuple[Path, Path], tmp_
 
 def test_two_processes_indexing_the_same_store(tmp_path: Path, identity: str) -> None:
     corpus, store = tmp_path / "corpus", tmp_path / "store"
-    _state_b(corpus, _news(12))
+    _state_b(corpus, _news(6))
     procs = [subprocess.Popen([*QA, "index", "--corpus", str(corpus), "--store", str(store)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
@@ -337,7 +341,7 @@ def test_two_processes_indexing_the_same_store(tmp_path: Path, identity: str) ->
 def test_readers_during_a_rebuild_see_a_complete_store(tmp_path: Path, identity: str) -> None:
     """Questions asked while `qa index --rebuild` runs read the old or the new store, whole."""
     corpus, store = tmp_path / "corpus", tmp_path / "store"
-    stories = _news(12)
+    stories = _news(6)
     _state_a(corpus, stories)
     Bot(corpus=corpus, store=store, notify=lambda _: None).reindex()
     old = _fingerprint(corpus)
