@@ -1,9 +1,15 @@
-"""Shared fixtures: real model, small real texts, every state directory under tmp_path."""
+"""Shared fixtures: real model, small real texts, every state directory under tmp_path.
+
+Two tiers: `make check` runs `pytest -m "not slow"` (the inner loop), `make test` runs
+everything. A test is marked `slow` when it takes over about 10 s of its own on two cores or
+needs a fixture that does (the kill -9 loop, stores of news stories, hypothesis over re-indexing).
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +21,20 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _query_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One QA_CACHE for the whole session, so every store reuses one export of the query model.
+
+    Under pytest-xdist the workers share it (the export is written aside and renamed into
+    place, so two workers making it at once is safe); subprocesses inherit it.
+    """
+    base = tmp_path_factory.getbasetemp()
+    cache = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "qa-cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QA_CACHE", str(cache))
+        yield cache
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +62,26 @@ def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return store
 
 
+@pytest.fixture(scope="session")
+def news_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of the small invented news articles in tests/data/news (read it only)."""
+    from qa import Bot
+
+    store = tmp_path_factory.mktemp("news-store")
+    Bot(corpus=DATA / "news", store=store, notify=lambda _: None).reindex()
+    return store
+
+
+@pytest.fixture(scope="session")
+def harbour_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of tests/data/harbour, an article quoting a woman (Okafor) and a man (Brandt)."""
+    from qa import Bot
+
+    store = tmp_path_factory.mktemp("harbour-store")
+    Bot(corpus=DATA / "harbour", store=store, notify=lambda _: None).reindex()
+    return store
+
+
 @pytest.fixture
 def seed_bot(seed_store: Path):  # type: ignore[no-untyped-def]
     from qa import Bot
@@ -55,3 +95,17 @@ def shared(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not available")
     return path
+
+
+_SUMMARY: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect what tests record as `summary` (also from pytest-xdist workers)."""
+    if report.when == "call":
+        _SUMMARY.extend(str(v) for k, v in report.user_properties if k == "summary")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in _SUMMARY:
+        terminalreporter.write_line(line)

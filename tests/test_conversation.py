@@ -29,14 +29,6 @@ ROAD = ("Okafor said the council would hold a public meeting about the road clos
         "Portmill library in May.")
 
 
-@pytest.fixture(scope="session")
-def harbour_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store of a short article quoting a woman (Okafor) and a man (Brandt)."""
-    store = tmp_path_factory.mktemp("harbour-store")
-    Bot(corpus=HARBOUR, store=store, notify=lambda _: None).reindex()
-    return store
-
-
 @pytest.fixture
 def harbour(harbour_store: Path) -> Bot:
     # Threshold 0: these tests are about following the conversation, not about when to decline.

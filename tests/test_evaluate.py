@@ -50,8 +50,8 @@ def test_bad_line_names_the_line(tmp_path: Path) -> None:
         read_questions(path)
 
 
-def test_real_run(tmp_path: Path) -> None:
-    bot = Bot(corpus=DATA / "news", store=tmp_path / "store", notify=lambda _: None)
+def test_real_run(news_store: Path, tmp_path: Path) -> None:
+    bot = Bot(corpus=DATA / "news", store=news_store, notify=lambda _: None)
     path = tmp_path / "q.jsonl"
     lines = [
         {"q": "How far will the new lamp be visible?", "gold": ["twenty-two nautical miles"]},

@@ -50,13 +50,6 @@ def test_who_is_a_person_who_never_speaks(people_bot: Bot) -> None:
 def test_a_question_that_only_shares_the_subject_is_declined(people_bot: Bot) -> None:
     assert people_bot.ask("What is Ada Brennan's favourite colour?").abstained
 
-@pytest.fixture(scope="module")
-def news_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store = tmp_path_factory.mktemp("news-store")
-    Bot(corpus=DATA / "news", store=store, notify=lambda _: None).reindex()
-    return store
-
-
 @pytest.fixture
 def bot(news_store: Path) -> Bot:
     return Bot(corpus=DATA / "news", store=news_store, notify=lambda _: None)
@@ -179,8 +172,9 @@ def test_seed_questions_of_other_kinds(seed_bot: Bot, question: str, start: str,
     assert speaker is None or answer.hits[0].speaker == speaker
 
 
-def test_a_question_after_an_amount_is_declined_when_no_sentence_holds_one(tmp_path: Path) -> None:
-    bot = Bot(corpus=DATA / "harbour", store=tmp_path / "store", notify=lambda _: None)
+def test_a_question_after_an_amount_is_declined_when_no_sentence_holds_one(
+        harbour_store: Path) -> None:
+    bot = Bot(corpus=DATA / "harbour", store=harbour_store, notify=lambda _: None)
     assert bot.ask("What is the population of Portmill?").abstained
     cost = bot.ask("How much will the repairs cost?")
     assert not cost.abstained and "four million pounds" in cost.hits[0].text
