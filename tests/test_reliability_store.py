@@ -36,8 +36,8 @@ PARROT = "The lighthouse keeper's grey parrot was called Captain Biscuit."
 PARROT_Q = "What was the lighthouse keeper's parrot called?"
 KILLS = int(os.environ.get("QA_KILLS", "20"))
 # Stories in the corpus each killed run indexes: a run's cost is mostly importing torch and
-# loading the model, so 8 stories (about 110 sentences with the seed article) give a writing
-# phase to hit at a third of the cost of 30 (measured: 14 s against 21 s of CPU per rebuild).
+# loading the model, so 8 stories (110 sentences with the seed article) still give every phase
+# to hit, for two thirds of the CPU of 30 (measured: 14 s against 21 s per `qa index --rebuild`).
 KILL_STORIES = 8
 QA = [sys.executable, "-m", "qa"]
 
