@@ -34,7 +34,7 @@ KSF_Q = "What did Stoltenberg say about the Kosovo Security Forces?"
 KSF_A = "Kosovo Security Forces"
 PARROT = "The lighthouse keeper's grey parrot was called Captain Biscuit."
 PARROT_Q = "What was the lighthouse keeper's parrot called?"
-KILLS = int(os.environ.get("QA_KILLS", "20"))
+KILLS = int(os.environ.get("QA_KILLS", "20"))  # half on incremental runs, half on --rebuild
 # Stories in the corpus each killed run indexes: a run's cost is mostly importing torch and
 # loading the model, so 8 stories (110 sentences with the seed article) still give every phase
 # to hit, for two thirds of the CPU of 30 (measured: 14 s against 21 s per `qa index --rebuild`).
@@ -111,40 +111,41 @@ def _wait_for_writing(store: Path, proc: subprocess.Popen[bytes], limit: float) 
     return None
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("rebuild", [False, True], ids=["incremental", "rebuild"])
 def test_sigkill_at_random_moments_never_leaves_a_partial_store(
-        tmp_path: Path, identity: str) -> None:
-    rng = random.Random(20261127)
+        tmp_path: Path, identity: str, rebuild: bool) -> None:
+    """KILLS // 2 kills of `qa index` of one kind (the two kinds can run on two workers)."""
+    rng = random.Random(20261127 + rebuild)
+    kills = KILLS // 2
     stories = _news(KILL_STORIES)
     corpus, store = tmp_path / "corpus", tmp_path / "store"
     states = {"A": _state_a, "B": _state_b}
-    _state_a(corpus, stories)
-    prints = {"A": _fingerprint(corpus)}
     _state_b(corpus, stories)
-    prints["B"] = _fingerprint(corpus)
+    prints = {"B": _fingerprint(corpus)}
+    _state_a(corpus, stories)
+    prints["A"] = _fingerprint(corpus)
+    Bot(corpus=corpus, store=store, notify=lambda _: None).reindex()
 
-    # One undisturbed run of each kind, to time the whole run and its writing phase.
-    timings = {}
-    current = "A"
-    for rebuild in (True, False):
-        current = "B" if current == "A" else "A"
-        states[current](corpus, stories)
-        proc = _index(corpus, store, rebuild)
-        started = time.monotonic()
-        to_write = _wait_for_writing(store, proc, 600)
-        _, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err
-        total = time.monotonic() - started
-        timings[rebuild] = (total, to_write or total, total - (to_write or total))
-        assert _held(store, identity) == prints[current]
+    # One undisturbed run, to time the whole run and its writing phase.
+    current = "B"
+    states[current](corpus, stories)
+    proc = _index(corpus, store, rebuild)
+    started = time.monotonic()
+    to_write = _wait_for_writing(store, proc, 600)
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    total = time.monotonic() - started
+    to_write = to_write or total
+    writing = total - to_write
+    assert _held(store, identity) == prints[current]
 
     outcomes = {"old": 0, "new": 0, "finished": 0, "mid-write": 0, "renamed, CURRENT not yet": 0}
     moments = []
-    for round_no in range(KILLS):
+    for round_no in range(kills):
         old = current
         current = "B" if current == "A" else "A"
         states[current](corpus, stories)
-        rebuild = round_no % 4 < 2
-        total, to_write, writing = timings[rebuild]
         proc = _index(corpus, store, rebuild)
         started = time.monotonic()
         if round_no % 2 == 0:  # anywhere in the run, model loading included
@@ -184,9 +185,9 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_store(
         assert _held(store, identity) == prints[current]
         assert len([p for p in store.iterdir() if p.name.startswith("tmp-")]) <= 1
 
-    print(f"\n{KILLS} SIGKILLs: {outcomes}; kill moments as a fraction of a full run: "
-          f"{sorted(moments)}; timings {timings}")
-    assert outcomes["old"] + outcomes["new"] >= KILLS // 2  # most kills hit a live writer
+    print(f"\n{kills} SIGKILLs: {outcomes}; kill moments as a fraction of a full run: "
+          f"{sorted(moments)}; a run took {total:.1f} s, writing {writing:.1f} s of it")
+    assert outcomes["old"] + outcomes["new"] >= kills // 2  # most kills hit a live writer
 
 
 # --- damaged stores -------------------------------------------------------------------------
@@ -197,7 +198,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A corpus and a complete store of it, built once; tests damage copies."""
     root = tmp_path_factory.mktemp("template")
     corpus = root / "corpus"
-    _state_b(corpus, _news(6))
+    _state_b(corpus, _news(3))
     Bot(corpus=corpus, store=root / "store", notify=lambda _: None).reindex()
     return corpus, root / "store"
 
@@ -296,7 +297,12 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("fault", sorted(FAULTS))
+# The fast tier damages a store in two ways (a checksum, a foreign model); `make test` in all.
+FAST_FAULTS = {"bit-flipped vectors", "different model"}
+
+
+@pytest.mark.parametrize("fault", [
+    f if f in FAST_FAULTS else pytest.param(f, marks=pytest.mark.slow) for f in sorted(FAULTS)])
 def test_damaged_store_is_detected_and_rebuilt(template: tuple[Path, Path], tmp_path: Path,
                                                identity: str, fault: str) -> None:
     corpus, store = _copy(template, tmp_path)
@@ -320,6 +326,7 @@ def test_damaged_store_is_detected_and_rebuilt(template: tuple[Path, Path], tmp_
 # --- two writers ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_processes_indexing_the_same_store(tmp_path: Path, identity: str) -> None:
     corpus, store = tmp_path / "corpus", tmp_path / "store"
     _state_b(corpus, _news(6))
@@ -338,6 +345,7 @@ def test_two_processes_indexing_the_same_store(tmp_path: Path, identity: str) ->
         "gen-000001"]
 
 
+@pytest.mark.slow
 def test_readers_during_a_rebuild_see_a_complete_store(tmp_path: Path, identity: str) -> None:
     """Questions asked while `qa index --rebuild` runs read the old or the new store, whole."""
     corpus, store = tmp_path / "corpus", tmp_path / "store"
@@ -423,6 +431,7 @@ def _ask(prefix: list[str], corpus: Path, store: Path, question: str
                            str(store)], capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("read_only", ["mount", "chmod"], indirect=True)
 def test_read_only_store(read_only, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     prefix, store, make_read_only, make_writable = read_only
