@@ -1,12 +1,14 @@
 # Two entry points do everything from a fresh clone:
 #   make chat   set up .venv and open the chat on seeds/
 #   make test   set up .venv and run the whole test suite
+# and one for the inner loop:
+#   make check  the tests not marked slow, with the one-shot memory check
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup chat test bench-quality bench-speed clean
+.PHONY: setup chat test check bench-quality bench-speed clean
 
 setup: $(STAMP)
 
@@ -23,6 +25,9 @@ chat: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+check: setup
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench-quality: setup
 	$(BIN)/python benchmarks/quality.py

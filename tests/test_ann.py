@@ -139,6 +139,7 @@ def _questions() -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_ann_recall_at_10_against_exact(ann_store: Path) -> None:
     from qa import Bot
     from qa.index import Store
@@ -161,6 +162,7 @@ def test_ann_recall_at_10_against_exact(ann_store: Path) -> None:
     assert found / total >= 0.98
 
 
+@pytest.mark.slow
 def test_bot_with_ann_answers_like_exact(ann_store: Path) -> None:
     from qa import Bot
     from qa.index import Store
@@ -208,6 +210,7 @@ def test_damaged_int8_copy_is_not_used(tmp_path: Path) -> None:
     assert rows[0] == 5 and dense.kind == "exact"
 
 
+@pytest.mark.slow
 def test_int8_scan_gives_the_float32_top_k_on_a_real_store(ann_store: Path,
                                                              tmp_path: Path) -> None:
     from qa import Bot
@@ -235,6 +238,7 @@ def test_int8_scan_gives_the_float32_top_k_on_a_real_store(ann_store: Path,
     assert proven / len(queries) >= 0.9
 
 
+@pytest.mark.slow
 def test_bot_with_int8_scan_answers_as_float32(ann_store: Path) -> None:
     from qa import Bot
     from qa.index import Store

@@ -123,6 +123,7 @@ def warm_model() -> None:
     Bot(corpus=SEEDS).embedder.encode(["warm up"])
 
 
+@pytest.mark.slow
 @settings(max_examples=6, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(initial=st.lists(st.lists(st.integers(0, len(SENTENCES) - 1), min_size=1, max_size=3),

@@ -247,6 +247,7 @@ SETPRIV = shutil.which("setpriv")
 NO_OVERRIDE = [SETPRIV or "setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0 or SETPRIV is None,
                     reason="needs root and setpriv to drop the right to read any file")
 def test_unreadable_file(tmp_path: Path) -> None:
