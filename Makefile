@@ -23,11 +23,17 @@ $(STAMP): pyproject.toml
 chat: setup
 	$(BIN)/qa
 
+# Tests run on JOBS pytest-xdist workers (JOBS=0: in this process). worksteal splits the tests
+# evenly and lets an idle worker take over another's queue; the kill-loop halves lead each share
+# (tests/conftest.py). Measured on 2 cores busy with other work: 10 minutes against 15.5.
+JOBS ?= 2
+PYTEST := $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal
+
 test: setup
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 check: setup
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
 
 bench-quality: setup
 	$(BIN)/python benchmarks/quality.py

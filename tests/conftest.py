@@ -97,6 +97,30 @@ def shared(*parts: str) -> Path:
     return path
 
 
+# The longest tests by far (each half of the kill loop): under pytest-xdist's worksteal, which
+# first splits the list evenly among the workers, each leads one worker's share, so they run
+# side by side instead of one after the other at the end of the run.
+LEADERS = ("test_sigkill_at_random_moments_never_leaves_a_partial_store",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers < 2 or getattr(config.option, "dist", "no") != "worksteal":
+        return
+    leaders = [item for item in items if getattr(item, "originalname", "") in LEADERS]
+    others = [item for item in items if item not in leaders]
+    ordered: list[pytest.Item] = []
+    remaining = len(items)
+    for share in range(workers):  # worksteal gives worker i len(pending) // (workers - i)
+        size = remaining // (workers - share)
+        remaining -= size
+        mine = leaders[share::workers]
+        taken = max(0, size - len(mine))
+        ordered += mine + others[:taken]
+        del others[:taken]
+    items[:] = ordered + others
+
+
 _SUMMARY: list[str] = []
 
 
