@@ -236,6 +236,18 @@ questions: SearchStrategy[str] = st.one_of(
 )
 """A question as typed or pasted: any Unicode, controls, escape sequences, empty, very long."""
 
+_COMMANDS = [":help", ":sources", ":k", ":context", ":more", "more", "More!", ":new",
+             ":history", ":reindex", ":bogus", ":", "::", ":K", ":quit"]
+chat_lines: SearchStrategy[list[str]] = st.lists(st.one_of(
+    questions,
+    st.sampled_from(["who did he thank?", "and about Russia?", "what did she say?",
+                     "where?", "why?", "and him?", "what else?"]),
+    st.builds(lambda c, arg: f"{c} {arg}", st.sampled_from(_COMMANDS), st.one_of(
+        st.sampled_from(["5", "0", "101", "-1", "²", "1" * 5000, "on", "off", "x"]),
+        sprinkled(real_words, hostile_pieces, 4))),
+), min_size=1, max_size=6)
+"""What is typed into the chat, line by line: questions, follow-ups, commands with any argument."""
+
 undecodable_questions: SearchStrategy[str] = sprinkled(
     st.one_of(real_words, st.just("what did Stoltenberg say")), _surrogate_escaped).filter(
     lambda s: any("\udc80" <= ch <= "\udcff" for ch in s))
@@ -281,9 +293,12 @@ undecodable_question_files: SearchStrategy[bytes] = st.one_of(
 CONFIG_KEYS = ["corpus", "store", "model", "k", "abstain_threshold", "context", "max_file_mb",
                "search", "ann_min_sentences", "extensions"]
 
+_BIDI_RE = re.compile(f"[{''.join(BIDI)}]")
+NON_FINITE = [".inf", "-.inf", ".Inf", "-.INF", "1e400"]  # YAML floats that are infinite
+
 _scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.integers(-3, 120),
-    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, 1e-300, 1e300]),
+    st.floats(allow_nan=True, allow_infinity=False), st.sampled_from([0.0, -0.0, 1e-300, 1e300]),
     any_text, sprinkled(real_words, hostile_pieces),
     st.sampled_from(["seeds", ".", "..", "/", "~", "~nobody/x", "/dev/null", "/proc/self/fd/0",
                      "auto", "exact", "ann", ".txt", "txt", "all-MiniLM-L6-v2", "a\0b", "",
@@ -310,36 +325,57 @@ def _dump(data: object) -> str:
         return repr(data)
 
 
-def _alias_bomb(width: int, depth: int) -> str:
-    """YAML whose aliases expand to width**depth leaves (kept to at most a million)."""
-    width = max(2, min(width, int(10 ** (6 / max(depth, 1)))))
-    lines = ["a0: &a0 x"]
-    for level in range(1, depth + 1):
-        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * width)}]")
-    lines.append(f"corpus: *a{depth}")
-    return "\n".join(lines) + "\n"
+def alias_bomb(width: int, depth: int, key: str, max_leaves: int = 10**6) -> str:
+    """YAML under `key` whose aliases expand to width**depth leaves (at most `max_leaves`).
+
+    The anchors are defined in `extensions`, which is checked last, so the bomb under `key`
+    is what qa meets first.
+    """
+    while width > 2 and width**depth > max_leaves:
+        width -= 1
+    while depth > 1 and width**depth > max_leaves:
+        depth -= 1
+    chain = ["&a0 x"] + [f"&a{level} [{', '.join([f'*a{level - 1}'] * width)}]"
+                         for level in range(1, depth + 1)]
+    return f"extensions: [{', '.join(chain)}]\n{key}: *a{depth}\n"
 
 
 config_texts: SearchStrategy[str] = st.one_of(
     config_mappings.map(_dump),
     st.builds(lambda key, value: f"{key}: {value}\n", st.sampled_from(CONFIG_KEYS),
               st.one_of(_scalars.map(str), st.sampled_from([
-                  ".inf", "-.inf", ".nan", "1e400", "0x10", "0o17", "1_000", "~", "null",
-                  "yes", "no", "on", "2001-12-14", "!!binary aGVsbG8=", "[]", "{}", "'1'",
-                  "!!float 3", "12:30:00"]))),
+                  ".nan", "0x10", "0o17", "1_000", "~", "null", "yes", "no", "on", "2001-12-14",
+                  "!!binary aGVsbG8=", "[]", "{}", "'1'", "!!float 3", "12:30:00"]))),
     sprinkled(_YAML_GARBAGE, st.one_of(any_text, real_words), 30),
-    st.builds(_alias_bomb, st.integers(2, 10), st.integers(1, 8)),
-)
+    st.builds(alias_bomb, st.integers(2, 10), st.integers(1, 8), st.sampled_from(CONFIG_KEYS),
+              st.just(1_000)),
+).map(lambda text: _BIDI_RE.sub("", text))
+"""Config text: random keys and values, YAML garbage, small alias bombs. No bidi overrides
+(config_echoes has them), no infinite numbers (non_finite_configs), no deep nesting
+(nested_configs): each is a target of its own while qa fails on it."""
 
 
-def config_files() -> SearchStrategy[bytes]:
-    """A config file's bytes: random keys and values, YAML garbage, other encodings, alias bombs."""
+def config_files(texts: SearchStrategy[str] = config_texts) -> SearchStrategy[bytes]:
+    """A config file's bytes: `texts` in UTF-8 or another encoding, mutated, or random bytes."""
     return st.one_of(
-        config_texts.map(lambda t: t.encode("utf-8", "surrogateescape")),
-        encoded(config_texts),
-        mutated(config_texts.map(lambda t: t.encode("utf-8", "surrogateescape"))),
+        texts.map(lambda t: t.encode("utf-8", "surrogateescape")),
+        encoded(texts),
+        mutated(texts.map(lambda t: t.encode("utf-8", "surrogateescape"))),
         st.binary(max_size=300),
     )
+
+
+config_echoes: SearchStrategy[bytes] = st.one_of(
+    st.builds(lambda key: f"{key}: 1\n", sprinkled(real_words, st.sampled_from(BIDI), 6)
+              .filter(lambda k: _BIDI_RE.search(k) and ":" not in k and "#" not in k)),
+    st.builds(alias_bomb, st.integers(8, 10), st.just(6), st.sampled_from(CONFIG_KEYS)),
+).map(str.encode)
+"""Config whose values qa echoes in its error: a key with bidi overrides, an alias bomb."""
+
+non_finite_configs: SearchStrategy[bytes] = st.builds(
+    lambda key, value: f"{key}: {value}\n".encode(), st.sampled_from(CONFIG_KEYS),
+    st.sampled_from(NON_FINITE))
+"""Config with an infinite number under some key."""
 
 
 def nested_configs() -> SearchStrategy[bytes]:
@@ -360,8 +396,9 @@ def nested_configs() -> SearchStrategy[bytes]:
 
 
 __all__ = [
-    "BIDI", "C0", "C1", "CONFIG_KEYS", "ESCAPES", "FORMATS", "config_files",
-    "documents", "encoded", "file_names", "hostile_names", "huge_in_small", "markdown_files",
-    "mutated", "nested_configs", "plain_text_files", "question_files", "questions",
-    "undecodable_names", "undecodable_question_files", "undecodable_questions",
+    "BIDI", "C0", "C1", "CONFIG_KEYS", "ESCAPES", "FORMATS", "NON_FINITE", "alias_bomb",
+    "chat_lines", "config_echoes", "config_files", "config_texts", "documents", "encoded",
+    "file_names", "hostile_names", "huge_in_small", "markdown_files", "mutated", "nested_configs",
+    "non_finite_configs", "plain_text_files", "question_files", "questions", "undecodable_names",
+    "undecodable_question_files", "undecodable_questions",
 ]

@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -55,7 +56,9 @@ ANCHOR = ROOT / "tests" / "data" / "harbour" / "portmill-harbour.txt"
 # hundred sentences embeds in a few seconds, the 200,000-character file splits in under one.
 READ_LIMIT = 20.0
 RUN_LIMIT = 60.0
-MAX_MESSAGE = 2_000  # characters: an error message a user can read, not a dump of the input
+# Characters: an error message a user can read, not a dump of the input. Far above any real
+# message (the longest seen is about 300), far below what echoing a whole input makes.
+MAX_MESSAGE = 10_000
 
 # What a file's sentence and its question are, in the file-name and link targets.
 FACT = "The zebra quota at Portmill rose to 4471 crates in the spring."
@@ -94,6 +97,9 @@ def time_limit(seconds: float, what: str) -> Iterator[None]:
     def expire(signum: int, frame: FrameType | None) -> None:
         raise Hang(f"{what} still running after {seconds:g} s")
 
+    if threading.current_thread() is not threading.main_thread():  # signals reach only main
+        yield
+        return
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -244,7 +250,7 @@ class Workspace:
                   "extensions": list(suffixes), "k": 3}
         (self.home / "config.yaml").write_text(json.dumps(config), encoding="utf-8")
         self.bot = Bot.from_config(self.home / "config.yaml")
-        self.reindex()
+        check_run(self.reindex())
         # qa gives torch every core; on two cores shared with other work that made each small
         # embedding 5-10 times slower (thread contention: 1.5 s, against 0.2 s with one thread).
         import torch
@@ -292,7 +298,8 @@ class Workspace:
                 raise
             except Exception as exc:  # noqa: BLE001 - what the command would show as a traceback
                 crash = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        return Run(code, b"", err.getvalue().encode("utf-8", "surrogateescape"), crash)
+        # Python's stderr writes what UTF-8 cannot hold (surrogates) as backslash escapes.
+        return Run(code, b"", err.getvalue().encode("utf-8", "backslashreplace"), crash)
 
     def qa(self, *args: str, stdin: bytes | None = None, process: bool = False,
            cwd: Path | None = None) -> Run:
@@ -478,6 +485,29 @@ def check_question_file(ws: Workspace, data: bytes, conversation: bool, stdin: b
         raise Violation("one answer per line", f"{expected} questions, {len(out)} answers")
 
 
+def check_chat(ws: Workspace, lines: list[str]) -> None:
+    """The chat, line by line as typed (commands, questions, follow-ups), as run_repl runs it:
+    a QAError is shown and the chat goes on, anything else would end it in a traceback."""
+    from qa.ui.repl import Chat
+
+    out: list[str] = []
+    chat = Chat(ws.bot, out.append, color=False)
+    for line in lines:
+        try:
+            with time_limit(RUN_LIMIT, f"chat line {line[:40]!r}"):
+                if not chat.handle(line):
+                    break
+        except QAError as exc:
+            chat.error(safe(str(exc)))
+        except Violation:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            raise Violation(f"traceback ({crash_site(tb)})",
+                            f"{type(exc).__name__}: {exc}"[:300]) from None
+    check_output("chat", "\n".join(out).encode("utf-8", "surrogatepass"), bidi=False)
+
+
 def check_config_load(ws: Workspace, data: bytes) -> None:
     """load_settings: Settings, or a ConfigError with a message a user can read."""
     path = ws.scratch / "config.yaml"
@@ -556,7 +586,7 @@ def _link(ws: Workspace, folder: Path, name: bytes, kind: str, process: bool) ->
 
 
 __all__ = [
-    "CANARY", "FACT", "LINK_KINDS", "Run", "Violation", "Workspace", "check_ask",
+    "CANARY", "FACT", "LINK_KINDS", "Run", "Violation", "Workspace", "check_ask", "check_chat",
     "check_config_load", "check_config_run", "check_file_name", "check_indexed_bytes",
     "check_link", "check_one_shot", "check_output", "check_question_file", "check_read",
     "check_run", "crash_site", "process_env", "raw_controls", "time_limit",

@@ -45,13 +45,13 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            explicit=((b"notes 2024 (final) v2.txt", False, False),
                      (b"a" * 251 + b".txt", True, False))),
     Target("names-hostile", st.tuples(gen.hostile_names(SUFFIXES), st.booleans(), process),
-           h.check_file_name, 8,
+           h.check_file_name, 6,
            f"{ISSUE} finding 1: the source path reaches the terminal unsanitised; minimal "
            "example: a file named '\\x01.txt' prints a raw \\x01 in `qa -q`",
            explicit=((b"evil\n\x1b[31mRED\x1b[0m\x1b]0;pwned\x07.txt", False, False),)),
     Target("names-undecodable", st.tuples(gen.undecodable_names(SUFFIXES), st.booleans(),
                                           process),
-           h.check_file_name, 6,
+           h.check_file_name, 5,
            "fuzz finding (new): a file name that is not UTF-8 and gives the title (no short "
            "first line) makes `qa index` end in TypeError from the tokenizer (a surrogate in "
            "the title); with a title from the text, the answer's source path is printed as "
@@ -87,6 +87,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            "fuzz finding (new): a -q argument that is not UTF-8 (surrogate-escaped by Python) "
            "ends in TypeError from the query tokenizer; minimal example: qa -q $'\\x80'",
            explicit=(("\udc80", False, False, False),)),
+    Target("chat", st.tuples(gen.chat_lines), h.check_chat, 15),
     Target("question-files", st.tuples(gen.question_files(), st.booleans(), st.booleans(),
                                        process, st.just(False)), h.check_question_file, 10),
     Target("question-files-cr", st.tuples(
@@ -114,6 +115,19 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            explicit=((b"\x80", False, True, False, False),)),
     Target("config", st.tuples(gen.config_files()), h.check_config_load, 150),
     Target("config-cli", st.tuples(gen.config_files(), process), h.check_config_run, 20),
+    Target("config-echo", st.tuples(gen.config_echoes, process), h.check_config_run, 4,
+           f"{ISSUE} 'one sanitiser' (config values echoed in errors): an unknown key is "
+           "echoed with its bidi overrides, and a value is echoed whole, so a 200-byte YAML "
+           "alias bomb (a million leaves) makes a 5 MB error message (a bigger bomb, memory "
+           "and time without bound); minimal examples: '\\u202ex: 1', and "
+           "tests.strategies.alias_bomb(10, 6, 'model')",
+           explicit=(("\u202ex: 1\n".encode(), False),
+                     (gen.alias_bomb(10, 6, "model").encode(), False))),
+    Target("config-infinite", st.tuples(gen.non_finite_configs, process), h.check_config_run,
+           4,
+           "fuzz finding (new): 'max_file_mb: .inf' in config.yaml ends in OverflowError "
+           "(Settings.max_file_bytes: int(inf)); minimal example: 'max_file_mb: .inf'",
+           explicit=((b"max_file_mb: .inf\n", False),)),
     Target("config-nested", st.tuples(gen.nested_configs(), process), h.check_config_run, 4,
            "fuzz finding (new): a config.yaml nested about 1,000 deep ends in RecursionError "
            "from PyYAML; minimal example: 'k: ' + '[' * 1000 + ']' * 1000",
