@@ -43,3 +43,10 @@ bench-speed: setup
 
 clean:
 	rm -rf $(VENV) .qa benchmarks/.cache
+
+# A longer fuzzing run of every surface (tests/fuzz/targets.py): examples tried and failures
+# found per target. `make fuzz FUZZ_EXAMPLES=1000` for more; the test suite runs a few each.
+FUZZ_EXAMPLES ?= 300
+.PHONY: fuzz
+fuzz: setup
+	$(BIN)/python benchmarks/fuzz.py --examples $(FUZZ_EXAMPLES)
