@@ -84,6 +84,9 @@ def _read_yaml(cfg: Path) -> dict[str, Any]:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{cfg}{where}: {problem} - fix the YAML syntax there") from None
+    except RecursionError:  # PyYAML's parser recurses once per level of nesting
+        raise ConfigError(f"{cfg} nests lists or mappings too deeply to read - a config is a "
+                          "flat mapping of keys to values") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {cfg}: {exc}") from None
     if data is None:
@@ -109,13 +112,23 @@ def _build(raw: dict[str, Any], base: Path, source: str) -> Settings:
     unknown = sorted(str(key) for key in raw if key not in _KEYS)
     if unknown:
         valid = ", ".join(sorted(_KEYS))
-        raise ConfigError(f"unknown key '{unknown[0]}' in {source}; valid keys: {valid}")
+        raise ConfigError(f"unknown key {_shown(unknown[0])} in {source}; valid keys: {valid}")
     values: dict[str, Any] = {}
     for f in fields(Settings):
         if f.name not in raw:
             continue
         values[f.name] = _check(f.name, raw[f.name], base, source)
     return dataclasses.replace(Settings(), **values)
+
+
+def _shown(value: Any) -> str:
+    """A config value as an error message quotes it: its repr, cut short. A value can be huge
+    (a YAML alias bomb expands 200 bytes to a million leaves) and a message stays one line."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+
+
+_SHOWN_CHARS = 80
 
 
 def _fail(key: str, source: str, problem: str) -> ConfigError:
@@ -130,7 +143,7 @@ def _check(key: str, value: Any, base: Path, source: str) -> Any:
         paths = []
         for item in items:
             if not isinstance(item, (str, os.PathLike)) or not str(item).strip():
-                raise _fail(key, source, f"must hold paths, got {item!r}")
+                raise _fail(key, source, f"must hold paths, got {_shown(item)}")
             p = _resolve(item, base)
             if not p.exists():
                 raise _fail(key, source, f"names {p}, which does not exist - fix the path")
@@ -138,39 +151,40 @@ def _check(key: str, value: Any, base: Path, source: str) -> Any:
         return tuple(paths)
     if key == "store":
         if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
-            raise _fail(key, source, f"must be a directory path, got {value!r}")
+            raise _fail(key, source, f"must be a directory path, got {_shown(value)}")
         return _resolve(value, base)
     if key in ("model", "search"):
         if not isinstance(value, str) or not value.strip():
-            raise _fail(key, source, f"must be a string, got {value!r}")
+            raise _fail(key, source, f"must be a string, got {_shown(value)}")
         if key == "search" and value not in SEARCH_MODES:
-            raise _fail(key, source, f"must be one of {', '.join(SEARCH_MODES)}, got {value!r}")
+            raise _fail(key, source, f"must be one of {', '.join(SEARCH_MODES)}, got {_shown(value)}")
         return value
     if key in ("k", "context", "ann_min_sentences"):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _fail(key, source, f"must be a whole number, got {value!r}")
+            raise _fail(key, source, f"must be a whole number, got {_shown(value)}")
         low, high = {"k": (1, 100), "context": (0, 10), "ann_min_sentences": (1, 10**10)}[key]
         if not low <= value <= high:
             raise _fail(key, source, f"must be between {low} and {high}, got {value}")
         return value
     if key in ("abstain_threshold", "max_file_mb"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _fail(key, source, f"must be a number, got {value!r}")
+            raise _fail(key, source, f"must be a number, got {_shown(value)}")
         if key == "abstain_threshold" and not 0.0 <= value <= 1.0:
-            raise _fail(key, source, f"must be between 0 and 1, got {value}")
-        if key == "max_file_mb" and not value > 0:
-            raise _fail(key, source, f"must be more than 0, got {value}")
+            raise _fail(key, source, f"must be between 0 and 1, got {_shown(value)}")
+        if key == "max_file_mb" and not 0 < value < 10**9:
+            raise _fail(key, source, f"must be more than 0 and a finite number of megabytes, "
+                        f"got {_shown(value)}")
         return float(value)
     if key == "follow_links":
         if not isinstance(value, bool):
-            raise _fail(key, source, f"must be true or false, got {value!r}")
+            raise _fail(key, source, f"must be true or false, got {_shown(value)}")
         return value
     if key == "extensions":
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)) or not all(
             isinstance(e, str) and e.startswith(".") for e in items
         ):
-            raise _fail(key, source, f"must be a list like ['.txt', '.md'], got {value!r}")
+            raise _fail(key, source, f"must be a list like ['.txt', '.md'], got {_shown(value)}")
         return tuple(e.lower() for e in items)
     raise AssertionError(key)  # pragma: no cover - every field is handled above
 

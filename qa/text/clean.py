@@ -141,7 +141,10 @@ def clean_question(question: str) -> str:
     """Strip control characters and escape sequences; refuse empty or oversized questions."""
     if not isinstance(question, str):
         raise TypeError("question must be a str")
-    text = _ESCAPES.sub(" ", question)  # pasted coloured text: keep the words, not "[31m"
+    # A command-line argument that is not UTF-8 arrives with lone surrogates, which no
+    # tokenizer takes: its undecodable bytes become U+FFFD.
+    text = question.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    text = _ESCAPES.sub(" ", text)  # pasted coloured text: keep the words, not "[31m"
     text = "".join(" " if (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) else ch for ch in text)
     text = " ".join(text.split())
     if not text:

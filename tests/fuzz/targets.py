@@ -9,7 +9,7 @@ expected failure until that finding is fixed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -139,4 +139,11 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            explicit=((b"0.txt", "file-relative", False),)),
 ]}
 
-__all__ = ["SUFFIXES", "TARGETS", "Target"]
+# Findings fixed since the harness found them: the targets run as plain tests again, their
+# `known` text kept as the record of what they found, their explicit examples as regressions.
+FIXED = ("text-hostile", "questions-bidi", "questions-undecodable", "question-files-echo",
+         "question-files-undecodable", "config-echo", "config-infinite", "config-nested",
+         "links")
+TARGETS.update({name: replace(TARGETS[name], known="") for name in FIXED})
+
+__all__ = ["FIXED", "SUFFIXES", "TARGETS", "Target"]
