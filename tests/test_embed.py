@@ -157,7 +157,6 @@ def test_answer_from_existing_store_never_imports_torch(seed_store: Path) -> Non
     assert out.strip().splitlines()[-1] == "False False"
 
 
-@pytest.mark.slow
 def test_missing_or_damaged_query_model_is_rebuilt(
     seed_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -254,6 +254,7 @@ def test_real_command_of_issue_16(hostile: tuple[Path, Path]) -> None:
     assert json.loads(done.stdout)["hits"][0]["source"] == str(corpus / NAME)
 
 
+@pytest.mark.slow  # a fresh qa process that imports torch to build its store
 def test_a_file_name_that_is_not_utf8_is_indexed_and_shown_escaped(tmp_path: Path) -> None:
     """A file name with an invalid UTF-8 byte used to end indexing in a tokenizer traceback:
     its title is now read with the byte replaced, and its path is shown escaped."""
