@@ -171,9 +171,10 @@ def _check(key: str, value: Any, base: Path, source: str) -> Any:
             raise _fail(key, source, f"must be a number, got {_shown(value)}")
         if key == "abstain_threshold" and not 0.0 <= value <= 1.0:
             raise _fail(key, source, f"must be between 0 and 1, got {_shown(value)}")
-        if key == "max_file_mb" and not 0 < value < 10**9:
-            raise _fail(key, source, f"must be more than 0 and a finite number of megabytes, "
-                        f"got {_shown(value)}")
+        if key == "max_file_mb" and not value > 0:
+            raise _fail(key, source, f"must be more than 0, got {_shown(value)}")
+        if key == "max_file_mb" and not value < 10**9:  # .inf too: it becomes a byte count
+            raise _fail(key, source, f"must be a finite number of megabytes, got {_shown(value)}")
         return float(value)
     if key == "follow_links":
         if not isinstance(value, bool):

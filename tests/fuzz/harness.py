@@ -477,7 +477,7 @@ def check_question_file(ws: Workspace, data: bytes, conversation: bool, stdin: b
         except ValueError:
             raise Violation("not JSON Lines", repr(line)[:300]) from None
     try:
-        lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=None).readlines()
+        lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=None).readlines()
     except UnicodeDecodeError:
         return  # what to print for an undecodable line is the decoder's choice
     expected = sum(1 for line in lines if line.strip())
