@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from qa.config import Settings, cache_dir, load_settings
 from qa.embed import Embedder
@@ -20,15 +20,27 @@ from qa.text import clean_question, safe
 from qa.vectors import DenseIndex
 
 
+Confidence = Literal["high", "low", "none"]
+
+
 @dataclass(frozen=True)
 class Answer:
-    """What the bot says to one question: ranked hits, or an abstention with its reason."""
+    """What the bot says to one question: ranked hits, or an abstention with its reason.
+
+    `confidence` is the kind of reply: "high" an answer, "low" the closest sentences found
+    but marked as a guess, "none" a decline (then `abstained` is true and `hits` empty).
+    """
 
     question: str
     hits: tuple[Hit, ...]
     abstained: bool
     message: str = ""
     understood_as: str = ""
+    confidence: Confidence = "high"
+
+    def __post_init__(self) -> None:
+        if self.abstained and self.confidence != "none":
+            object.__setattr__(self, "confidence", "none")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: question, abstained, hits (text, score, source, start, end, ...)."""
@@ -38,6 +50,7 @@ class Answer:
             hit["source"] = display_path(hit["source"])
             hit["context_before"] = list(hit.pop("before"))
             hit["context_after"] = list(hit.pop("after"))
+            hit["section"] = list(hit["section"])
         data["understood_as"] = self.understood_as or self.question
         return data
 
@@ -165,4 +178,4 @@ class Bot:
         return Answer(question, tuple(hits), False, "", understood)
 
 
-__all__ = ["Answer", "Bot", "Hit", "display_path"]
+__all__ = ["Answer", "Bot", "Confidence", "Hit", "display_path"]

@@ -28,6 +28,8 @@ class Hit:
     after: tuple[str, ...] = ()
     speaker: str | None = None
     row: int = -1
+    page: int | None = None  # a paged format's page, from 1 (PDF); None where pages mean nothing
+    section: tuple[str, ...] = ()  # the heading path, outermost first, where the format has one
 
 
 def make_hit(facts: StoreFacts, row: int, score: float, context: int) -> Hit:
