@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from qa import Bot
 from qa.chat import Conversation, Names
+from qa.rank import Hit
 from qa.ui.cli import cli
 from qa.ui.repl import Chat
 
@@ -107,20 +108,29 @@ def test_there_goes_to_a_place(harbour: Bot) -> None:
     assert chat.ask("what will close there?").understood_as == "what will close in Portmill?"
 
 
+def _window(hit: Hit) -> set[int]:
+    return set(range(hit.row - len(hit.before), hit.row + len(hit.after) + 1))
+
+
 def test_more_never_repeats_a_hit(harbour: Bot) -> None:
     chat = Conversation(harbour)
     answer = chat.ask("What did Brandt say about the harbour wall?", k=2)
     rows = [h.row for h in answer.hits]
     texts = [h.text for h in answer.hits]
+    seen = set().union(*(_window(h) for h in answer.hits))
     while True:
         more = chat.more(k=2)
         if more.abstained:
             break
         assert more.understood_as == answer.understood_as
+        assert len(more.hits) <= 2
+        # neither an answer nor the context around one is shown again as an answer
+        assert not {h.row for h in more.hits} & seen
+        seen |= set().union(*(_window(h) for h in more.hits))
         rows += [h.row for h in more.hits]
         texts += [h.text for h in more.hits]
     assert len(rows) == len(set(rows)) and len(texts) == len(set(texts))
-    assert len(rows) >= 8  # it went on until the article ran out
+    assert len(seen) >= 8  # it went on until the article ran out
     assert len(chat.history) == 1 and len(chat.history[0].shown) == len(rows)
     assert chat.ask("more").abstained  # a bare "more" is more()
 

@@ -5,7 +5,7 @@ import io
 from qa.bot import Answer
 from qa.rank import Hit
 from qa.text import safe
-from qa.ui.render import BOLD, DIM, format_answer, use_color
+from qa.ui.render import BOLD, DIM, LOW_CONFIDENCE, UNDERLINE, format_answer, use_color
 
 HIT = Hit("The lighthouse was built in 1852.", 0.8, "/docs/light.txt", 10, 43, 0, "Light",
           ("It stands on a rock.",), ("Its light is bright.",), "Alan Stevenson")
@@ -16,14 +16,15 @@ def test_plain_answer_has_sentence_source_and_labelled_context() -> None:
     lines = text.splitlines()
     assert lines[0] == "1. The lighthouse was built in 1852."
     assert "Alan Stevenson said" in lines[1] and "/docs/light.txt" in lines[1]
-    assert "paragraph 1, chars 10-43" in lines[1]
+    assert lines[1].endswith("/docs/light.txt, paragraph 1")  # no score unless asked
+    assert "score" not in text
     assert lines[2:] == ["   before: It stands on a rock.", "   after: Its light is bright."]
     assert "\x1b" not in text
 
 
 def test_colour_bolds_matches_and_dims_context() -> None:
     text = format_answer(Answer("When was the lighthouse built?", (HIT,), False), color=True)
-    assert f"{BOLD}lighthouse" in text and f"{BOLD}built" in text
+    assert f"{BOLD}The {UNDERLINE}lighthouse" in text and f"{UNDERLINE}built" in text
     assert f"{DIM}It stands on a rock." in text
 
 
@@ -36,3 +37,49 @@ def test_context_off_and_abstention() -> None:
 def test_control_characters_never_reach_the_terminal() -> None:
     assert safe("bad\x1b[2Jname") == "bad\\x1b[2Jname"
     assert not use_color(io.StringIO())
+
+
+# Three sentences in a row of one paragraph: rows 4 (context), 5 and 6 (answers), 7 (context).
+S4, S5, S6, S7 = ("The rock is bare.", "The lighthouse was built in 1852.",
+                  "Its lamp was lit in 1853.", "Keepers left in 1980.")
+FIRST = Hit(S5, 0.8, "light.txt", 18, 51, 2, "Light", (S4,), (S6,), row=5)
+SECOND = Hit(S6, 0.7, "light.txt", 52, 77, 2, "Light", (S5,), (S7,), row=6)
+
+
+def test_neighbouring_hits_merge_into_one_block_without_repeats() -> None:
+    answer = Answer("When was the lighthouse built and lit?", (FIRST, SECOND), False)
+    plain = format_answer(answer)
+    for sentence in (S4, S5, S6, S7):
+        assert plain.count(sentence) == 1, plain
+    lines = plain.splitlines()
+    assert lines[0] == f"1. **{S5}** **{S6}**"  # both answers, marked, in reading order
+    assert lines[1] == "   light.txt, paragraph 3"
+    assert lines[2:] == [f"   before: {S4}", f"   after: {S7}"]
+    coloured = format_answer(answer, color=True)
+    assert coloured.count("1852") == 1 and "\n2. " not in coloured
+    assert f"{DIM}{S4}" in coloured and f"{DIM}{S7}" in coloured  # context dimmed
+
+
+def test_scores_only_when_asked() -> None:
+    answer = Answer("q", (FIRST,), False)
+    assert "score" not in format_answer(answer)
+    assert "score 0.80" in format_answer(answer, scores=True)
+
+
+def test_page_and_section_are_cited() -> None:
+    paged = Hit(S5, 0.8, "report.pdf", 0, 33, 40, "Report", page=12, row=1)
+    headed = Hit(S5, 0.8, "notes.md", 0, 33, 4, "Notes", section=("Install", "Linux"), row=9)
+    text = format_answer(Answer("q", (paged, headed), False), context=False)
+    assert "   report.pdf, page 12" in text.splitlines()
+    assert "   notes.md › Install › Linux" in text.splitlines()
+
+
+def test_low_confidence_is_shown_as_a_guess() -> None:
+    answer = Answer("When was the lighthouse built?", (FIRST,), False, confidence="low")
+    plain = format_answer(answer).splitlines()
+    assert plain[0] == LOW_CONFIDENCE == "Not sure — the closest I found:"
+    assert plain[1] == f"1. {S5}"
+    coloured = format_answer(answer, color=True)
+    assert f"{DIM}{S5}" in coloured and BOLD not in coloured  # dimmed, nothing emphasised
+    sure = format_answer(Answer("When was the lighthouse built?", (FIRST,), False), color=True)
+    assert LOW_CONFIDENCE not in sure and BOLD in sure

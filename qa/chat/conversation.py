@@ -33,6 +33,8 @@ class Conversation:
         self.bot = bot
         self._turns: list[Turn] = []
         self._names: Names | None = None
+        # Files or folders of the corpus the answers must come from (Bot.ask's `within`).
+        self.within: tuple[str, ...] | None = None
 
     @property
     def history(self) -> list[Turn]:
@@ -57,7 +59,7 @@ class Conversation:
         if text.lower().strip(" .!:") in ("more", "show more", "next"):
             return self.more(k)
         k = self.bot.check_k(k)
-        answer = self.bot.ask(text, k, understood_as=self.understand(text))
+        answer = self.bot.ask(text, k, understood_as=self.understand(text), within=self.within)
         self._turns.append(Turn(text, answer.understood_as, answer, answer.hits))
         return answer
 
@@ -68,25 +70,30 @@ class Conversation:
         return standalone(question, self._turns, self.names)
 
     def more(self, k: int | None = None) -> Answer:
-        """The next hits for the last question, never repeating one already shown."""
+        """At most k next hits for the last question: none already shown, as an answer or as
+        the context around one, and none repeating a sentence shown."""
         if not self._turns:
             raise QuestionError("there is no question to show more for yet - ask one first")
         k = self.bot.check_k(k)
         turn = self._turns[-1]
         shown = {h.row for h in turn.shown}
-        seen = {normal(h.text) for h in turn.shown}
+        for h in turn.shown:  # context shown around a hit counts as shown
+            if h.row >= 0:
+                shown.update(range(h.row - len(h.before), h.row + len(h.after) + 1))
+        seen = {normal(t) for h in turn.shown for t in (h.text, *h.before, *h.after)}
+        rows = self.bot.rows_within(self.within) if self.within else None
         hits: list[Hit] = []
-        for hit in self.bot.retriever.search(turn.understood_as, k + len(seen),
-                                             frozenset(shown)):
+        for hit in self.bot.retriever.search(turn.understood_as, k + len(turn.shown),
+                                             frozenset(shown), within=rows):
             if normal(hit.text) not in seen and len(hits) < k:
                 seen.add(normal(hit.text))
                 hits.append(hit)
         if hits:
-            answer = Answer(turn.question, tuple(hits), False, "", turn.understood_as)
+            answer = Answer(turn.question, self.bot.label(hits), False, "", turn.understood_as)
         else:
             answer = Answer(turn.question, (), True,
                             "No more answers to that question.", turn.understood_as)
-        self._turns[-1] = replace(turn, shown=turn.shown + tuple(hits))
+        self._turns[-1] = replace(turn, shown=turn.shown + answer.hits)
         return answer
 
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from typing import TextIO
 
 import click
 
-from qa.bot import Answer, display_path
+from qa.bot import Answer
+from qa.rank import Hit
 from qa.text import WORD, safe, terms
 
 BOLD, DIM, CYAN, YELLOW, RED, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
+UNDERLINE = "\x1b[4m"
 
 
 class Terminal(str):
@@ -50,8 +53,8 @@ def use_color(stream: TextIO = sys.stdout) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
-def emphasise(text: str, question: str, color: bool) -> Terminal:
-    """Bold the words of `text` that match the question's terms (by stem)."""
+def emphasise(text: str, question: str, color: bool, code: str = BOLD) -> Terminal:
+    """Style (bold) the words of `text` that match the question's terms (by stem)."""
     wanted = set(terms(question))
     if not color or not wanted:
         return terminal(text)
@@ -60,34 +63,140 @@ def emphasise(text: str, question: str, color: bool) -> Terminal:
         word = match.group()
         if set(terms(word)) & wanted:
             out.append(safe(text[pos : match.start()]))
-            out.append(paint(word, BOLD, color))
+            out.append(Terminal(f"{code}{safe(word)}{RESET}{BOLD if code != BOLD else ''}"))
             pos = match.end()
     out.append(safe(text[pos:]))
     return Terminal("".join(out))
 
 
+LOW_CONFIDENCE = "Not sure — the closest I found:"
+
+
+@dataclass
+class _Block:
+    """Hits whose sentences neighbour each other in one document, shown as one passage."""
+
+    hits: list[Hit]
+    rows: dict[int, str]  # row -> sentence text, answers and context alike
+
+    @property
+    def first(self) -> int:
+        return min(self.rows)
+
+    @property
+    def last(self) -> int:
+        return max(self.rows)
+
+
+def _window(hit: Hit) -> dict[int, str]:
+    if hit.row < 0:  # a hit not from a store: its own block
+        return {}
+    rows = {hit.row - len(hit.before) + i: text for i, text in enumerate(hit.before)}
+    rows[hit.row] = hit.text
+    rows.update({hit.row + 1 + i: text for i, text in enumerate(hit.after)})
+    return rows
+
+
+def blocks(hits: tuple[Hit, ...]) -> list[_Block]:
+    """Hits grouped so that no sentence shows twice: a hit whose sentence or context touches
+    or overlaps an earlier block's of the same file joins it. Blocks keep the best hit's order."""
+    out: list[_Block] = []
+    for hit in hits:
+        window = _window(hit)
+        if window:
+            lo, hi = min(window), max(window)
+            for block in out:
+                same = block.hits[0].source == hit.source and block.rows
+                if same and lo <= block.last + 1 and hi >= block.first - 1:
+                    block.hits.append(hit)
+                    block.rows.update(window)
+                    break
+            else:
+                out.append(_Block([hit], dict(window)))
+        else:
+            out.append(_Block([hit], {}))
+    return out
+
+
+def citation(hit: Hit, paragraphs: list[int] | None = None) -> str:
+    """Where a sentence is, as people cite it: `report.pdf, page 12`, `notes.md › Install ›
+    Linux`, or `seeds/a.txt, paragraph 3` for a format with neither."""
+    where = hit.source
+    if hit.page is not None:
+        where += f", page {hit.page}"
+    if hit.section:
+        where += " › " + " › ".join(hit.section)
+    if hit.page is None and not hit.section:
+        numbers = sorted(set(paragraphs or [hit.passage + 1]))
+        if len(numbers) == 1:
+            where += f", paragraph {numbers[0]}"
+        else:
+            where += f", paragraphs {numbers[0]}-{numbers[-1]}"
+    return where
+
+
 def format_answer(answer: Answer, color: bool = False, context: bool = True,
-                  start: int = 1) -> Terminal:
-    """The answer as a few readable lines: each sentence, then its source and location."""
+                  start: int = 1, scores: bool = False) -> Terminal:
+    """The answer as a few readable lines: each passage once, its answer sentences emphasised
+    (the rest dimmed, or labelled before/after without colour), then where it is.
+
+    Neighbouring hits are merged into one passage, so no sentence is printed twice. A "low"
+    confidence answer is headed as a guess and its sentences dimmed. Scores only when asked.
+    """
     out: list[str] = []
     if answer.understood_as and answer.understood_as != answer.question:
         out.append(paint(f"(understood as: {answer.understood_as})", DIM, color))
     if answer.abstained:
         out.append(answer.message)
         return join_lines(*out)
+    unsure = answer.confidence == "low"
+    if unsure:
+        out.append(LOW_CONFIDENCE)
     query = answer.understood_as or answer.question
-    for number, hit in enumerate(answer.hits, start):
-        body = emphasise(hit.text, query, color)
-        before = terminal(" ".join(hit.before) if context else "")
-        after = terminal(" ".join(hit.after) if context else "")
+    strong = DIM if unsure else BOLD
+    for number, block in enumerate(blocks(answer.hits), start):
+        answers = {h.row: h for h in block.hits if h.row >= 0}
+        if not answers:  # a hit without a row: its sentence and its own context
+            hit = block.hits[0]
+            body = paint(hit.text, strong, color) if unsure else _strong(hit.text, query, color)
+            before, after = list(hit.before), list(hit.after)
+        else:
+            lo, hi = min(answers), max(answers)
+            parts = []
+            for row in range(lo, hi + 1):
+                text = block.rows.get(row)
+                if text is None:
+                    continue
+                if row in answers:
+                    shown = (paint(text, strong, color) if unsure
+                             else _strong(text, query, color))
+                    # Without colour, answers among context are marked as Markdown marks bold.
+                    marked = not color and hi > lo
+                    parts.append(Terminal(f"**{shown}**") if marked else shown)
+                else:
+                    parts.append(paint(text, DIM, color))
+            body = Terminal(" ".join(parts))
+            before = [block.rows[r] for r in sorted(block.rows) if r < lo]
+            after = [block.rows[r] for r in sorted(block.rows) if r > hi]
+        if not context:
+            before, after = [], []
         if color:  # context inline and dimmed, so the answer stands out within it
-            body = Terminal(" ".join(p for p in (paint(before, DIM, color), body,
-                                                 paint(after, DIM, color)) if p))
+            body = Terminal(" ".join(p for p in (paint(" ".join(before), DIM, color), body,
+                                                 paint(" ".join(after), DIM, color)) if p))
         out.append(Terminal(f"{number}. {body}"))
-        where = f"{display_path(hit.source)}, paragraph {hit.passage + 1}, chars {hit.start}-{hit.end}"
-        said = f"{hit.speaker} said · " if hit.speaker else ""
-        out.append(Terminal("   " + paint(f"{said}{where} · score {hit.score:.2f}", CYAN, color)))
+        best = block.hits[0]
+        said = f"{best.speaker} said · " if best.speaker else ""
+        shown = f" · score {best.score:.2f}" if scores else ""
+        where = citation(best, [h.passage + 1 for h in block.hits])
+        out.append(Terminal("   " + paint(f"{said}{where}{shown}", CYAN, color)))
         if not color:  # without dimming, context goes on its own labelled lines
-            out.extend(Terminal(f"   {label}: {text}") for label, text in
+            out.extend(Terminal(f"   {label}: {terminal(' '.join(text))}") for label, text in
                        (("before", before), ("after", after)) if text)
     return join_lines(*out)
+
+
+def _strong(text: str, question: str, color: bool) -> Terminal:
+    """An answer sentence: bold, its words that match the question underlined as well."""
+    if not color:
+        return terminal(text)
+    return Terminal(f"{BOLD}{emphasise(text, question, color, UNDERLINE)}{RESET}")
