@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from qa.config import Settings, cache_dir, load_settings
+import numpy as np
+from numpy.typing import NDArray
+
+from qa.config import Settings, cache_dir, find_config, load_settings
 from qa.embed import Embedder
-from qa.errors import QuestionError
+from qa.errors import CorpusError, QAError, QuestionError
 from qa.index import Store, sync
 from qa.ingest import Corpus, Notify
 from qa.knowledge import StoredAnalysis
@@ -19,8 +22,10 @@ from qa.rank import Hit, Retriever
 from qa.text import clean_question, safe
 from qa.vectors import DenseIndex
 
-
 Confidence = Literal["high", "low", "none"]
+
+NO_CORPUS = ("no corpus to answer from - pass --corpus FOLDER (or corpus= to Bot), or run qa "
+             "where a config.yaml names one (or name it with --config or QA_CONFIG)")
 
 
 @dataclass(frozen=True)
@@ -43,11 +48,18 @@ class Answer:
             object.__setattr__(self, "confidence", "none")
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form: question, abstained, hits (text, score, source, start, end, ...)."""
+        """The JSON form (the CLI's --json, the library's, the HTTP API's): question,
+        abstained, confidence, hits (text, score, source, path, paragraph, start, end, ...).
+
+        `source` is relative to the corpus root, `path` absolute; `paragraph` counts from 1,
+        as the text output shows it (the library's `Hit.passage` counts from 0); `page` (from
+        1) and `section` where the format has them.
+        """
         data = asdict(self)
         data["hits"] = list(data["hits"])
         for hit in data["hits"]:
-            hit["source"] = display_path(hit["source"])
+            hit["path"] = hit["path"] or hit["source"]
+            hit["paragraph"] = hit.pop("passage") + 1
             hit["context_before"] = list(hit.pop("before"))
             hit["context_after"] = list(hit.pop("after"))
             hit["section"] = list(hit["section"])
@@ -55,12 +67,48 @@ class Answer:
         return data
 
 
-def display_path(path: str) -> str:
-    """A source path as a user would write it: relative to the cwd when inside it."""
+def display_path(path: str, roots: tuple[Path, ...] = ()) -> str:
+    """A file of the corpus as people name it: relative to the folder holding the corpus path
+    it was found under (seeds/a.txt for corpus seeds), else to the cwd when inside it."""
+    p = Path(path)
+    for root in roots:
+        root = root.absolute()
+        if p == root or p.is_relative_to(root):
+            return str(p.relative_to(root.parent)) if root.name else str(p)
     try:
-        return os.path.relpath(path) if Path(path).is_relative_to(Path.cwd()) else path
+        return os.path.relpath(path) if p.is_relative_to(Path.cwd()) else path
     except ValueError:
         return path
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one update of the store did, file by file (paths as display_path shows them)."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    skipped: tuple[str, ...]
+    sentences: int
+    documents: int
+    directory: Path
+
+    def summary(self) -> str:
+        """One line of counts, then one line per file that changed: what `qa index` prints."""
+        counts = ", ".join(f"{len(v):,} {name}" for name, v in (
+            ("added", self.added), ("changed", self.changed), ("removed", self.removed),
+            ("skipped", self.skipped)))
+        total = f"{plural(self.sentences, 'sentence')} from {plural(self.documents, 'document')}"
+        lines = [f"{total} in {self.directory} ({counts})"]
+        for mark, paths in (("+", self.added), ("~", self.changed), ("-", self.removed),
+                            ("!", self.skipped)):
+            lines.extend(f"  {mark} {path}" for path in paths)
+        return "\n".join(lines)
+
+
+def plural(n: int, noun: str) -> str:
+    """`1 document`, `2 documents`, `1,204 sentences`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _stderr(message: str) -> None:
@@ -107,9 +155,10 @@ class Bot:
 
     @classmethod
     def from_config(cls, path: str | os.PathLike[str] | None = None, **overrides: Any) -> Bot:
-        """A bot from config.yaml (or `path`), with keyword overrides of any key."""
+        """A bot from the config file (`path`, else $QA_CONFIG, else ./config.yaml when there
+        is one, else the defaults), with keyword overrides of any key."""
         options = {k: overrides.pop(k) for k in ("notify", "progress") if k in overrides}
-        return cls(settings=load_settings(path, **overrides), **options)
+        return cls(settings=load_settings(find_config(path), **overrides), **options)
 
     @property
     def store(self) -> Store:
@@ -123,12 +172,71 @@ class Bot:
         """Bring the store in step with the corpus; `rebuild` re-embeds everything, `verify`
         hashes every file to find changes that kept their size and modification time."""
         s = self.settings
-        self._store = sync(s.store, Corpus.from_settings(s), self.embedder, notify=self.notify,
+        if not s.corpus:
+            raise CorpusError(NO_CORPUS)
+        self._store = sync(s.store_dir, Corpus.from_settings(s), self.embedder, notify=self.notify,
                            analyzer=StoredAnalysis(), progress=self.progress, rebuild=rebuild,
                            verify=verify)
         dense = self._vectors(self._store)
         self._retriever = Retriever(self._store, self.embedder, s.context, dense=dense)
         return self._store
+
+    def update(self, rebuild: bool = False, verify: bool = False) -> Changes:
+        """reindex(), saying which files were added, changed, removed or skipped."""
+        s = self.settings
+        before = self._opened()
+        store = self.reindex(rebuild=rebuild, verify=verify)
+        old = {d.path: (d.sha1, d.size, d.mtime_ns) for d in before.documents} if before else {}
+        new = {d.path: (d.sha1, d.size, d.mtime_ns) for d in store.documents}
+        was_skipped = set(before.skipped) if before else set()
+
+        def shown(paths: set[str]) -> tuple[str, ...]:
+            return tuple(sorted(display_path(p, s.corpus) for p in paths))
+
+        return Changes(
+            added=shown(set(new) - set(old)),
+            changed=shown({p for p in set(new) & set(old) if new[p] != old[p]}),
+            removed=shown(set(old) - set(new) - set(store.skipped)),
+            skipped=shown(set(store.skipped) - was_skipped if not rebuild else
+                          set(store.skipped)),
+            sentences=store.count, documents=len(store.documents), directory=store.directory)
+
+    def _opened(self) -> Store | None:
+        """The store as it is now on disk, without updating it; None if there is none."""
+        if self._store is not None:
+            return self._store
+        try:
+            return Store.load(self.settings.store_dir, self.embedder.identity, verify=False)
+        except (QAError, OSError):
+            return None
+
+    def rows_within(self, paths: tuple[str, ...] | list[str]) -> NDArray[np.int64]:
+        """The rows of the documents under these files or folders of the corpus, ascending.
+
+        A path is taken from the cwd, then as a source is shown (relative to the corpus root,
+        seeds/a.txt); one that holds no document of the corpus is a QuestionError.
+        """
+        store, roots = self.store, self.settings.corpus
+        chosen = np.zeros(len(store.documents), dtype=bool)
+        for given in paths:
+            wanted = _within_targets(given, roots)
+            hit = False
+            for number, doc in enumerate(store.documents):
+                p = Path(doc.path)
+                if any(p == w or p.is_relative_to(w) for w in wanted):
+                    chosen[number] = hit = True
+            if not hit:
+                raise QuestionError(f"{given} holds no document of the corpus - give a file or "
+                                    "folder inside it (:sources lists them)")
+        spans = [np.arange(d.first, d.first + d.count, dtype=np.int64)
+                 for d, on in zip(store.documents, chosen, strict=True) if on]
+        return np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
+
+    def label(self, hits: list[Hit] | tuple[Hit, ...]) -> tuple[Hit, ...]:
+        """Hits as answers give them: `source` relative to the corpus root, `path` absolute."""
+        roots = self.settings.corpus
+        return tuple(replace(h, source=display_path(h.path or h.source, roots),
+                             path=h.path or str(Path(h.source).absolute())) for h in hits)
 
     def _default_vectors(self, store: Store) -> DenseIndex:
         """The configured search (`search`, `ann_min_sentences`), its index made if missing."""
@@ -146,19 +254,24 @@ class Bot:
 
     def sources(self) -> list[tuple[str, str, int]]:
         """(path, title, sentence count) of every indexed document."""
-        return [(display_path(d.path), d.title, d.count) for d in self.store.documents]
+        roots = self.settings.corpus
+        return [(display_path(d.path, roots), d.title, d.count) for d in self.store.documents]
 
     def ask(self, question: str, k: int | None = None, *,
-            understood_as: str | None = None) -> Answer:
+            understood_as: str | None = None,
+            within: str | os.PathLike[str] | list[str] | tuple[str, ...] | None = None
+            ) -> Answer:
         """The k best sentences for `question`, or an abstention when none is relevant enough.
 
         `understood_as` is what to search for instead, when a conversation has rewritten a
         follow-up ("who did he thank?" as "who did Vucic thank?"); the answer keeps both.
+        `within` is a file or folder of the corpus (or several): answers come only from there.
         """
         text = clean_question(question)
         k = self.check_k(k)
         understood = text if understood_as is None else clean_question(understood_as)
-        hits = self.retriever.search(understood, k)
+        rows = self.rows_within(_paths(within)) if within else None
+        hits = self.retriever.search(understood, k, within=rows)
         return self._answer(text, hits, understood)
 
     def check_k(self, k: int | None) -> int:
@@ -172,10 +285,25 @@ class Bot:
         threshold = self.settings.abstain_threshold
         if not hits or hits[0].score < threshold:
             n = len(self.store.documents)
-            noun = "document" if n == 1 else "documents"
             return Answer(question, (), True,
-                          f"I couldn't find that in the {n:,} {noun} I have.", understood)
-        return Answer(question, tuple(hits), False, "", understood)
+                          f"I couldn't find that in the {plural(n, 'document')} I have.",
+                          understood)
+        return Answer(question, self.label(hits), False, "", understood)
 
 
-__all__ = ["Answer", "Bot", "Confidence", "Hit", "display_path"]
+def _paths(within: str | os.PathLike[str] | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    if isinstance(within, (str, os.PathLike)):
+        return (os.fspath(within),)
+    return tuple(os.fspath(w) for w in within)
+
+
+def _within_targets(given: str, roots: tuple[Path, ...]) -> list[Path]:
+    """What a --in PATH may mean: the path from the cwd, and the path as a source is shown
+    (from the folder holding each corpus path)."""
+    p = Path(os.path.expanduser(given))
+    if p.is_absolute():
+        return [p]
+    return [p.absolute(), *((r.absolute().parent / p) for r in roots)]
+
+
+__all__ = ["Answer", "Bot", "Changes", "Confidence", "Hit", "display_path", "plural"]

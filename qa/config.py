@@ -1,9 +1,17 @@
-"""Settings: the one place qa's defaults live, and the only reader of config.yaml."""
+"""Settings: the one place qa's defaults live, and the only reader of config.yaml.
+
+Where config is looked for, first found wins (`find_config`): the file named by `--config`
+(or the `path` argument), the file named by $QA_CONFIG, ./config.yaml, else no file: the
+built-in defaults, with no corpus until one is given. Flags and keyword arguments override the
+file, key by key. A store not named anywhere goes to the user's cache directory, in a folder
+keyed by the corpus paths, so running qa somewhere never litters that folder.
+"""
 
 from __future__ import annotations
 
 import codecs
 import dataclasses
+import hashlib
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -18,8 +26,8 @@ SEARCH_MODES = ("auto", "exact", "ann")
 class Settings:
     """Every knob of qa. Field defaults are the defaults; config.yaml and flags override them."""
 
-    corpus: tuple[Path, ...] = (Path("seeds"),)
-    store: Path = Path(".qa/store")
+    corpus: tuple[Path, ...] = ()  # none until config.yaml or --corpus names one
+    store: Path | None = None  # None: default_store(corpus), in the user's cache directory
     model: str = "all-MiniLM-L6-v2"
     k: int = 3
     abstain_threshold: float = 0.33
@@ -30,6 +38,11 @@ class Settings:
     extensions: tuple[str, ...] = (".txt", ".md")
     # Links inside a corpus folder that lead out of the corpus paths are skipped unless True.
     follow_links: bool = False
+
+    @property
+    def store_dir(self) -> Path:
+        """The store's folder: `store` when one was named, else the corpus's in the cache."""
+        return self.store if self.store is not None else default_store(self.corpus)
 
     @property
     def max_file_bytes(self) -> int:
@@ -44,27 +57,46 @@ _KEYS = {f.name for f in fields(Settings)}
 
 
 def _as_raw(settings: Settings) -> dict[str, Any]:
-    return {f.name: getattr(settings, f.name) for f in fields(Settings)}
+    """The settings as a file would give them; keys still unset (no corpus, no store) left out."""
+    raw = {f.name: getattr(settings, f.name) for f in fields(Settings)}
+    return {k: v for k, v in raw.items() if not (k in ("corpus", "store") and not v)}
+
+
+CONFIG_ENV = "QA_CONFIG"
+
+
+def find_config(given: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to read: `given` (--config), else $QA_CONFIG, else ./config.yaml when
+    there is one, else None (built-in defaults)."""
+    if given is not None:
+        return Path(given)
+    named = os.environ.get(CONFIG_ENV)
+    if named:
+        return Path(named).expanduser()
+    here = Path("config.yaml")
+    return here if here.is_file() else None
 
 
 def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
     """Read config.yaml (or `path`), then apply keyword overrides (None values are ignored).
 
     Relative paths in the file are taken from the file's folder, so a config works from any cwd;
-    relative paths passed as overrides are taken from the current directory.
+    relative paths passed as overrides are taken from the current directory. A key given as an
+    override is never checked as the file has it: `--corpus` works when the file's corpus is gone.
     """
     raw: dict[str, Any] = {}
     base = Path.cwd()
     source = "the options"
+    given = {key: value for key, value in overrides.items() if value is not None}
     if path is not None:
         cfg = Path(path)
         if not cfg.is_file():
-            raise ConfigError(f"config file {cfg} does not exist - check the path given to --config")
-        raw = _read_yaml(cfg)
+            where = f"${CONFIG_ENV}" if os.environ.get(CONFIG_ENV) == str(path) else "--config"
+            raise ConfigError(f"config file {cfg} does not exist - check the path given to {where}")
+        raw = {key: value for key, value in _read_yaml(cfg).items() if key not in given}
         base = cfg.resolve().parent
         source = cfg.name
     settings = _build(raw, base, source)
-    given = {key: value for key, value in overrides.items() if value is not None}
     return settings.replace(**given) if given else settings
 
 
@@ -150,6 +182,8 @@ def _check(key: str, value: Any, base: Path, source: str) -> Any:
             paths.append(p)
         return tuple(paths)
     if key == "store":
+        if value is None:  # not named: the corpus's folder in the cache (default_store)
+            return None
         if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
             raise _fail(key, source, f"must be a directory path, got {_shown(value)}")
         return _resolve(value, base)
@@ -206,5 +240,20 @@ def cache_dir() -> Path:
     return Path(user_cache_dir("qa", appauthor=False))
 
 
+def default_store(corpus: tuple[Path, ...]) -> Path:
+    """The store of a corpus no config or flag gave one: a folder of the user's cache keyed by
+    the corpus's absolute paths, so two corpora never share one and the cwd stays clean."""
+    key = "\n".join(sorted(str(p.expanduser().absolute()) for p in corpus))
+    digest = hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    name = corpus[0].name if len(corpus) == 1 and corpus[0].name else "corpus"
+    return cache_dir() / "stores" / f"{_slug(name)}-{digest}"
+
+
+def _slug(name: str) -> str:
+    """A folder name readable in a listing of the cache: letters, digits, '-', '_' and '.'."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)[:40]
+
+
 DEFAULTS = Settings()
-__all__ = ["DEFAULTS", "SEARCH_MODES", "Settings", "cache_dir", "load_settings"]
+__all__ = ["CONFIG_ENV", "DEFAULTS", "SEARCH_MODES", "Settings", "cache_dir", "default_store",
+           "find_config", "load_settings"]

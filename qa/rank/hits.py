@@ -30,6 +30,9 @@ class Hit:
     row: int = -1
     page: int | None = None  # a paged format's page, from 1 (PDF); None where pages mean nothing
     section: tuple[str, ...] = ()  # the heading path, outermost first, where the format has one
+    # The file's absolute path. `source` is that path as ranking found it; a Bot's answers give
+    # it relative to the corpus root (qa.bot.Bot.label), with the absolute path here.
+    path: str = ""
 
 
 def make_hit(facts: StoreFacts, row: int, score: float, context: int) -> Hit:

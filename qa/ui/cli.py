@@ -1,6 +1,8 @@
-"""The `qa` command: chat, one-shot questions, batches, indexing and evaluation.
+"""The `qa` command: chat, one-shot questions, pipes, batches, indexing and evaluation.
 
-Exit codes: 0 answered or abstained, 1 user or data error, 2 usage error.
+Exit codes: 0 answered or abstained, 1 user or data error, 2 usage error, 130 interrupted.
+Config is looked for as qa.config.find_config says: --config, $QA_CONFIG, ./config.yaml,
+else built-in defaults; every flag overrides the file.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from typing import Any, TypeVar
 
 import click
 
-from qa.bot import Bot
+from qa.bot import Answer, Bot
 from qa.chat import Conversation
-from qa.config import load_settings
+from qa.config import find_config, load_settings
 from qa.errors import QAError, QuestionError
 from qa.text import Line, decode_lines, for_json, safe
 from qa.ui.render import echo
@@ -24,23 +26,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EPILOG = """\b
 Examples:
-  qa                                   chat with the configured corpus
+  qa --corpus ~/notes                  chat with a folder (its store goes to the user cache)
   qa -q "what did Stoltenberg say about the KSF"
   qa -q "who won?" --json --corpus ~/notes
+  qa -q "when?" --in notes/2024        answer only from part of the corpus
+  echo "who won?" | qa --json          each line of a pipe is a question: JSON Lines out
   qa --questions questions.txt         one question per line, JSON Lines out
   qa index --rebuild                   re-embed the whole corpus
   qa eval questions.jsonl              score a question set
 
 \b
-Exit codes: 0 answered or declined, 1 user or data error, 2 usage error.
+Config: --config FILE, else $QA_CONFIG, else ./config.yaml, else defaults.
+Exit codes: 0 answered or declined, 1 user or data error, 2 usage error, 130 interrupted.
 """
 
 
 def _options(f: F) -> F:
-    """Options every command shares; each overrides config.yaml."""
+    """Options every command shares; each overrides the config file."""
     for decorator in reversed([
         click.option("--config", "config", type=click.Path(dir_okay=False),
-                     help="Config file (default: ./config.yaml when present)."),
+                     help="Config file (default: $QA_CONFIG, else ./config.yaml when present)."),
         click.option("--corpus", "corpus", multiple=True,
                      help="File or folder to answer from; repeat for several."),
         click.option("--store", "store", help="Directory of the vector store."),
@@ -50,41 +55,88 @@ def _options(f: F) -> F:
     return f
 
 
-def _bot(ctx: click.Context, config: str | None, corpus: tuple[str, ...], store: str | None,
-         k: int | None) -> Bot:
+def make_bot(ctx: click.Context, config: str | None = None, corpus: tuple[str, ...] = (),
+             store: str | None = None, k: int | None = None) -> Bot:
+    """The Bot for a command: its own options, else the group's, over the config file.
+
+    Public so that other subcommands (`qa serve`) build their Bot the same way.
+    """
     parent = ctx.find_root().params
     config = config or parent.get("config")
     corpus = corpus or parent.get("corpus") or ()
     store = store or parent.get("store")
     k = k if k is not None else parent.get("k")
-    if config is None and Path("config.yaml").is_file():
-        config = "config.yaml"
-    settings = load_settings(config, corpus=list(corpus) or None, store=store, k=k)
+    settings = load_settings(find_config(config), corpus=list(corpus) or None, store=store, k=k)
     return Bot.from_settings(settings, progress=sys.stderr.isatty())
 
 
-def _fail(exc: QAError) -> None:
+_bot = make_bot  # the name the commands below have always used
+
+
+def fail(exc: QAError) -> None:
+    """A QAError as click's one-line error (exit 1)."""
     # Messages name paths and values, which may hold escapes; click writes this one itself.
     raise click.ClickException(safe(str(exc))) from None
 
 
+_fail = fail
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C: one line on stderr saying what was kept, exit 130 (not click's "Aborted!")."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        said = str(exc).strip()
+        echo(f"qa: {said or 'stopped'}", err=True)
+        sys.exit(130)
+
+
+@contextlib.contextmanager
+def _status(bot: Bot) -> Iterator[None]:
+    """"loading the model…" on a terminal's stderr while the store opens and the model loads;
+    the line is wiped once done. Never on stdout, never on a pipe."""
+    shown = sys.stderr.isatty()
+    if shown:
+        sys.stderr.write("qa: loading the model…")
+        sys.stderr.flush()
+    try:
+        yield
+    finally:
+        if shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def _warm(bot: Bot) -> None:
+    """Open (build or update) the store and load the query model, under a status line."""
+    with _status(bot):
+        bot.store  # noqa: B018 - builds or updates it, with a progress bar when embedding
+        bot.embedder.load_query_model()
+
+
 @click.group(invoke_without_command=True, epilog=EPILOG,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-q", "--question", "question", help="Answer one question and exit.")
+@click.option("-q", "--question", "question",
+              help="Answer one question and exit ('-' reads it from stdin).")
 @click.option("--questions", "questions", metavar="FILE",
               help="Answer one question per line of FILE ('-' for stdin), as JSON Lines.")
-@click.option("--json", "as_json", is_flag=True, help="Print answers as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print answers as JSON (JSON Lines).")
 @click.option("--conversation", is_flag=True,
               help="With --questions: take the lines as turns of one conversation.")
+@click.option("--scores", is_flag=True, help="Show each sentence's score (JSON always has it).")
+@click.option("--in", "within", multiple=True, metavar="PATH",
+              help="Answer only from this file or folder of the corpus; repeat for several.")
 @_options
 @click.version_option(package_name="qa")
 @click.pass_context
 def cli(ctx: click.Context, question: str | None, questions: str | None, as_json: bool,
-        conversation: bool, config: str | None, corpus: tuple[str, ...], store: str | None,
-        k: int | None) -> None:
+        conversation: bool, scores: bool, within: tuple[str, ...], config: str | None,
+        corpus: tuple[str, ...], store: str | None, k: int | None) -> None:
     """Ask questions of your documents; answers are their own sentences, with sources.
 
-    With no question, opens a chat on the configured corpus.
+    With no question, opens a chat on the corpus; with a pipe on stdin, answers each line.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -92,34 +144,77 @@ def cli(ctx: click.Context, question: str | None, questions: str | None, as_json
         raise click.UsageError("give either -q or --questions, not both")
     if conversation and questions is None:
         raise click.UsageError("--conversation needs --questions FILE")
+    piped = question is None and questions is None and not sys.stdin.isatty()
     try:
-        bot = _bot(ctx, config, corpus, store, k)
-        if question is not None:
-            _one_shot(bot, question, as_json)
-        elif questions is not None:
-            _batch(bot, questions, conversation)
-        else:
-            from qa.ui.repl import run_repl
+        with _interruptible():
+            bot = make_bot(ctx, config, corpus, store, k)
+            if question == "-":
+                question = sys.stdin.readline()
+            show = _Show(bot, as_json, scores, within)
+            if question is not None:
+                _warm(bot)
+                show(bot.ask(question, within=within or None))
+            elif questions is not None:
+                _batch(bot, questions, conversation, within)
+            elif piped:
+                _warm(bot)
+                _lines(bot, show, within)
+            else:
+                from qa.ui.repl import run_repl
 
-            run_repl(bot)
+                run_repl(bot, scores=scores, within=within)
     except QAError as exc:
-        _fail(exc)
+        fail(exc)
 
 
-def _one_shot(bot: Bot, question: str, as_json: bool) -> None:
-    from qa.ui.render import format_answer, use_color
+class _Show:
+    """Prints an answer as the flags ask: one JSON line, or text for people."""
 
-    answer = bot.ask(question)
-    if as_json:
-        echo(for_json(answer.to_dict()))
-    else:
-        echo(format_answer(answer, color=use_color(), context=bot.settings.context > 0))
+    def __init__(self, bot: Bot, as_json: bool, scores: bool, within: tuple[str, ...]) -> None:
+        self.bot, self.as_json, self.scores = bot, as_json, scores
+
+    def __call__(self, answer: Answer) -> None:
+        from qa.ui.render import format_answer, use_color
+
+        if self.as_json:
+            echo(for_json(answer.to_dict()))
+        else:
+            echo(format_answer(answer, color=use_color(), context=self.bot.settings.context > 0,
+                               scores=self.scores))
 
 
-def _batch(bot: Bot, name: str, conversation: bool) -> None:
+def _lines(bot: Bot, show: _Show, within: tuple[str, ...]) -> None:
+    """A pipe on stdin: each non-blank line is a question, answered as it arrives. A line that
+    cannot be asked is one line on stderr; the rest go on, to exit 1 at the end."""
+    failed = False
+    for line in _question_lines("-"):
+        question = line.text.strip()
+        if not question and not line.error:
+            continue
+        try:
+            if line.error:
+                raise QuestionError(line.error)
+            show(bot.ask(question, within=within or None))
+        except QuestionError as exc:
+            failed = True
+            echo(f"qa: stdin, line {line.number}: {exc}", err=True)
+        sys.stdout.flush()
+    if failed:
+        sys.exit(1)
+
+
+def _batch(bot: Bot, name: str, conversation: bool, within: tuple[str, ...] = ()) -> None:
     """One JSON line per question; a line that cannot be read or asked gets an "error" (also
     on stderr, with its number) and the batch goes on, to exit 1 at the end."""
-    ask = Conversation(bot).ask if conversation else bot.ask
+    if conversation:
+        chat = Conversation(bot)
+        chat.within = within or None
+
+        def ask(question: str) -> Answer:
+            return chat.ask(question)
+    else:
+        def ask(question: str) -> Answer:
+            return bot.ask(question, within=within or None)
     source = "stdin" if name == "-" else name
     failed = False
     for line in _question_lines(name):
@@ -160,13 +255,18 @@ def _question_lines(name: str) -> Iterator[Line]:
 @click.pass_context
 def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
           corpus: tuple[str, ...], store: str | None, k: int | None) -> None:
-    """Build the store, or bring it up to date with the corpus."""
+    """Build the store, or bring it up to date with the corpus; says which files changed.
+
+    Ctrl-C keeps what was embedded so far: the next run goes on from there.
+    """
     try:
-        bot = _bot(ctx, config, corpus, store, k)
-        s = bot.reindex(rebuild=rebuild, verify=verify)
-        echo(f"{s.count:,} sentences from {len(s.documents):,} documents in {s.directory}")
+        with _interruptible():
+            bot = make_bot(ctx, config, corpus, store, k)
+            with _status(bot):
+                changes = bot.update(rebuild=rebuild, verify=verify)
+            echo(changes.summary())
     except QAError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @cli.command(name="eval")
@@ -175,14 +275,15 @@ def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
 @click.pass_context
 def evaluate(ctx: click.Context, file: str, config: str | None, corpus: tuple[str, ...],
              store: str | None, k: int | None) -> None:
-    """Score a question file (JSON Lines: {"q": ..., "gold": [substrings]})."""
+    """Score a question file (JSON Lines: {"q": ..., "gold": [substrings]}; see the README)."""
     try:
-        from qa.ui.evaluate import evaluate_file
+        with _interruptible():
+            from qa.ui.evaluate import evaluate_file
 
-        bot = _bot(ctx, config, corpus, store, k)
-        echo(evaluate_file(bot, Path(file)).format())
+            bot = make_bot(ctx, config, corpus, store, k)
+            echo(evaluate_file(bot, Path(file)).format())
     except QAError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 def main() -> None:

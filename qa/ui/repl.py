@@ -11,10 +11,20 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-from qa.bot import Bot, display_path
+from qa.bot import Answer, Bot, display_path, plural
 from qa.chat import Conversation
 from qa.errors import QAError
-from qa.ui.render import DIM, RED, Terminal, format_answer, paint, terminal, use_color
+from qa.text import safe
+from qa.ui.render import (
+    DIM,
+    RED,
+    Terminal,
+    blocks,
+    format_answer,
+    paint,
+    terminal,
+    use_color,
+)
 
 HELP = """\
 Type a question and press Enter. Follow-ups ("and about Russia?", "who did he thank?")
@@ -23,11 +33,15 @@ are understood from the conversation so far. Commands:
   :sources          list the documents being answered from
   :k N              show N sentences per answer (now {k})
   :context on|off   show neighbouring sentences around each answer (now {context})
-  :more (or more)   show the next sentences for the last question, none repeated
+  :scores           show or hide each answer's score (now {scores})
+  :in PATH          answer only from this file or folder of the corpus; :in alone: all (now {within})
+  :more (or more)   show the next sentences for the last question (at most k), none repeated
   :new              start a new conversation: forget the earlier questions
   :history          list the questions so far and how each was understood
   :reindex          re-read the corpus and update the store
-  :quit             leave (or Ctrl-D); Ctrl-C clears the line"""
+  :quit             leave (also quit, exit, :q or Ctrl-D); Ctrl-C clears the line"""
+
+LEAVE = ("quit", "exit", "q")
 
 
 def history_path() -> Path:
@@ -53,13 +67,20 @@ def _session() -> PromptSession[str]:
 class Chat:
     """The chat's state and commands, apart from the terminal loop so tests can drive it."""
 
-    def __init__(self, bot: Bot, write: Callable[[str], None], color: bool) -> None:
+    def __init__(self, bot: Bot, write: Callable[[str], None], color: bool,
+                 scores: bool = False, within: tuple[str, ...] = ()) -> None:
         self.bot = bot
         self._write = write
         self.color = color
         self.k = bot.settings.k
         self.context = bot.settings.context > 0
+        self.scores = scores
         self.conversation = Conversation(bot)
+        self.conversation.within = within or None
+
+    def show(self, answer: Answer, start: int = 1) -> None:
+        self.write(format_answer(answer, self.color, self.context, start=start,
+                                 scores=self.scores))
 
     def write(self, text: str) -> None:
         """Show `text`; anything but Terminal text is escaped whole (see qa.ui.render)."""
@@ -75,18 +96,19 @@ class Chat:
             return True
         if line.startswith(":"):
             return self.command(line)
-        if line.lower().rstrip(".!") == "more":
+        word = line.lower().rstrip(".!")
+        if word in LEAVE:
+            return False
+        if word == "more":
             self.more()
             return True
-        answer = self.conversation.ask(line, k=self.k)
-        self.write(format_answer(answer, self.color, self.context))
+        self.show(self.conversation.ask(line, k=self.k))
         return True
 
     def more(self) -> None:
         history = self.conversation.history
-        start = len(history[-1].shown) + 1 if history else 1
-        answer = self.conversation.more(k=self.k)
-        self.write(format_answer(answer, self.color, self.context, start=start))
+        start = len(blocks(history[-1].shown)) + 1 if history else 1
+        self.show(self.conversation.more(k=self.k), start=start)
 
     def show_history(self) -> None:
         turns = self.conversation.history
@@ -104,15 +126,23 @@ class Chat:
     def command(self, line: str) -> bool:
         name, _, arg = line[1:].partition(" ")
         name, arg = name.lower(), arg.strip()
-        if name in ("quit", "q", "exit"):
+        if name in LEAVE:
             return False
         if name in ("help", "h", "?"):
-            self.write(Terminal(HELP.format(k=self.k, context="on" if self.context else "off")))
+            within = ", ".join(self.conversation.within or ()) or "the whole corpus"
+            self.write(Terminal(HELP.format(k=self.k, context="on" if self.context else "off",
+                                            scores="on" if self.scores else "off",
+                                            within=safe(within))))
         elif name == "sources":
             docs = self.bot.sources()
-            self.write(f"{len(docs):,} document{'s' if len(docs) != 1 else ''}:")
+            self.write(f"{plural(len(docs), 'document')}:")
             for path, title, count in docs:
-                self.write(f"  {path}  ({count} sentences)  {title}")
+                self.write(f"  {path}  ({plural(count, 'sentence')})  {title}")
+        elif name == "scores":
+            self.scores = not self.scores
+            self.write(f"scores {'on' if self.scores else 'off'}")
+        elif name == "in":
+            self.within(arg)
         elif name == "k":
             # isdigit() admits '²', which int() rejects; 5,000 digits would overflow int().
             if not (arg.isascii() and arg.isdigit() and len(arg) <= 3) or not 1 <= int(arg) <= 100:
@@ -135,23 +165,33 @@ class Chat:
         elif name == "history":
             self.show_history()
         elif name == "reindex":
-            store = self.bot.reindex()
-            self.write(f"{store.count:,} sentences from {len(store.documents):,} documents")
+            self.write(self.bot.update().summary())
         else:
             self.error(f"unknown command :{name} - type :help for the list")
         return True
 
+    def within(self, arg: str) -> None:
+        """`:in PATH` limits the answers to a file or folder of the corpus; `:in` clears it."""
+        if not arg:
+            self.conversation.within = None
+            self.write("answering from the whole corpus")
+            return
+        self.bot.rows_within([arg])  # a QuestionError, shown in red, when it holds nothing
+        self.conversation.within = (arg,)
+        self.write(f"answering only from {arg} (:in alone for the whole corpus)")
+
 
 def run_repl(bot: Bot, session: PromptSession[str] | None = None,
-             write: Callable[[str], None] = print, color: bool | None = None) -> None:
+             write: Callable[[str], None] = print, color: bool | None = None,
+             scores: bool = False, within: tuple[str, ...] = ()) -> None:
     """Chat until :quit or Ctrl-D; Ctrl-C clears the line; errors are shown and the chat goes on."""
     color = use_color() if color is None else color
-    session = session or _session()
-    chat = Chat(bot, write, color)
+    chat = Chat(bot, write, color, scores, within)
     store = bot.store  # build or update before the first prompt, with a progress bar
-    where = ", ".join(display_path(str(p)) for p in bot.settings.corpus)
+    session = session or _session()
+    where = ", ".join(display_path(str(p), bot.settings.corpus) for p in bot.settings.corpus)
     n = len(store.documents)
-    banner = (f"qa - {n:,} document{'s' if n != 1 else ''} ({store.count:,} sentences) from "
+    banner = (f"qa - {plural(n, 'document')} ({plural(store.count, 'sentence')}) from "
               f"{where}. Ask a question; :help for commands, Ctrl-D to leave.")
     chat.write(paint(banner, DIM, color))
     while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -34,15 +35,18 @@ def decode(data: bytes) -> str:
 
 
 def title_of(text: str, path: Path) -> str:
-    """The document's title: a Markdown heading or short first line, else the file name."""
+    """The document's title: a Markdown heading or short first line, else the file name.
+
+    HTML entities are decoded (`&#163;` is shown as `£`): text scraped from the web keeps them.
+    """
     for line in text.splitlines():
         line = line.strip()
         if not line:
             continue
         if line.startswith("#"):
-            return line.lstrip("#").strip()
+            return html.unescape(line.lstrip("#").strip())
         if len(line) <= 150 and not line.endswith((".", "!", "?", ":", ",")):
-            return line
+            return html.unescape(line)
         break
     # A file name that is not valid UTF-8 reaches Python with lone surrogates in it, which no
     # tokenizer accepts: its undecodable bytes become U+FFFD in the title.
