@@ -3,22 +3,41 @@
 #   make test   set up .venv and run the whole test suite
 # and one for the inner loop:
 #   make check  the tests not marked slow, with the one-shot memory check
+# and one to update the lock file after a change of pyproject.toml:
+#   make lock   (make lock UPGRADE=1 also moves every pin to the newest version allowed)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 
-.PHONY: setup chat test check bench-quality bench-speed clean
+.PHONY: setup chat test check bench-quality bench-speed clean lock
 
 setup: $(STAMP)
 
-# torch first, pinned to the CPU build: an unpinned torch would pull a multi-GB CUDA build.
-$(STAMP): pyproject.toml
+# Exact versions from $(LOCK), each checked against its hashes; --no-deps, so pip resolves
+# nothing and installs nothing the lock does not name. torch first, pinned to the CPU build:
+# an unpinned torch would pull a multi-GB CUDA build. The lock leaves torch out (its wheel
+# differs by where it comes from) but pins everything torch needs.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps torch==2.13.0
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
+
+# The lock: every dependency of pyproject.toml, core and all extras, pinned with hashes, by
+# pip-tools (pinned here too) in a venv of its own. Existing pins are kept unless UPGRADE=1,
+# so a new dependency is added without moving the others.
+PIP_TOOLS := pip-tools==7.6.2
+LOCK_VENV := .venv-lock
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && \
+		$(LOCK_VENV)/bin/python -m pip install --quiet $(PIP_TOOLS))
+	$(LOCK_VENV)/bin/pip-compile --quiet --all-extras --generate-hashes --strip-extras \
+		--unsafe-package torch --no-emit-index-url --no-emit-find-links \
+		$(if $(UPGRADE),--upgrade) --output-file $(LOCK) pyproject.toml
 
 chat: setup
 	$(BIN)/qa
@@ -42,7 +61,7 @@ bench-speed: setup
 	$(BIN)/python benchmarks/speed.py
 
 clean:
-	rm -rf $(VENV) .qa benchmarks/.cache
+	rm -rf $(VENV) $(LOCK_VENV) .qa benchmarks/.cache
 
 # A longer fuzzing run of every surface (tests/fuzz/targets.py): examples tried and failures
 # found per target. `make fuzz FUZZ_EXAMPLES=1000` for more; the test suite runs a few each.

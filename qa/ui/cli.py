@@ -148,8 +148,9 @@ def cli(ctx: click.Context, question: str | None, questions: str | None, as_json
     try:
         with _interruptible():
             bot = make_bot(ctx, config, corpus, store, k)
-            if question == "-":
-                question = sys.stdin.readline()
+            if question == "-":  # one question from stdin: its first line that holds one
+                question = next((line.text for line in _question_lines("-")
+                                 if line.text.strip() or line.error), "")
             show = _Show(bot, as_json, scores, within)
             if question is not None:
                 _warm(bot)
