@@ -33,6 +33,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from versions import versions  # noqa: E402 - benchmarks/, this script's folder
+
 from qa import Bot  # noqa: E402
 from qa.text import (
     clean_question,  # noqa: E402
@@ -260,7 +262,7 @@ def main() -> int:
                         log(f"  [{name}] rank {rk}: {q.text}")
     print(table(results))
     print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
-          f"all-MiniLM-L6-v2, {time.time() - started:.0f} s")
+          f"all-MiniLM-L6-v2, {time.time() - started:.0f} s\n{versions()}")
     if "--json" in sys.argv:
         print(json.dumps(results, indent=1, default=float))
     target = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--dump=")), None)

@@ -40,6 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from versions import versions  # noqa: E402 - benchmarks/, this script's folder
+
 SHARED = ROOT.parent / "shared"
 EVAL = SHARED / "eval"
 BBC = SHARED / "corpora" / "bbc-news" / "news"
@@ -489,7 +491,7 @@ def main() -> None:
     load = os.getloadavg()
     print(f"\nqa speed benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
           f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average {load[0]:.1f} at the end\n")
+          f"load average {load[0]:.1f} at the end\n{versions()}\n")
     print("| measure | qa | baseline / detail | target |")
     print("|---|---|---|---|")
     for row in rows:

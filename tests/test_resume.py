@@ -1,0 +1,80 @@
+"""Ctrl-C while indexing keeps the work done: a real SIGINT to a real `qa index`, then a run
+that goes on from there (issue 12)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from qa.index.sync import CHUNK_SENTENCES, PARTIAL
+
+from .test_first_run import qa_env
+
+PLACES = ["Greyhaven", "Millbrook", "Portmill", "Ashford", "Kelby", "Dunmore", "Larchwick",
+          "Stourby", "Fenmouth", "Oakhollow"]
+THINGS = ["bridge", "library", "harbour wall", "school roof", "town hall", "bus depot",
+          "water tower", "market hall", "ferry pier", "sports ground"]
+
+
+def _corpus(folder: Path, files: int, per_file: int) -> int:
+    """Council reports, each sentence different: how many sentences they hold."""
+    folder.mkdir()
+    for f in range(files):
+        place = PLACES[f % len(PLACES)]
+        lines = [f"{place} council report {f + 1}", ""]
+        for s in range(per_file):
+            thing = THINGS[(f + s) % len(THINGS)]
+            lines.append(f"In week {s + 1} the {place} council spent {(f + 1) * (s + 3)} pounds "
+                         f"on the {thing}, said treasurer number {f * per_file + s}.")
+            lines.append("")
+        (folder / f"report-{f:03d}.txt").write_text("\n".join(lines), encoding="utf-8")
+    return files * (per_file + 1)  # the title line is a sentence too
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_the_work_and_the_next_run_goes_on(tmp_path: Path) -> None:
+    corpus = tmp_path / "reports"
+    total = _corpus(corpus, files=60, per_file=50)
+    assert total > 4 * CHUNK_SENTENCES
+    store = tmp_path / "store"
+    args = [sys.executable, "-m", "qa", "index", "--corpus", str(corpus), "--store", str(store)]
+    proc = subprocess.Popen(args, cwd=tmp_path, env=qa_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while not list(store.glob(f"{PARTIAL}/*/*.npy")):  # the first chunk is saved
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no chunk saved in 240 s"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err  # one clean line: no traceback, no "Aborted!"
+    assert lines[0].startswith("qa: stopped: ") and "sentences embedded are kept" in lines[0]
+    assert out == ""
+    assert not (store / "CURRENT").exists()  # nothing half-done was published
+    kept = len(list(store.glob(f"{PARTIAL}/*/*.npy")))
+    assert 0 < kept < 60
+
+    again = subprocess.run(args, cwd=tmp_path, env=qa_env(), capture_output=True, text=True,
+                           timeout=600, check=False)
+    assert again.returncode == 0, again.stderr
+    assert "going on from an interrupted run" in again.stderr
+    done = int(again.stderr.split("run: ")[1].split(" of ")[0].replace(",", ""))
+    assert done >= kept  # at least one sentence per saved file was not embedded again
+    assert f"{total:,} sentences from 60 documents" in again.stdout
+    assert "(60 added, 0 changed, 0 removed, 0 skipped)" in again.stdout
+    assert not (store / PARTIAL).exists()  # published: the partial work is gone
+
+    answer = subprocess.run(
+        [*args[:3], "-q", "How much did the Kelby council spend on the bridge in week 3?",
+         "--json", "--corpus", str(corpus), "--store", str(store)],
+        cwd=tmp_path, env=qa_env(), capture_output=True, text=True, timeout=300, check=False)
+    assert answer.returncode == 0, answer.stderr
+    assert json.loads(answer.stdout)["hits"]
