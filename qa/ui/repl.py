@@ -181,18 +181,23 @@ class Chat:
         self.write(f"answering only from {arg} (:in alone for the whole corpus)")
 
 
+def welcome(bot: Bot) -> str:
+    """The chat's first line: what it answers from, and how to leave."""
+    store = bot.store  # built or updated here, with a progress bar
+    where = ", ".join(display_path(str(p), bot.settings.corpus) for p in bot.settings.corpus)
+    return (f"qa - {plural(len(store.documents), 'document')} "
+            f"({plural(store.count, 'sentence')}) from {where}. Ask a question; :help for "
+            "commands, Ctrl-D to leave.")
+
+
 def run_repl(bot: Bot, session: PromptSession[str] | None = None,
              write: Callable[[str], None] = print, color: bool | None = None,
              scores: bool = False, within: tuple[str, ...] = ()) -> None:
     """Chat until :quit or Ctrl-D; Ctrl-C clears the line; errors are shown and the chat goes on."""
     color = use_color() if color is None else color
     chat = Chat(bot, write, color, scores, within)
-    store = bot.store  # build or update before the first prompt, with a progress bar
+    banner = welcome(bot)  # builds or updates the store before the first prompt
     session = session or _session()
-    where = ", ".join(display_path(str(p), bot.settings.corpus) for p in bot.settings.corpus)
-    n = len(store.documents)
-    banner = (f"qa - {plural(n, 'document')} ({plural(store.count, 'sentence')}) from "
-              f"{where}. Ask a question; :help for commands, Ctrl-D to leave.")
     chat.write(paint(banner, DIM, color))
     while True:
         try:
