@@ -25,12 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from click.testing import CliRunner  # noqa: E402
+from click.testing import CliRunner
 
-from qa import Bot  # noqa: E402
-from qa.config import find_config, load_settings  # noqa: E402
-from qa.ui.cli import cli  # noqa: E402
-from qa.ui.repl import Chat, welcome  # noqa: E402
+from qa import Bot
+from qa.config import find_config, load_settings
+from qa.ui.cli import cli
+from qa.ui.repl import Chat, welcome
 
 BLOCK = re.compile(r"(<!-- example -->\n```text\n)(.*?)(```\n<!-- /example -->)", re.DOTALL)
 

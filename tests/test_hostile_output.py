@@ -24,7 +24,17 @@ from prompt_toolkit.output import DummyOutput
 from qa import Answer, Bot, Hit
 from qa.text import for_html, for_json, safe
 from qa.ui.cli import cli
-from qa.ui.render import BOLD, CYAN, DIM, RED, RESET, format_answer, paint, terminal
+from qa.ui.render import (
+    BOLD,
+    CYAN,
+    DIM,
+    RED,
+    RESET,
+    UNDERLINE,
+    format_answer,
+    paint,
+    terminal,
+)
 from qa.ui.repl import run_repl
 
 from .conftest import ROOT
@@ -119,7 +129,7 @@ def test_every_field_of_an_answer_is_escaped_in_colour_and_plain() -> None:
     answer = Answer("q\x1b[31m", (hit,), False, understood_as="giraffe\x1b]0;x\x07 index")
     for color in (False, True):
         text = format_answer(answer, color=color)
-        for code in (BOLD, CYAN, DIM, RESET):
+        for code in (BOLD, UNDERLINE, CYAN, DIM, RESET):
             text = text.replace(code, "")
         assert acting(text.encode()) == [], text
         assert SHOWN_NAME in text and "Speaker\\u202e\\x1b[5m said" in text
@@ -146,7 +156,8 @@ def test_one_shot_json_is_exact_and_escaped(hostile: tuple[Path, Path]) -> None:
     data = json.loads(result.stdout)
     top = data["hits"][0]
     assert top["text"] == GIRAFFE
-    assert top["source"] == str(corpus / NAME)
+    assert top["source"] == f"{corpus.name}/{NAME}"  # from the folder holding the corpus
+    assert top["path"] == str(corpus / NAME)
     assert top["context_after"] == [ZEBRA]
 
 
@@ -178,7 +189,7 @@ def test_chat_answers_sources_and_history(hostile: tuple[Path, Path],
     out = capsysbinary.readouterr().out
     assert acting(out) == [], out
     text = out.decode()
-    assert f"{corpus}/{SHOWN_NAME}" in text  # :sources
+    assert f"{corpus.name}/{SHOWN_NAME}" in text  # :sources
     assert "(2 sentences)  evil\\n\\x1b[31mRED" in text  # its title, from the name
     assert "unknown command :\\x1b]0;t\\x07" in text
 
@@ -192,7 +203,7 @@ def test_chat_in_colour_styles_only_with_its_own_codes(hostile: tuple[Path, Path
         session: PromptSession[str] = PromptSession(input=pipe, output=DummyOutput())
         run_repl(bot, session=session, write=out.append, color=True)
     text = "\n".join(out)
-    for code in (BOLD, CYAN, DIM, RED, RESET):
+    for code in (BOLD, UNDERLINE, CYAN, DIM, RED, RESET):
         text = text.replace(code, "")
     assert acting(text.encode()) == [], text
 
@@ -251,7 +262,7 @@ def test_real_command_of_issue_16(hostile: tuple[Path, Path]) -> None:
         done = subprocess.run(args, capture_output=True, env=env, timeout=300, check=False)
         assert done.returncode == 0, done.stderr
         assert acting(done.stdout) == [] and acting(done.stderr) == []
-    assert json.loads(done.stdout)["hits"][0]["source"] == str(corpus / NAME)
+    assert json.loads(done.stdout)["hits"][0]["path"] == str(corpus / NAME)
 
 
 @pytest.mark.slow  # a fresh qa process that imports torch to build its store

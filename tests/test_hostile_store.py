@@ -458,5 +458,5 @@ def test_qa_index_verify_and_every_question_see_the_change(tmp_path: Path) -> No
     assert code == 0 and "Admiral Crumpet" in out and "Captain Biscuit" not in out, out + err
     _edit_in_place(corpus / "lighthouse.txt", "Admiral Crumpet", "Captain Biscuit")
     code, out, err = _run(["index", "--verify", *args])
-    assert code == 0 and "2 sentences from 1 documents" in out
+    assert code == 0 and "2 sentences from 1 document in" in out and "1 changed" in out
     assert "its content changed but its size and modification time did not" in err

@@ -252,7 +252,7 @@ def test_bad_flag_values_exit_1(tmp_path: Path, args: list[str], expected: str) 
 def test_help_documents_exit_codes() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
-    assert "Exit codes: 0 answered or declined, 1 user or data error, 2 usage error." in (
+    assert "Exit codes: 0 answered or declined, 1 user or data error, 2 usage error, 130" in (
         result.stdout)
 
 

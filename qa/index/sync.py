@@ -153,6 +153,8 @@ def sync(
             # numpy reports a short write (a full disk) without an errno: "N requested and M
             # written".
             why = exc.strerror or f"a write was cut short: {exc}"
+            # The disk is likely full: free what partial work took, leave it as it was.
+            shutil.rmtree(directory / PARTIAL, ignore_errors=True)
             raise StoreError(f"store {directory} could not be written ({why}) - free some "
                              "space or pass --store DIR; the store as it was is untouched") from exc
         shutil.rmtree(directory / PARTIAL, ignore_errors=True)  # published: no longer needed
