@@ -1,7 +1,7 @@
 """qa: ask questions of a folder of documents; answers are their own sentences, with sources.
 
     >>> from qa import Bot
-    >>> bot = Bot(corpus="seeds")
+    >>> bot = Bot(corpus="seeds")  # its store goes to the user's cache directory
     >>> bot.ask("what did Stoltenberg say about the KSF").hits[0].text
 
 Importing qa is cheap: the model and torch load only when something must be embedded.
@@ -30,11 +30,9 @@ __version__ = "0.1.0"
 
 
 def ask(question: str, k: int | None = None, **settings: object) -> Answer:
-    """Answer one question with a Bot built from config.yaml in the cwd (if any) and `settings`."""
-    from pathlib import Path
-
-    config = Path("config.yaml") if Path("config.yaml").is_file() else None
-    return Bot.from_config(config, **settings).ask(question, k=k)
+    """Answer one question with a Bot built from the config file qa finds ($QA_CONFIG, else
+    ./config.yaml, if any) and `settings` (corpus="notes", say)."""
+    return Bot.from_config(None, **settings).ask(question, k=k)
 
 
 __all__ = [

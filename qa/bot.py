@@ -71,8 +71,8 @@ def display_path(path: str, roots: tuple[Path, ...] = ()) -> str:
     """A file of the corpus as people name it: relative to the folder holding the corpus path
     it was found under (seeds/a.txt for corpus seeds), else to the cwd when inside it."""
     p = Path(path)
-    for root in roots:
-        root = root.absolute()
+    # the corpus is listed with links resolved, so its root may be a link's target
+    for root in (r for given in roots for r in (given.absolute(), Path(os.path.realpath(given)))):
         if p == root or p.is_relative_to(root):
             return str(p.relative_to(root.parent)) if root.name else str(p)
     try:
@@ -148,6 +148,7 @@ class Bot:
         self._vectors = vectors or self._default_vectors
         self._store: Store | None = None
         self._retriever: Retriever | None = None
+        self._within: dict[tuple[int, tuple[str, ...]], NDArray[np.int64]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> Bot:
@@ -214,23 +215,33 @@ class Bot:
         """The rows of the documents under these files or folders of the corpus, ascending.
 
         A path is taken from the cwd, then as a source is shown (relative to the corpus root,
-        seeds/a.txt); one that holds no document of the corpus is a QuestionError.
+        seeds/a.txt); one that holds no document of the corpus is a QuestionError. Kept per
+        store, so a filter used question after question costs nothing after the first.
         """
         store, roots = self.store, self.settings.corpus
-        chosen = np.zeros(len(store.documents), dtype=bool)
+        key = (id(store), tuple(paths))
+        cached = self._within.get(key)
+        if cached is not None:
+            return cached
+        docs = [os.path.normpath(d.path) for d in store.documents]
+        chosen = np.zeros(len(docs), dtype=bool)
         for given in paths:
-            wanted = _within_targets(given, roots)
-            hit = False
-            for number, doc in enumerate(store.documents):
-                p = Path(doc.path)
-                if any(p == w or p.is_relative_to(w) for w in wanted):
-                    chosen[number] = hit = True
-            if not hit:
+            found = False
+            for target in _within_targets(given, roots):
+                folder = target.rstrip(os.sep) + os.sep
+                hits = np.fromiter((d == target or d.startswith(folder) for d in docs),
+                                   dtype=bool, count=len(docs))
+                chosen |= hits
+                found = found or bool(hits.any())
+            if not found:
                 raise QuestionError(f"{given} holds no document of the corpus - give a file or "
                                     "folder inside it (:sources lists them)")
         spans = [np.arange(d.first, d.first + d.count, dtype=np.int64)
                  for d, on in zip(store.documents, chosen, strict=True) if on]
-        return np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
+        rows = np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
+        self._within = {k: v for k, v in self._within.items() if k[0] == id(store)}
+        self._within[key] = rows
+        return rows
 
     def label(self, hits: list[Hit] | tuple[Hit, ...]) -> tuple[Hit, ...]:
         """Hits as answers give them: `source` relative to the corpus root, `path` absolute."""
@@ -297,13 +308,14 @@ def _paths(within: str | os.PathLike[str] | list[str] | tuple[str, ...]) -> tupl
     return tuple(os.fspath(w) for w in within)
 
 
-def _within_targets(given: str, roots: tuple[Path, ...]) -> list[Path]:
-    """What a --in PATH may mean: the path from the cwd, and the path as a source is shown
-    (from the folder holding each corpus path)."""
+def _within_targets(given: str, roots: tuple[Path, ...]) -> list[str]:
+    """What a --in PATH may mean, as normalised absolute paths: the path from the cwd, and the
+    path as a source is shown (from the folder holding each corpus path)."""
     p = Path(os.path.expanduser(given))
-    if p.is_absolute():
-        return [p]
-    return [p.absolute(), *((r.absolute().parent / p) for r in roots)]
+    paths = [p] if p.is_absolute() else [p.absolute(), *(r.absolute().parent / p for r in roots)]
+    # The corpus is listed with links resolved: a path through a link names the same files.
+    return list(dict.fromkeys(os.path.normpath(f(q)) for q in paths
+                              for f in (str, os.path.realpath)))
 
 
 __all__ = ["Answer", "Bot", "Changes", "Confidence", "Hit", "display_path", "plural"]

@@ -151,7 +151,7 @@ def cli(ctx: click.Context, question: str | None, questions: str | None, as_json
             if question == "-":  # one question from stdin: its first line that holds one
                 question = next((line.text for line in _question_lines("-")
                                  if line.text.strip() or line.error), "")
-            show = _Show(bot, as_json, scores, within)
+            show = _Show(bot, as_json, scores)
             if question is not None:
                 _warm(bot)
                 show(bot.ask(question, within=within or None))
@@ -171,7 +171,7 @@ def cli(ctx: click.Context, question: str | None, questions: str | None, as_json
 class _Show:
     """Prints an answer as the flags ask: one JSON line, or text for people."""
 
-    def __init__(self, bot: Bot, as_json: bool, scores: bool, within: tuple[str, ...]) -> None:
+    def __init__(self, bot: Bot, as_json: bool, scores: bool) -> None:
         self.bot, self.as_json, self.scores = bot, as_json, scores
 
     def __call__(self, answer: Answer) -> None:
