@@ -33,7 +33,7 @@ from qa.errors import (
     StoreReadOnlyError,
 )
 from qa.index.generation import denied, lock
-from qa.index.store import DocInfo, Store
+from qa.index.store import DocInfo, Store, places
 from qa.index.writer import Part, write_generation
 from qa.ingest import Corpus, Document, Notify, SkipFile
 
@@ -291,7 +291,8 @@ def _collect(old: Store | None, files: list[Path], corpus: Corpus, encoder: Docu
         for number, (slot, doc, (size, mtime), digest) in enumerate(fresh):
             n = len(doc.sentences)
             parts[slot] = Part(
-                DocInfo(doc.path, doc.title, size, mtime, _sha1(doc), 0, n, digest),
+                DocInfo(doc.path, doc.title, size, mtime, _sha1(doc), 0, n, digest,
+                        places(doc.locations)),
                 [(s.text, s.passage, s.start, s.end) for s in doc.sentences],
                 vectors[pos : pos + n],
                 vectors[len(texts) + number],
