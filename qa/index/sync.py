@@ -139,6 +139,12 @@ def sync(
         parts, skipped = _collect(old, files, corpus, encoder, notify, progress, check)
         if not parts:
             where = ", ".join(str(p) for p in corpus.paths)
+            if skipped:  # say which files were there and why none could be used
+                named = sorted(skipped.items())
+                why = "; ".join(f"{Path(p).name} {r['reason']}" for p, r in named[:3])
+                more = f"; and {len(named) - 3} more" if len(named) > 3 else ""
+                raise CorpusError(f"no sentences found in {where}: every file was skipped "
+                                  f"({why}{more}) - see the lines above")
             raise CorpusError(f"no sentences found in {where} - add {_kinds(corpus.extensions)} "
                               "files with text")
         extras = analyzer.analyze(parts) if analyzer is not None else {}

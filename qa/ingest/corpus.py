@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from qa.ingest.document import Document
 from qa.ingest.extracted import ExtractionCache
 from qa.ingest.files import Notify, SkipFile, file_digest, list_files, read_bytes
 from qa.ingest.loaders.isolated import IsolatedLoader
-from qa.ingest.loaders.registry import loader_for
+from qa.ingest.loaders.registry import kind_of, loader_for
 from qa.ingest.split import long_stretch_note, split_document
 
 
@@ -65,4 +67,16 @@ def read_document(path: Path, max_bytes: int, follow_links: bool = True,
                     long_stretch_note(loaded.text, sentences), loaded.locations)
 
 
-__all__ = ["Corpus", "read_document"]
+def summary(read: Iterable[str], skipped: Iterable[str]) -> str:
+    """One line on what indexing read and skipped, by kind: "read 3 PDF, 2 text; skipped 1
+    PDF"."""
+    def counts(paths: Iterable[str]) -> str:
+        found = Counter(kind_of(Path(p)) for p in paths)
+        return ", ".join(f"{n:,} {kind}" for kind, n in sorted(found.items()))
+
+    line = f"read {counts(read) or 'no files'}"
+    left_out = counts(skipped)
+    return f"{line}; skipped {left_out}" if left_out else line
+
+
+__all__ = ["Corpus", "read_document", "summary"]

@@ -17,6 +17,7 @@ from qa.bot import Bot
 from qa.chat import Conversation
 from qa.config import load_settings
 from qa.errors import QAError, QuestionError
+from qa.ingest import summary
 from qa.text import Line, decode_lines, for_json, safe
 from qa.ui.render import echo
 
@@ -165,6 +166,9 @@ def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
         bot = _bot(ctx, config, corpus, store, k)
         s = bot.reindex(rebuild=rebuild, verify=verify)
         echo(f"{s.count:,} sentences from {len(s.documents):,} documents in {s.directory}")
+        echo(summary([d.path for d in s.documents], s.skipped))
+        for path, record in sorted(s.skipped.items()):
+            echo(safe(f"  skipped {path}: {record.get('reason', '')}"))
     except QAError as exc:
         _fail(exc)
 

@@ -73,21 +73,34 @@ def report_pdf(path: Path) -> None:
 
 
 def columns_pdf(path: Path) -> None:
-    """One page set in two columns: the left column's sentences wrap in narrow lines."""
+    """One page in two columns, drawn line by line across the page (left line, right line, ...)
+    as some typesetters do, so reading in drawing order would interleave the columns."""
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+    from reportlab.pdfgen import canvas
 
-    doc = BaseDocTemplate(str(path), pagesize=A4, title="Quays")
-    w, h = A4
-    frames = [Frame(50, 50, (w - 120) / 2, h - 100, id="left"),
-              Frame(70 + (w - 120) / 2, 50, (w - 120) / 2, h - 100, id="right")]
-    doc.addPageTemplates([PageTemplate(id="two", frames=frames)])
-    style = getSampleStyleSheet()["BodyText"]
-    from reportlab.platypus import FrameBreak
+    def wrap(sentences: list[str], width: int = 42) -> list[str]:
+        lines, line = [], ""
+        for word in " ".join(sentences).split():
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        return [*lines, line]
 
-    story = [Paragraph(" ".join(LEFT), style), FrameBreak(), Paragraph(" ".join(RIGHT), style)]
-    doc.build(story)
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setTitle("Quays")
+    c.setFont("Times-Roman", 11)
+    _, height = A4
+    left, right = wrap(LEFT), wrap(RIGHT)
+    for i in range(max(len(left), len(right))):
+        y = height - 90 - 14 * i
+        if i < len(left):
+            c.drawString(56, y, left[i])
+        if i < len(right):
+            c.drawString(316, y, right[i])
+    c.showPage()
+    c.save()
 
 
 def scanned_pdf(path: Path) -> None:

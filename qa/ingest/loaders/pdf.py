@@ -175,7 +175,7 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
     if not lines:
         return []
     height = statistics.median(ln.height for ln in lines)
-    width = max(ln.right for ln in lines) - min(ln.left for ln in lines)
+    width = max(ln.right - ln.left for ln in lines)  # of a column: lines never span two
     paragraphs: list[list[_Line]] = [[lines[0]]]
     for prev, line in itertools.pairwise(lines):
         space = prev.bottom - line.top  # the white between the two lines' boxes
