@@ -143,12 +143,22 @@ def minutes_docx(path: Path) -> None:
     d.save(str(path))
 
 
-def libreoffice_pdf(docx_path: Path, out: Path) -> None:
-    """The .docx printed to PDF by LibreOffice: the second PDF producer."""
+def libreoffice_pdf(out: Path) -> None:
+    """A Word document printed to PDF by LibreOffice: the second PDF producer."""
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Pilot station handbook", level=1)
+    d.add_paragraph("The pilot station is staffed around the clock by two pilots.")
+    d.add_heading("Boarding", level=2)
+    d.add_paragraph("Pilots board inbound ships two miles south of the breakwater light.")
+    d.add_paragraph("Ships longer than ninety metres must take a pilot.")
     with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / f"{out.stem}.docx"
+        d.save(str(source))
         subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", tmp,
-                        str(docx_path)], check=True, capture_output=True, timeout=120)
-        shutil.move(Path(tmp) / (docx_path.stem + ".pdf"), out)
+                        str(source)], check=True, capture_output=True, timeout=120)
+        shutil.move(Path(tmp) / f"{out.stem}.pdf", out)
 
 
 def encrypted_pdf(source: Path, out: Path) -> None:
@@ -231,7 +241,7 @@ def main() -> None:
     columns_pdf(OUT / "quays.pdf")
     scanned_pdf(OUT / "scanned.pdf")
     minutes_docx(OUT / "minutes.docx")
-    libreoffice_pdf(OUT / "minutes.docx", OUT / "minutes-print.pdf")
+    libreoffice_pdf(OUT / "pilots.pdf")
     encrypted_pdf(OUT / "report.pdf", OUT / "locked.pdf")
     data = (OUT / "report.pdf").read_bytes()
     (OUT / "damaged.pdf").write_bytes(data[: len(data) // 3])
