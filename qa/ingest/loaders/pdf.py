@@ -34,10 +34,12 @@ from qa.ingest.loaders.base import Loaded, Location
 PARAGRAPH_GAP = 1.0
 SHORT_LINE = 0.7
 RUNNING_SHARE = 0.5
+MAX_SPANNING = 3  # lines of a title set across two columns above them
 MAX_PAGES = 5_000  # more is an archive, not a document: read the first ones, say so
 
 _HYPHENS = "-\x02\xad\ufffe\u2010"
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[\divxlc]+(?:\s*(?:of|/)\s*\d+)?$", re.IGNORECASE)
+_BULLET = re.compile(r"^(?:[•◦▪▸►‣⁃∙·*–-]|\d{1,2}[.)])\s")  # a list item starts a paragraph
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
 NO_TEXT = "has no text layer: scanned pages need OCR, which qa does not do"
 
@@ -101,52 +103,62 @@ def _page_lines(page: Any) -> list[_Line]:
     runs = []
     for i in range(textpage.count_rects()):
         left, bottom, right, top = textpage.get_rect(i)
-        text = textpage.get_text_bounded(left, bottom, right, top).replace("\r", "")
-        text = " ".join(text.replace("\n", " ").split())
-        if text:
-            runs.append(_Line(left, bottom, right, top, text))
+        runs.append(_Line(left, bottom, right, top, ""))
+    lines = []
+    for column in _columns(runs, width):
+        for line in _lines(column):
+            # PDFium orders the characters inside the line's box and spaces its words; the
+            # runs' own texts would split "Europe's" at the apostrophe, a run of its own.
+            text = textpage.get_text_bounded(line.left - 0.5, line.bottom, line.right + 0.5,
+                                             line.top)
+            line.text = " ".join(text.replace("\r", " ").replace("\n", " ").split())
+            if line.text:
+                lines.append(line)
     textpage.close()
     page.close()
-    return [line for column in _columns(runs, width) for line in _lines(column)]
+    return lines
 
 
 def _columns(runs: list[_Line], width: float) -> list[list[_Line]]:
-    """Runs split at a vertical gutter in the middle of the page that no run crosses; runs
-    above the columns (a title across both) come first."""
+    """Runs split at a vertical gutter in the middle of the page that no run crosses; up to
+    MAX_SPANNING runs at the top (a title across both columns) come first."""
     if len(runs) < 6:
         return [runs]
-    edges = sorted({r.right for r in runs} | {r.left for r in runs})
-    for x in edges:
-        if not 0.3 * width < x < 0.7 * width:
+    ordered = sorted(runs, key=lambda r: -r.top)
+    for spanning in range(MAX_SPANNING + 1):
+        top, rest = ordered[:spanning], ordered[spanning:]
+        covered = bytearray(int(width) + 2)
+        for r in rest:
+            a, b = max(0, int(r.left)), max(0, min(len(covered), int(r.right) + 1))
+            covered[a:b] = b"\1" * (b - a)
+        gaps = [x for x in range(int(0.3 * width), int(0.7 * width)) if not covered[x]]
+        if not gaps:
             continue
-        gutter = x + 1
-        crossing = [r for r in runs if r.left < gutter < r.right]
-        left = [r for r in runs if r.right <= gutter and r not in crossing]
-        right = [r for r in runs if r.left >= gutter and r not in crossing]
+        gutter = gaps[len(gaps) // 2]
+        left = [r for r in rest if r.right <= gutter]
+        right = [r for r in rest if r.left >= gutter]
         if len(left) < 3 or len(right) < 3:
-            continue
+            return [runs]  # text on one side only: one column, set off-centre
         columns_top = max(max(r.top for r in left), max(r.top for r in right))
-        if all(r.bottom >= columns_top - 1 for r in crossing):
-            return [crossing, left, right] if crossing else [left, right]
+        if all(r.bottom >= columns_top - 1 for r in top):
+            return [top, left, right] if top else [left, right]
     return [runs]
 
 
 def _lines(runs: list[_Line]) -> list[_Line]:
-    """Runs that share a line joined left to right; lines top to bottom."""
-    lines: list[list[_Line]] = []
-    for run in sorted(runs, key=lambda r: (-r.top, r.left)):
-        middle = (run.top + run.bottom) / 2
-        if lines and lines[-1][0].bottom <= middle <= lines[-1][0].top:
-            lines[-1].append(run)
-        else:
-            lines.append([run])
-    out = []
-    for parts in lines:
-        parts.sort(key=lambda r: r.left)
-        out.append(_Line(min(p.left for p in parts), min(p.bottom for p in parts),
-                         max(p.right for p in parts), max(p.top for p in parts),
-                         " ".join(p.text for p in parts)))
-    return out
+    """The boxes of runs that share a line (overlapping by half the smaller one's height, so
+    an apostrophe or a superscript joins its line), top to bottom."""
+    lines: list[_Line] = []
+    for run in sorted(runs, key=lambda r: -(r.top + r.bottom) / 2):
+        if lines:
+            line = lines[-1]
+            overlap = min(line.top, run.top) - max(line.bottom, run.bottom)
+            if overlap > 0.5 * min(line.height, run.height):
+                line.left, line.right = min(line.left, run.left), max(line.right, run.right)
+                line.bottom, line.top = min(line.bottom, run.bottom), max(line.top, run.top)
+                continue
+        lines.append(_Line(run.left, run.bottom, run.right, run.top, ""))
+    return lines
 
 
 def _key(line: _Line) -> str:
@@ -182,7 +194,8 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
         short = prev.right - prev.left < SHORT_LINE * width
         runs_on = prev.text[-1] in _HYPHENS or (
             line.text[:1].islower() and not _SENTENCE_END.search(prev.text))
-        if space < -height or (not runs_on and (space > PARAGRAPH_GAP * height or short)):
+        item = bool(_BULLET.match(line.text))
+        if space < -height or item or (not runs_on and (space > PARAGRAPH_GAP * height or short)):
             paragraphs.append([line])
         else:
             paragraphs[-1].append(line)
