@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from qa import Bot
+from click.testing import CliRunner
+
+from qa import Bot, CorpusError
 from qa.ingest import Corpus, SkipFile, read_document, summary
 from qa.ingest.extracted import ExtractionCache
 from qa.ingest.loaders import isolated
 from qa.ingest.loaders.isolated import IsolatedLoader
 from qa.ingest.loaders.markdown import MarkdownLoader
+from qa.ingest.loaders.pdf import NO_TEXT
+from qa.ui.cli import cli
 
 FORMATS = Path(__file__).parent / "data" / "formats"
 
@@ -180,6 +184,22 @@ def formats_bot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Bot, list[str
               notify=notes.append)
     bot.reindex()
     return bot, notes
+
+
+def test_qa_index_lists_what_was_read_and_skipped(formats_bot: tuple[Bot, list[str]]) -> None:
+    store = formats_bot[0].retriever.store.directory
+    result = CliRunner().invoke(cli, ["index", "--corpus", str(FORMATS), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1] == "read 1 HTML, 1 Markdown, 3 PDF, 1 Word, 2 text; skipped 3 PDF, 2 Word"
+    assert f"  skipped {FORMATS / 'scanned.pdf'}: {NO_TEXT}" in lines
+
+
+def test_a_folder_with_nothing_readable_names_its_files(tmp_path: Path) -> None:
+    for name in ("locked.pdf", "notazip.docx"):
+        shutil.copy(FORMATS / name, tmp_path / name)
+    with pytest.raises(CorpusError, match=r"every file was skipped \(locked.pdf is encrypted"):
+        Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None).reindex()
 
 
 def test_indexing_a_mixed_folder_names_each_skipped_file(

@@ -18,6 +18,7 @@ import select
 import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -45,7 +46,8 @@ class IsolatedLoader:
         self.kind = kind  # how a user names the format: "PDF"
 
     def load(self, path: Path, data: bytes) -> Loaded:
-        return _worker().run((self.module, self.cls, str(path), data))
+        with _LOCK:  # one request at a time on the worker's pipes
+            return _worker().run((self.module, self.cls, str(path), data))
 
 
 class _Worker:
@@ -90,6 +92,7 @@ class _Worker:
 
 
 _WORKER: _Worker | None = None
+_LOCK = threading.Lock()
 
 
 def _worker() -> _Worker:
