@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from click.testing import CliRunner
 
 from qa import Bot, CorpusError
@@ -136,8 +135,8 @@ def test_markdown_without_headings_has_no_sections(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "sentence"), [
-    ("cafe-cp1252.txt", "The café on the pier sells crème brûlée for €4 – the “best in town”, "
-                        "says the owner."),
+    ("cafe-cp1252.txt", ("The café on the pier sells crème brûlée for €4 – the “best in town”, "
+                        "says the owner.")),
     ("office-latin1.txt", "The harbour office at the Straße am Kai opens at eight o'clock."),
 ])
 def test_legacy_encodings_are_detected(name: str, sentence: str) -> None:
@@ -212,8 +211,8 @@ def test_indexing_a_mixed_folder_names_each_skipped_file(
 
 @pytest.mark.parametrize(("question", "sentence", "source", "page", "section"), [
     ("How many passengers did the island ferry carry?",
-     "Passenger numbers on the island ferry rose to 212,000, the highest figure since the "
-     "service began in 1987.", "report.pdf", 2, []),
+     ("Passenger numbers on the island ferry rose to 212,000, the highest figure since the "
+     "service began in 1987."), "report.pdf", 2, []),
     ("What does the ice plant produce?", "Its ice plant produces forty tonnes a day.",
      "quays.pdf", 1, []),
     ("What did the board approve?",
