@@ -98,6 +98,15 @@ def test_docx_headings_are_sections_and_tables_are_read_row_by_row() -> None:
     assert read_document(FORMATS / "minutes.docx", 2**20).title == "Board minutes"
 
 
+def test_docx_footnotes_are_read_under_their_own_section() -> None:
+    """tides.docx is LibreOffice's: its heading styles and footnotes as Word stores them."""
+    where = _where("tides.docx")
+    assert where["Spring tides flood the lower car park twice a year."] == (
+        None, ("Tide tables", "Spring tides"))
+    assert where["Measured by the harbour master over the winter of 2024."] == (
+        None, ("Footnotes",))
+
+
 def test_html_is_its_main_text_titled_with_entities_decoded() -> None:
     doc = read_document(FORMATS / "ferry.html", 2**20)
     assert doc.title == "Ferry timetable £ fares & times"
@@ -190,7 +199,7 @@ def test_qa_index_lists_what_was_read_and_skipped(formats_bot: tuple[Bot, list[s
     result = CliRunner().invoke(cli, ["index", "--corpus", str(FORMATS), "--store", str(store)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[1] == "read 1 HTML, 1 Markdown, 3 PDF, 1 Word, 2 text; skipped 3 PDF, 2 Word"
+    assert lines[1] == "read 1 HTML, 1 Markdown, 3 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
     assert f"  skipped {FORMATS / 'scanned.pdf'}: {NO_TEXT}" in lines
 
 

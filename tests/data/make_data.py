@@ -161,6 +161,33 @@ def libreoffice_pdf(out: Path) -> None:
         shutil.move(Path(tmp) / f"{out.stem}.pdf", out)
 
 
+TIDES_FODT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"
+ office:mimetype="application/vnd.oasis.opendocument.text">
+<office:body><office:text>
+<text:h text:outline-level="1">Tide tables</text:h>
+<text:p>High water at the harbour mouth comes forty minutes before high water at the town
+quay.<text:note text:id="ftn1" text:note-class="footnote"><text:note-citation>1</text:note-citation>
+<text:note-body><text:p>Measured by the harbour master over the winter of 2024.</text:p>
+</text:note-body></text:note></text:p>
+<text:h text:outline-level="2">Spring tides</text:h>
+<text:p>Spring tides flood the lower car park twice a year.</text:p>
+</office:text></office:body></office:document>
+"""
+
+
+def libreoffice_docx(out: Path) -> None:
+    """A .docx with a footnote, written by LibreOffice (the second .docx producer)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / f"{out.stem}.fodt"
+        source.write_text(TIDES_FODT, encoding="utf-8")
+        subprocess.run(["soffice", "--headless", "--convert-to", "docx:MS Word 2007 XML",
+                        "--outdir", tmp, str(source)], check=True, capture_output=True,
+                       timeout=120)
+        shutil.move(Path(tmp) / f"{out.stem}.docx", out)
+
+
 def encrypted_pdf(source: Path, out: Path) -> None:
     import pikepdf
 
@@ -242,6 +269,7 @@ def main() -> None:
     scanned_pdf(OUT / "scanned.pdf")
     minutes_docx(OUT / "minutes.docx")
     libreoffice_pdf(OUT / "pilots.pdf")
+    libreoffice_docx(OUT / "tides.docx")
     encrypted_pdf(OUT / "report.pdf", OUT / "locked.pdf")
     data = (OUT / "report.pdf").read_bytes()
     (OUT / "damaged.pdf").write_bytes(data[: len(data) // 3])

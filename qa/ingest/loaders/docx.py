@@ -1,4 +1,5 @@
-"""Word .docx: paragraphs, headings as sections, tables row by row, then footnotes.
+"""Word .docx: paragraphs, headings as sections, tables row by row, then footnotes (under the
+section "Footnotes").
 
 A .docx is a zip of XML. It is read with the standard library (zipfile, ElementTree), not
 python-docx: that needs lxml (10 MB, and slower to import than reading a small file takes) and
@@ -20,6 +21,7 @@ from qa.ingest.loaders.base import Loaded, Location
 # Inflated XML read from one .docx at most: Word's document.xml for a 500-page book is ~20 MB.
 MAX_XML_BYTES = 64 * 2**20
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_FOOTNOTE = -1  # a block's level: a footnote, cited under the section "Footnotes"
 _HEADING = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.IGNORECASE)
 
 
@@ -54,7 +56,7 @@ class DocxLoader:
         if footnotes is not None:
             notes = [_text(n) for n in footnotes.iter(f"{_W}footnote")
                      if n.get(f"{_W}id", "0") not in ("-1", "0")]
-            blocks.extend((0, f"Footnote: {n}") for n in notes if n)
+            blocks.extend((_FOOTNOTE, n) for n in notes if n)
         return _assemble(blocks, _core_title(title_el), path)
 
 
@@ -138,7 +140,11 @@ def _assemble(blocks: list[tuple[int, str]], title: str, path: Path) -> Loaded:
     for level, block in blocks:
         if text:
             text += "\n\n"
-        if level:
+        if level == _FOOTNOTE:
+            if trail != [(0, "Footnotes")]:
+                trail = [(0, "Footnotes")]
+                locations[len(text)] = Location(headings=("Footnotes",))
+        elif level:
             trail = [(lv, h) for lv, h in trail if lv < level] + [(level, block)]
             locations[len(text)] = Location(headings=tuple(h for _, h in trail))
             title = title or block
