@@ -104,11 +104,24 @@ def _page_lines(page: Any) -> list[_Line]:
     for i in range(textpage.count_rects()):
         left, bottom, right, top = textpage.get_rect(i)
         runs.append(_Line(left, bottom, right, top, ""))
+    # A run much lower than the others is punctuation set apart (an apostrophe, a quote mark,
+    # often just above its line's box): it makes no line of its own, but widens the box of the
+    # line it sits on so that PDFium's text of the box includes it.
+    usual = statistics.median(r.height for r in runs) if runs else 0.0
     lines = []
     for column in _columns(runs, width):
-        for line in _lines(column):
+        marks = [r for r in column if r.height < 0.4 * usual]
+        column_lines = _lines([r for r in column if r.height >= 0.4 * usual])
+        for mark in marks:
+            below = [ln for ln in column_lines if mark.bottom >= ln.bottom]
+            if below:
+                line = min(below, key=lambda ln: mark.bottom - ln.bottom)
+                if mark.bottom - line.top < 0.5 * line.height:
+                    line.top = max(line.top, mark.top)
+                    line.left, line.right = min(line.left, mark.left), max(line.right, mark.right)
+        for line in column_lines:
             # PDFium orders the characters inside the line's box and spaces its words; the
-            # runs' own texts would split "Europe's" at the apostrophe, a run of its own.
+            # runs' own texts would split "Europe's" at the apostrophe.
             text = textpage.get_text_bounded(line.left - 0.5, line.bottom, line.right + 0.5,
                                              line.top)
             line.text = " ".join(text.replace("\r", " ").replace("\n", " ").split())
