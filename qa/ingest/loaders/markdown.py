@@ -2,7 +2,8 @@
 
 Markup (`**`, `` ` ``, link targets, table pipes, code fences, heading marks, HTML tags) is
 overwritten with spaces rather than removed, so the loaded text is exactly as long as the file
-and every sentence offset points at the same characters of the file a user edits. The heading
+and every sentence offset points at the same characters of the file a user edits (a sentence's
+own text closes the gaps, see `Loaded.blanked`). The heading
 path above each line becomes its section (`notes.md › Install › Linux`).
 """
 
@@ -46,7 +47,7 @@ class MarkdownLoader:
         for offset, level, heading in heads:
             path_now = [(lv, h) for lv, h in path_now if lv < level] + [(level, heading)]
             locations[offset] = Location(headings=tuple(h for _, h in path_now))
-        return Loaded(text, title, locations)
+        return Loaded(text, title, locations, blanked=True)
 
 
 def blank_markdown(source: str) -> tuple[str, list[tuple[int, int, str]]]:
