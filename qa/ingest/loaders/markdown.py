@@ -16,20 +16,19 @@ from pathlib import Path
 from qa.ingest.loaders.base import Loaded, Location
 from qa.ingest.loaders.text import decode, title_of
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)(.*?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
-_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+.*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 # Inline markup, each with the groups to keep: an image or link keeps its text, emphasis and
-# code their content, a tag or autolink's brackets go.
+# code their content, a tag or autolink's brackets go. Every repeat is bounded, so a line of
+# 30,000 unclosed brackets costs a bounded scan from each, not one to the end of the line.
 _INLINE = re.compile(
-    r"!?\[(?P<link>[^\]\n]*)\]\([^)\n]*\)"
-    r"|(?P<em>\*\*|\*|~~)(?=\S)(?P<emtext>[^\n]*?\S)(?P=em)"
-    r"|(?P<tick>`+)(?P<code>[^`\n]+?)(?P=tick)"
-    r"|<(?P<auto>(?:https?|mailto):[^>\s]+)>"
-    r"|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>\n]*)?/?>"
+    r"!?\[(?P<link>[^\]\n]{0,300})\]\([^)\n]{0,1000}\)"
+    r"|(?P<em>\*\*|\*|~~)(?=\S)(?P<emtext>[^\n]{0,300}?\S)(?P=em)"
+    r"|(?P<tick>`{1,3})(?P<code>[^`\n]{1,300}?)(?P=tick)"
+    r"|<(?P<auto>(?:https?|mailto):[^>\s]{1,1000})>"
+    r"|</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>\n]{0,300})?/?>"
 )
 
 
@@ -86,18 +85,18 @@ def blank_markdown(source: str) -> tuple[str, list[tuple[int, int, str]]]:
             blank(at, at + len(body))  # the fence and its language name
             previous = ""
             continue
-        if heading := _ATX.match(body):
-            level, words = len(heading.group(1)), heading.group(2)
-            blank(at, at + heading.start(2))
-            blank(at + heading.end(2), at + len(body))
-            _inline(source, at + heading.start(2), at + heading.end(2), blank)
-            heads.append((at, level, _clean(words)))
-        elif previous and _SETEXT.match(body) and not _TABLE_RULE.match(previous):
+        if heading := _atx(body):
+            level, a, b = heading
+            blank(at, at + a)
+            blank(at + b, at + len(body))
+            _inline(source, at + a, at + b, blank)
+            heads.append((at, level, _clean(body[a:b])))
+        elif previous and _SETEXT.match(body) and not _table_rule(previous):
             level = 1 if body.strip().startswith("=") else 2
             blank(at, at + len(body))
             top = starts[i - 1]
             heads.append((top, level, _clean(previous.strip())))
-        elif _TABLE_RULE.match(body) or _REFERENCE.match(body):
+        elif _table_rule(body) or _REFERENCE.match(body):
             blank(at, at + len(body))
         else:
             _inline(source, at, at + len(body), blank)
@@ -107,6 +106,31 @@ def blank_markdown(source: str) -> tuple[str, list[tuple[int, int, str]]]:
                         out[at + j] = " "
         previous = body if body.strip() else ""
     return "".join(out), heads
+
+
+def _atx(line: str) -> tuple[int, int, int] | None:
+    """An ATX heading line (`## Install ##`) as (level, start, end of its words), else None.
+    Parsed by hand: the obvious regex backtracks for minutes on a heading of 30,000 spaces and
+    tabs."""
+    text = line.lstrip(" ")
+    indent = len(line) - len(text)
+    level = len(text) - len(text.lstrip("#"))
+    rest = text[level:]
+    if indent > 3 or not 1 <= level <= 6 or (rest and rest[0] not in " \t"):
+        return None
+    start = indent + level + len(rest) - len(rest.lstrip(" \t"))
+    words = rest.strip(" \t")
+    closed = words.rstrip("#")
+    if closed != words and (not closed or closed[-1] in " \t"):
+        words = closed.rstrip(" \t")
+    return level, start, start + len(words)
+
+
+def _table_rule(line: str) -> bool:
+    """A table's rule line (`|---|:--:|`). A set test, not a regex: a regex with optional
+    spaces around optional pipes backtracks for ever on a long line of tabs."""
+    bare = line.strip()
+    return "---" in bare and not set(bare) - set("|:- \t")
 
 
 def _inline(source: str, a: int, b: int, blank: Callable[[int, int], None]) -> None:
