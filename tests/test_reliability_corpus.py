@@ -188,12 +188,13 @@ def test_unsupported_file_type_named_on_the_command_line(tmp_path: Path) -> None
     good = tmp_path / "good"
     good.mkdir()
     shutil.copy(SEED, good / "article.txt")
-    pdf = tmp_path / "scan.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n" + bytes(range(256)))
+    scan = tmp_path / "scan.png"  # a PDF was unsupported before issue 11
+    scan.write_bytes(b"\x89PNG\r\n" + bytes(range(256)))
     messages: list[str] = []
-    bot = Bot(corpus=[good, pdf], store=tmp_path / "store", notify=messages.append)
+    bot = Bot(corpus=[good, scan], store=tmp_path / "store", notify=messages.append)
     assert KSF_A in bot.ask(KSF_Q).hits[0].text
-    assert messages == [f"skipped {pdf}: not a .txt, .md file"]
+    assert messages == [f"skipped {scan}: not a .txt, .md, .markdown, .pdf, .docx, .html, .htm "
+                        "file"]
 
 
 def test_fifo_named_on_the_command_line_is_not_opened(tmp_path: Path) -> None:
