@@ -20,7 +20,7 @@ from qa.ingest import (
     split_sentences,
     title_of,
 )
-from qa.ingest.loaders import Location, MarkdownLoader, TextLoader
+from qa.ingest.loaders import MarkdownLoader, TextLoader
 
 from .conftest import SEEDS
 

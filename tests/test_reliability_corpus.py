@@ -193,8 +193,8 @@ def test_unsupported_file_type_named_on_the_command_line(tmp_path: Path) -> None
     messages: list[str] = []
     bot = Bot(corpus=[good, scan], store=tmp_path / "store", notify=messages.append)
     assert KSF_A in bot.ask(KSF_Q).hits[0].text
-    assert messages == [f"skipped {scan}: not a .txt, .md, .markdown, .pdf, .docx, .html, .htm "
-                        "file"]
+    kinds = ".txt, .md, .markdown, .pdf, .docx, .html, .htm"
+    assert messages == [f"skipped {scan}: not a {kinds} file"]
 
 
 def test_fifo_named_on_the_command_line_is_not_opened(tmp_path: Path) -> None:

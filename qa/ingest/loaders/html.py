@@ -4,8 +4,8 @@ Parsed with selectolax's Lexbor engine (MIT; one small wheel, no lxml), imported
 page is read. What is not the page's own text is dropped before reading: scripts, styles,
 navigation, headers, footers, sidebars, forms, and anything whose id, class or role names a
 cookie banner, menu or the like. When the page marks its main text (<main>, <article>, role
-"main"), only that is read. Chosen over trafilatura by benchmarks/ingest.py (speed, and the
-same sentences kept on the test pages).
+"main"), only that is read. Chosen over trafilatura by benchmarks/ingest.py: 2,054 pages/s
+against 212, the same sentences kept and no boilerplate in either; and no lxml.
 """
 
 from __future__ import annotations

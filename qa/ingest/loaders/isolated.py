@@ -26,7 +26,7 @@ from typing import IO, Any
 from qa.ingest.files import SkipFile
 from qa.ingest.loaders.base import Loaded, Location
 
-# A PDF is read at 100-300 pages/s (benchmarks/ingest.py), so the 20 MB default size limit
+# A PDF is read at 100-200 pages/s (benchmarks/ingest.py), so the 20 MB default size limit
 # (max_file_mb) of a text-heavy PDF, ~2,000 pages, takes well under this; a file taking longer
 # is stuck, not slow.
 EXTRACT_SECONDS = 60.0

@@ -8,7 +8,9 @@ decides the order and shape of the text, so that the sentences are what a reader
 - a word hyphenated across a line end is joined ("inter-" + "national" = "international");
 - running headers and footers (a line at the top or bottom of most pages, page numbers aside)
   and bare page numbers are dropped.
-Each page's first offset maps to Location(page=n). Chosen over pypdf by benchmarks/ingest.py.
+Each page's first offset maps to Location(page=n). Chosen over pypdf by benchmarks/ingest.py:
+133 pages/s against 41 on the same 111 pages, and every test sentence found against none of the
+hyphenated or two-column ones.
 pypdfium2 is imported here only, so it loads only when a PDF is read (in the extraction worker).
 """
 
