@@ -16,7 +16,7 @@ from qa.config import Settings, cache_dir, find_config, load_settings
 from qa.embed import Embedder
 from qa.errors import CorpusError, QAError, QuestionError
 from qa.index import Store, sync
-from qa.ingest import Corpus, Notify
+from qa.ingest import Corpus, Notify, summary
 from qa.knowledge import StoredAnalysis
 from qa.rank import Hit, Retriever
 from qa.text import clean_question, safe
@@ -88,22 +88,30 @@ class Changes:
     added: tuple[str, ...]
     changed: tuple[str, ...]
     removed: tuple[str, ...]
-    skipped: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...]  # every file left out now, with the reason
     sentences: int
     documents: int
     directory: Path
+    kinds: str = ""  # what was read and skipped by kind (qa.ingest.summary)
 
     def summary(self) -> str:
-        """One line of counts, then one line per file that changed: what `qa index` prints."""
+        """lines() as one text."""
+        return "\n".join(self.lines())
+
+    def lines(self) -> list[str]:
+        """One line of counts, one of kinds read and skipped, then one per file that changed
+        or is left out (with why): what `qa index` prints."""
         counts = ", ".join(f"{len(v):,} {name}" for name, v in (
             ("added", self.added), ("changed", self.changed), ("removed", self.removed),
             ("skipped", self.skipped)))
         total = f"{plural(self.sentences, 'sentence')} from {plural(self.documents, 'document')}"
         lines = [f"{total} in {self.directory} ({counts})"]
-        for mark, paths in (("+", self.added), ("~", self.changed), ("-", self.removed),
-                            ("!", self.skipped)):
+        if self.kinds:
+            lines.append(self.kinds)
+        for mark, paths in (("+", self.added), ("~", self.changed), ("-", self.removed)):
             lines.extend(f"  {mark} {path}" for path in paths)
-        return "\n".join(lines)
+        lines.extend(f"  ! {path}: {reason}" for path, reason in self.skipped)
+        return lines
 
 
 def plural(n: int, noun: str) -> str:
@@ -189,7 +197,6 @@ class Bot:
         store = self.reindex(rebuild=rebuild, verify=verify)
         old = {d.path: (d.sha1, d.size, d.mtime_ns) for d in before.documents} if before else {}
         new = {d.path: (d.sha1, d.size, d.mtime_ns) for d in store.documents}
-        was_skipped = set(before.skipped) if before else set()
 
         def shown(paths: set[str]) -> tuple[str, ...]:
             return tuple(sorted(display_path(p, s.corpus) for p in paths))
@@ -198,9 +205,10 @@ class Bot:
             added=shown(set(new) - set(old)),
             changed=shown({p for p in set(new) & set(old) if new[p] != old[p]}),
             removed=shown(set(old) - set(new) - set(store.skipped)),
-            skipped=shown(set(store.skipped) - was_skipped if not rebuild else
-                          set(store.skipped)),
-            sentences=store.count, documents=len(store.documents), directory=store.directory)
+            skipped=tuple(sorted((display_path(p, s.corpus), str(r.get("reason", "")))
+                                 for p, r in store.skipped.items())),
+            sentences=store.count, documents=len(store.documents), directory=store.directory,
+            kinds=summary([d.path for d in store.documents], store.skipped))
 
     def _opened(self) -> Store | None:
         """The store as it is now on disk, without updating it; None if there is none."""

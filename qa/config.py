@@ -35,7 +35,8 @@ class Settings:
     max_file_mb: float = 20.0
     search: str = "auto"
     ann_min_sentences: int = 200_000
-    extensions: tuple[str, ...] = (".txt", ".md")
+    extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html",
+                                   ".htm")
     # Links inside a corpus folder that lead out of the corpus paths are skipped unless True.
     follow_links: bool = False
 

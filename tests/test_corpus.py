@@ -114,12 +114,14 @@ def test_read_document_skips_bad_files(tmp_path: Path) -> None:
     cases = {
         "empty.txt": b"",
         "binary.txt": b"%PDF-1.7\n\x00\x01\x02binary",
-        "latin1.txt": "caf\xe9 cr\xe8me".encode("latin-1"),
     }
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
         with pytest.raises(SkipFile):
             read_document(tmp_path / name, 10_000)
+    latin1 = tmp_path / "latin1.txt"  # issue 11: read, not skipped
+    latin1.write_bytes("Un caf\xe9 cr\xe8me.".encode("latin-1"))
+    assert read_document(latin1, 10_000).text == "Un caf\xe9 cr\xe8me."
     big = tmp_path / "big.txt"
     big.write_text("Big file. " * 200)
     with pytest.raises(SkipFile, match="limit"):
@@ -145,10 +147,12 @@ def test_each_suffix_has_one_loader() -> None:
 def test_markdown_is_read_as_its_text_titled_by_its_heading(tmp_path: Path) -> None:
     source = "# Harbour notes\n\n- The ferry leaves at seven.\n- It returns at noon.\n"
     loaded = MarkdownLoader().load(tmp_path / "notes.md", source.encode())
-    assert loaded.text == source and loaded.title == "Harbour notes" and loaded.locations == {}
+    # Markup is blanked in place (issue 11): offsets stay those of the file.
+    assert loaded.text == "  " + source[2:] and loaded.title == "Harbour notes"
+    assert loaded.locations == {0: Location(headings=("Harbour notes",))}
     (tmp_path / "notes.md").write_text(source, encoding="utf-8")
     doc = read_document(tmp_path / "notes.md", 10_000)
-    assert doc.title == "Harbour notes" and doc.text == source
+    assert doc.title == "Harbour notes" and doc.text == loaded.text
     assert [s.text for s in doc.sentences] == [
         "Harbour notes", "The ferry leaves at seven.", "It returns at noon."]
 

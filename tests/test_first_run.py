@@ -295,7 +295,7 @@ def test_index_reports_files_and_plurals(tmp_path: Path) -> None:
     (corpus / "b.txt").unlink()
     second = CliRunner().invoke(cli, args)
     assert "1 document " in second.output
-    assert "(0 added, 1 changed, 1 removed, 0 skipped)" in second.output
+    assert "(0 added, 1 changed, 1 removed, 1 skipped)" in second.output
     assert "  ~ docs/a.txt" in second.output and "  - docs/b.txt" in second.output
     out: list[str] = []
     chat = Chat(Bot(corpus=corpus, store=tmp_path / "s", notify=lambda _: None), out.append,

@@ -6,12 +6,13 @@ by size (and by CRC only when a file's mtime moved). The layout is described in 
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,16 @@ from qa.index.generation import (
     record,
 )
 from qa.index.lexical import LexicalIndex
-from qa.ingest import Sentence
+from qa.ingest import Location, Sentence
+
+# Where stretches of a document's text sit in its file: (offset, page, heading path) from that
+# offset on, sorted by offset; see qa.ingest.Loaded.locations.
+Places = tuple[tuple[int, int | None, tuple[str, ...]], ...]
+
+
+def places(locations: Mapping[int, Location]) -> Places:
+    """A loader's locations as a DocInfo keeps them."""
+    return tuple((int(o), loc.page, tuple(loc.headings)) for o, loc in sorted(locations.items()))
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,9 @@ class DocInfo:
     # written before it was kept. Saved as meta.json's "file_sha1" list, beside "documents",
     # so a qa that does not know it still reads the store.
     file_sha1: str = ""
+    # Pages and sections, as `places` makes them; saved as meta.json's "locations" list, beside
+    # "documents", for the same reason as file_sha1. Empty for plain text.
+    locations: Places = ()
 
 
 class Store:
@@ -72,8 +85,11 @@ class Store:
         digests = meta.get("file_sha1")
         if not isinstance(digests, list) or len(digests) != len(meta["documents"]):
             digests = [""] * len(meta["documents"])
-        self.documents = [DocInfo(**d, file_sha1=str(h))
-                          for d, h in zip(meta["documents"], digests, strict=True)]
+        found = meta.get("locations")
+        if not isinstance(found, list) or len(found) != len(meta["documents"]):
+            found = [[]] * len(meta["documents"])
+        self.documents = [DocInfo(**d, file_sha1=str(h), locations=_places(p))
+                          for d, h, p in zip(meta["documents"], digests, found, strict=True)]
         self.skipped: dict[str, dict[str, Any]] = meta.get("skipped", {})
         self.vectors: NDArray[np.float32] = arrays["vectors"]
         self.title_vectors: NDArray[np.float32] = arrays["title_vectors"]
@@ -104,6 +120,12 @@ class Store:
 
     def document_of(self, row: int) -> DocInfo:
         return self.documents[int(self.rows[row, 0])]
+
+    def location(self, row: int) -> Location:
+        """The page and section of a row's sentence, where its document's format has them."""
+        found = self.document_of(row).locations
+        i = bisect.bisect_right([p[0] for p in found], int(self.rows[row, 2])) - 1
+        return Location(found[i][1], found[i][2]) if i >= 0 else Location()
 
     # --- derived files -----------------------------------------------------------------------
     # Files made from a generation after it was written (an ANN index, an int8 copy of the
@@ -230,6 +252,15 @@ class Store:
         return store
 
 
+def _places(raw: Any) -> Places:
+    """meta.json's locations of one document; nothing for what does not parse."""
+    try:
+        return tuple((int(o), None if p is None else int(p), tuple(str(h) for h in hs))
+                     for o, p, hs in raw)
+    except (TypeError, ValueError):
+        return ()
+
+
 def _derived_name(name: str, own: dict[str, Any]) -> bool:
     """Whether `name` can name a derived file: a plain, visible file name not taken."""
     return (bool(name) and name == Path(name).name and not name.startswith(".")
@@ -269,4 +300,4 @@ def _check_shapes(arrays: dict[str, Any], n: int, dim: int, docs: int, text_byte
             raise ValueError(f"{key} has {arr.shape[:1]} rows, not {n}")
 
 
-__all__ = ["DocInfo", "Store"]
+__all__ = ["DocInfo", "Places", "Store", "places"]

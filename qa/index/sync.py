@@ -35,7 +35,7 @@ from qa.errors import (
     StoreReadOnlyError,
 )
 from qa.index.generation import denied, lock
-from qa.index.store import DocInfo, Store
+from qa.index.store import DocInfo, Store, places
 from qa.index.writer import Part, write_generation
 from qa.ingest import Corpus, Document, Notify, SkipFile
 
@@ -142,6 +142,12 @@ def sync(
                                   check)
         if not parts:
             where = ", ".join(str(p) for p in corpus.paths)
+            if skipped:  # say which files were there and why none could be used
+                named = sorted(skipped.items())
+                why = "; ".join(f"{Path(p).name} {r['reason']}" for p, r in named[:3])
+                more = f"; and {len(named) - 3} more" if len(named) > 3 else ""
+                raise CorpusError(f"no sentences found in {where}: every file was skipped "
+                                  f"({why}{more}) - see the lines above")
             raise CorpusError(f"no sentences found in {where} - add {_kinds(corpus.extensions)} "
                               "files with text")
         extras = analyzer.analyze(parts) if analyzer is not None else {}
@@ -295,7 +301,7 @@ def _collect(directory: Path, old: Store | None, files: list[Path], corpus: Corp
                 fresh, _embed(directory, docs, encoder, notify, progress), strict=True):
             parts[slot] = Part(
                 DocInfo(doc.path, doc.title, size, mtime, _sha1(doc), 0, len(doc.sentences),
-                        digest),
+                        digest, places(doc.locations)),
                 [(s.text, s.passage, s.start, s.end) for s in doc.sentences],
                 vectors,
                 title,

@@ -62,7 +62,8 @@ def _write(tmp: Path, model: str, parts: list[Part], skipped: dict[str, dict[str
     for d, part in enumerate(parts):
         n = len(part.sentences)
         documents.append(asdict(replace(part.info, first=first, count=n)))
-        documents[-1].pop("file_sha1")  # a list of its own, see DocInfo
+        documents[-1].pop("file_sha1")  # lists of their own, see DocInfo
+        documents[-1].pop("locations")
         for text, passage, start, end in part.sentences:
             rows.append((d, passage, start, end))
             blobs.append(text.encode("utf-8", "surrogatepass"))
@@ -100,6 +101,7 @@ def _write(tmp: Path, model: str, parts: list[Part], skipped: dict[str, dict[str
     meta = {"format": FORMAT, "model": model, "dim": dim, "count": len(rows),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "documents": documents,
             "file_sha1": [p.info.file_sha1 for p in parts],
+            "locations": [[list(x) for x in p.info.locations] for p in parts],
             "skipped": skipped, "extras": extras, "extra_arrays": extra_arrays, "files": files}
     with open(tmp / META, "w", encoding="utf-8") as f:
         json.dump(meta, f)

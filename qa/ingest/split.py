@@ -40,11 +40,23 @@ _STARTERS = frozenset(
 )
 
 
-def split_document(text: str, source: str) -> Iterator[Sentence]:
-    """Split a document into sentences, with passage numbers and offsets into `text`."""
+def split_document(text: str, source: str, blanked: bool = False) -> Iterator[Sentence]:
+    """Split a document into sentences, with passage numbers and offsets into `text`.
+
+    With `blanked` (markup overwritten by spaces), a sentence's text closes the gaps the
+    markup left: runs of spaces become one, and no space is left before closing punctuation.
+    """
     for number, (p_start, p_end) in enumerate(_passages(text)):
         for start, end in split_sentences(text, p_start, p_end):
-            yield Sentence(text[start:end], source, number, start, end)
+            shown = text[start:end]
+            if blanked:
+                shown = _BEFORE_CLOSE.sub(r"\1", _SPACES.sub(" ", _LINE_END.sub("\n", shown)))
+            yield Sentence(shown, source, number, start, end)
+
+
+_LINE_END = re.compile(r"[ \t]*\n[ \t]*")
+_SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
+_BEFORE_CLOSE = re.compile(r"(?<=\S) ([.,;:!?)\]])")
 
 
 def long_stretch_note(text: str, sentences: Sequence[Sentence]) -> str:

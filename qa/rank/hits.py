@@ -50,8 +50,9 @@ def make_hit(facts: StoreFacts, row: int, score: float, context: int) -> Hit:
     before = tuple(store.text(r) for r in range(max(lo, first), row))
     after = tuple(store.text(r) for r in range(row + 1, min(hi, last + 1)))
     speaker = facts.analysis.speaker_of(row) if len(facts.speaker_ids) else None
+    where = store.location(row)
     return Hit(s.text, round(score, 4), s.source, s.start, s.end, s.passage, doc.title,
-               before, after, speaker, row)
+               before, after, speaker, row, where.page, where.headings)
 
 
 __all__ = ["Hit", "make_hit"]

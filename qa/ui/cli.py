@@ -265,7 +265,8 @@ def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
             bot = make_bot(ctx, config, corpus, store, k)
             with _status(bot):
                 changes = bot.update(rebuild=rebuild, verify=verify)
-            echo(changes.summary())
+            for line in changes.lines():
+                echo(line)
     except QAError as exc:
         fail(exc)
 

@@ -32,6 +32,9 @@ class Loaded:
     # loader maps each page's first offset to Location(page=n); a Markdown loader could map
     # each section's first offset to its heading path. Empty when the format has no such places.
     locations: Mapping[int, Location] = field(default_factory=dict)
+    # True when markup was overwritten by spaces to keep offsets those of the file (Markdown):
+    # a sentence's text then shows its words single-spaced, not `text[start:end]` verbatim.
+    blanked: bool = False
 
 
 class Loader(Protocol):

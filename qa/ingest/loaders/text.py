@@ -1,4 +1,5 @@
-"""Plain text: bytes decoded by their byte-order mark, else as UTF-8; binary files refused."""
+"""Plain text: bytes decoded by their byte-order mark, else as UTF-8, else by detection (an old
+cp1252 or Latin-1 file); binary files refused."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b
 
 
 def decode(data: bytes) -> str:
-    """Bytes to text: UTF-8 (with or without BOM) or BOM-marked UTF-16/32; else SkipFile."""
+    """Bytes to text: UTF-8 (with or without BOM), BOM-marked UTF-16/32, or a detected legacy
+    encoding (cp1252, Latin-1, ...); SkipFile for binary or undecodable bytes."""
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         encoding = "utf-32"
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -27,11 +29,37 @@ def decode(data: bytes) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise SkipFile(f"not valid {encoding.upper()} text (byte {exc.start})") from None
+        if encoding != "utf-8":
+            raise SkipFile(f"not valid {encoding.upper()} text (byte {exc.start})") from None
+        text = _legacy(data, exc.start)
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f\v")
     if controls > 0.05 * min(len(text), 8192):
         raise SkipFile("binary content, not text")
     return text
+
+
+# What charset-normalizer may name for a text that is not UTF-8 and that we trust; a Western
+# text it names otherwise (cp1250, mac_roman on a short file) is read as cp1252, the encoding
+# Windows wrote such files in, of which Latin-1 is all but a subset.
+_WESTERN = frozenset({"cp1252", "latin_1", "iso8859_15", "cp1250", "mac_roman", "cp850"})
+
+
+def _legacy(data: bytes, bad: int) -> str:
+    """Text in an encoding other than UTF-8, found by charset-normalizer (imported only here:
+    most corpora never need it); SkipFile when nothing decodes it as text."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 1 << 20]).best()
+    guesses = [best.encoding] if best is not None and best.encoding not in _WESTERN else []
+    for encoding in (*guesses, "cp1252", "latin_1"):
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if encoding == "latin_1" and any(0x80 <= ord(ch) < 0xA0 for ch in text):
+            break  # C1 controls: not a Latin-1 text either
+        return text
+    raise SkipFile(f"not valid UTF-8 text (byte {bad}) and no other encoding fits")
 
 
 def title_of(text: str, path: Path) -> str:

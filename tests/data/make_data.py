@@ -1,0 +1,285 @@
+"""Make the files under tests/data/formats with real tools (reportlab, LibreOffice, pikepdf,
+python-docx, Pillow). The files are committed; tests never run this.
+
+    python tests/data/make_data.py     # needs: pip install reportlab pikepdf python-docx pillow
+                                        # and LibreOffice (soffice) on PATH
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+
+OUT = Path(__file__).parent / "formats"
+
+HEADER = "Harbour Authority Annual Report 2025"
+# (page text lines as drawn, with hyphen breaks and sentences wrapped mid-way)
+REPORT_PAGES = [
+    ["The harbour authority met eleven times during the year under",
+     "review. Its inter-",
+     "national partners from Norway and Portugal attended the spring",
+     "meeting in the old customs house.",
+     "",
+     "The breakwater repairs were finished in September at a cost of",
+     "four million euros, paid from the maintenance re-",
+     "serve fund."],
+    ["Passenger numbers on the island ferry rose to 212,000, the",
+     "highest figure since the service began in 1987.",
+     "",
+     "A new electric pilot boat, named Gannet, entered service in",
+     "June and halved the fuel bill of the pilot station."],
+    ["The lighthouse keeper's cottage was leased to a marine",
+     "research group from the university for ten years.",
+     "",
+     "Dredging of the inner basin is planned for the spring of",
+     "2026, subject to an environ-",
+     "mental assessment."],
+]
+
+LEFT = ["The northern quay handles timber and grain.",
+        "Its cranes were built in Glasgow in 1961.",
+        "Ships wait at the northern quay for an average of six hours.",
+        "The quay is closed on public holidays."]
+RIGHT = ["The southern quay serves the fishing fleet.",
+         "Its ice plant produces forty tonnes a day.",
+         "The fish auction opens at five in the morning.",
+         "Visitors may watch from the gallery."]
+
+
+def report_pdf(path: Path) -> None:
+    """Three pages with a running header and footer, wrapped lines and hyphen breaks."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setTitle("Harbour report")
+    width, height = A4
+    for number, lines in enumerate(REPORT_PAGES, 1):
+        c.setFont("Helvetica", 9)
+        c.drawString(72, height - 40, HEADER)
+        c.drawString(width / 2, 30, f"Page {number}")
+        c.setFont("Times-Roman", 12)
+        y = height - 100
+        for line in lines:
+            if line:
+                c.drawString(72, y, line)
+            y -= 16
+        c.showPage()
+    c.save()
+
+
+def columns_pdf(path: Path) -> None:
+    """One page in two columns, drawn line by line across the page (left line, right line, ...)
+    as some typesetters do, so reading in drawing order would interleave the columns."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    def wrap(sentences: list[str], width: int = 42) -> list[str]:
+        lines, line = [], ""
+        for word in " ".join(sentences).split():
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        return [*lines, line]
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setTitle("Quays")
+    c.setFont("Times-Roman", 11)
+    _, height = A4
+    left, right = wrap(LEFT), wrap(RIGHT)
+    for i in range(max(len(left), len(right))):
+        y = height - 90 - 14 * i
+        if i < len(left):
+            c.drawString(56, y, left[i])
+        if i < len(right):
+            c.drawString(316, y, right[i])
+    c.showPage()
+    c.save()
+
+
+def scanned_pdf(path: Path) -> None:
+    """A page that is only a picture of text, as a scanner makes it."""
+    from PIL import Image, ImageDraw
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    img = Image.new("L", (600, 200), 255)
+    ImageDraw.Draw(img).text((20, 80), "This page was scanned and has no text layer.", fill=0)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.drawImage(ImageReader(io.BytesIO(buf.getvalue())), 72, 500, 450, 150)
+    c.showPage()
+    c.save()
+
+
+def minutes_docx(path: Path) -> None:
+    """Headings, paragraphs and a table, as python-docx writes them."""
+    import docx
+
+    d = docx.Document()
+    d.core_properties.title = "Board minutes"
+    d.add_heading("Board minutes", level=1)
+    d.add_paragraph("The board met on 3 March in the pilot station.")
+    d.add_heading("Decisions", level=2)
+    d.add_paragraph("The board approved the purchase of a second tug for the harbour.")
+    d.add_paragraph("Mooring fees will rise by four percent from July.")
+    d.add_heading("Budget", level=2)
+    d.add_paragraph("The budget table below was agreed without changes.")
+    table = d.add_table(rows=3, cols=2)
+    for row, (item, cost) in enumerate([("Item", "Cost"), ("Tug", "2.1 million euros"),
+                                        ("Fenders", "80,000 euros")]):
+        table.cell(row, 0).text = item
+        table.cell(row, 1).text = cost
+    d.add_heading("Any other business", level=2)
+    d.add_paragraph("The harbour master retires in December after thirty years.")
+    d.save(str(path))
+
+
+def libreoffice_pdf(out: Path) -> None:
+    """A Word document printed to PDF by LibreOffice: the second PDF producer."""
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Pilot station handbook", level=1)
+    d.add_paragraph("The pilot station is staffed around the clock by two pilots.")
+    d.add_heading("Boarding", level=2)
+    d.add_paragraph("Pilots board inbound ships two miles south of the breakwater light.")
+    d.add_paragraph("Ships longer than ninety metres must take a pilot.")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / f"{out.stem}.docx"
+        d.save(str(source))
+        subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", tmp,
+                        str(source)], check=True, capture_output=True, timeout=120)
+        shutil.move(Path(tmp) / f"{out.stem}.pdf", out)
+
+
+TIDES_FODT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"
+ office:mimetype="application/vnd.oasis.opendocument.text">
+<office:body><office:text>
+<text:h text:outline-level="1">Tide tables</text:h>
+<text:p>High water at the harbour mouth comes forty minutes before high water at the town
+quay.<text:note text:id="ftn1" text:note-class="footnote"><text:note-citation>1</text:note-citation>
+<text:note-body><text:p>Measured by the harbour master over the winter of 2024.</text:p>
+</text:note-body></text:note></text:p>
+<text:h text:outline-level="2">Spring tides</text:h>
+<text:p>Spring tides flood the lower car park twice a year.</text:p>
+</office:text></office:body></office:document>
+"""
+
+
+def libreoffice_docx(out: Path) -> None:
+    """A .docx with a footnote, written by LibreOffice (the second .docx producer)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / f"{out.stem}.fodt"
+        source.write_text(TIDES_FODT, encoding="utf-8")
+        subprocess.run(["soffice", "--headless", "--convert-to", "docx:MS Word 2007 XML",
+                        "--outdir", tmp, str(source)], check=True, capture_output=True,
+                       timeout=120)
+        shutil.move(Path(tmp) / f"{out.stem}.docx", out)
+
+
+def encrypted_pdf(source: Path, out: Path) -> None:
+    import pikepdf
+
+    with pikepdf.open(source) as pdf:
+        pdf.save(out, encryption=pikepdf.Encryption(user="secret", owner="owner"))
+
+
+def zip_bomb(path: Path) -> None:
+    """A .docx that inflates to 1 GB of zeros."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w", force_zip64=True) as f:
+            block = b"\0" * (1 << 20)
+            for _ in range(1024):
+                f.write(block)
+
+
+HTML = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Ferry timetable &#163; fares &amp; times</title>
+<style>body { font-family: sans-serif; } .nav { color: red; }</style>
+<script>var tracking = "The ferry is free for everyone today.";</script>
+</head><body>
+<div id="cookie-banner" class="cookie-consent">We use cookies to improve your experience.
+Accept all cookies?</div>
+<header><nav class="nav"><a href="/">Home</a> <a href="/news">News</a>
+<a href="/contact">Contact us about the timetable</a></nav></header>
+<main>
+<h1>Island ferry timetable</h1>
+<p>The first ferry leaves the harbour at 06:40 on weekdays.</p>
+<p>A return ticket costs &#163;7.50 for adults and &pound;3 for children.</p>
+<h2>Winter service</h2>
+<p>From November to March the last ferry leaves the island at 18:15.</p>
+<ul><li>Bicycles travel free of charge.</li><li>Dogs must be kept on a lead.</li></ul>
+</main>
+<aside class="sidebar">Related: the ferry company also runs coach tours.</aside>
+<footer>Copyright 2025 Island Ferries Ltd. All rights reserved.</footer>
+<script>document.write("injected text");</script>
+</body></html>
+"""
+
+MARKDOWN = """# Harbour handbook
+
+Welcome to the **harbour handbook** for new staff.
+
+## Safety
+
+Life jackets must be worn on the pontoons at all times.
+
+### Fire
+
+The fire assembly point is the car park by the [old customs house](https://example.org/map).
+
+### First aid
+
+A defibrillator hangs beside the door of the `pilot station`.
+
+## Radio
+
+| Channel | Use |
+|---------|-----|
+| 16 | distress and calling |
+| 12 | port operations |
+
+Call the harbour office on channel 12 before entering the basin.
+"""
+
+CP1252 = ("The caf\u00e9 on the pier sells cr\u00e8me br\u00fbl\u00e9e for \u20ac4 \u2013 "
+          "the \u201cbest in town\u201d, says the owner.\n\n"
+          "It opens at nine o\u2019clock every morning.\n")
+LATIN1 = ("Das Hafenb\u00fcro \u00f6ffnet um acht Uhr.\n\n"
+          "The harbour office at the Stra\u00dfe am Kai opens at eight o'clock.\n")
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    report_pdf(OUT / "report.pdf")
+    columns_pdf(OUT / "quays.pdf")
+    scanned_pdf(OUT / "scanned.pdf")
+    minutes_docx(OUT / "minutes.docx")
+    libreoffice_pdf(OUT / "pilots.pdf")
+    libreoffice_docx(OUT / "tides.docx")
+    encrypted_pdf(OUT / "report.pdf", OUT / "locked.pdf")
+    data = (OUT / "report.pdf").read_bytes()
+    (OUT / "damaged.pdf").write_bytes(data[: len(data) // 3])
+    (OUT / "notazip.docx").write_bytes(b"This is plain text saved with a .docx name.\n")
+    zip_bomb(OUT / "bomb.docx")
+    (OUT / "ferry.html").write_text(HTML, encoding="utf-8")
+    (OUT / "handbook.md").write_text(MARKDOWN, encoding="utf-8")
+    (OUT / "cafe-cp1252.txt").write_bytes(CP1252.encode("cp1252"))
+    (OUT / "office-latin1.txt").write_bytes(LATIN1.encode("latin-1"))
+
+
+if __name__ == "__main__":
+    main()

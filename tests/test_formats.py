@@ -1,0 +1,256 @@
+"""Reading PDF, Word, HTML, Markdown and legacy-encoded text: real files made by real tools
+(tests/data/make_data.py: reportlab, LibreOffice, python-docx, pikepdf), their sentences, pages
+and sections, the files that are skipped and why, and answers citing page or section."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa import Bot, CorpusError
+from qa.ingest import Corpus, SkipFile, read_document, summary
+from qa.ingest.extracted import ExtractionCache
+from qa.ingest.loaders import isolated
+from qa.ingest.loaders.isolated import IsolatedLoader
+from qa.ingest.loaders.markdown import MarkdownLoader
+from qa.ingest.loaders.pdf import NO_TEXT
+from qa.ui.cli import cli
+
+FORMATS = Path(__file__).parent / "data" / "formats"
+
+
+def _sentences(name: str) -> list[str]:
+    return [s.text for s in read_document(FORMATS / name, 20 * 2**20).sentences]
+
+
+def _where(name: str) -> dict[str, tuple[int | None, tuple[str, ...]]]:
+    """Each sentence of a file -> (page, section), as the loader located it."""
+    doc = read_document(FORMATS / name, 20 * 2**20)
+    keys = sorted(doc.locations)
+    out = {}
+    for s in doc.sentences:
+        at = [k for k in keys if k <= s.start]
+        loc = doc.locations[at[-1]] if at else None
+        out[s.text] = (loc.page, loc.headings) if loc else (None, ())
+    return out
+
+
+def test_pdf_joins_hyphen_breaks_and_wrapped_lines_and_drops_running_headers() -> None:
+    sentences = _sentences("report.pdf")
+    assert ("Its international partners from Norway and Portugal attended the spring meeting "
+            "in the old customs house.") in sentences
+    assert ("The breakwater repairs were finished in September at a cost of four million "
+            "euros, paid from the maintenance reserve fund.") in sentences
+    assert ("Dredging of the inner basin is planned for the spring of 2026, subject to an "
+            "environmental assessment.") in sentences
+    text = " ".join(sentences)
+    assert "Annual Report 2025" not in text and "Page " not in text and "\n" not in text
+
+
+def test_pdf_sentences_know_their_page() -> None:
+    where = _where("report.pdf")
+    assert where["The lighthouse keeper's cottage was leased to a marine research group from "
+                 "the university for ten years."][0] == 3
+    assert where["Passenger numbers on the island ferry rose to 212,000, the highest figure "
+                 "since the service began in 1987."][0] == 2
+
+
+def test_two_column_pdf_is_read_column_by_column() -> None:
+    """quays.pdf draws its lines across the page, left then right: read in drawing order,
+    the columns would interleave mid-sentence."""
+    assert _sentences("quays.pdf") == [
+        "The northern quay handles timber and grain.", "Its cranes were built in Glasgow in 1961.",
+        "Ships wait at the northern quay for an average of six hours.",
+        "The quay is closed on public holidays.",
+        "The southern quay serves the fishing fleet.", "Its ice plant produces forty tonnes a day.",
+        "The fish auction opens at five in the morning.", "Visitors may watch from the gallery."]
+
+
+def test_libreoffice_pdf_keeps_headings_apart_from_paragraphs() -> None:
+    assert _sentences("pilots.pdf") == [
+        "Pilot station handbook", "The pilot station is staffed around the clock by two pilots.",
+        "Boarding", "Pilots board inbound ships two miles south of the breakwater light.",
+        "Ships longer than ninety metres must take a pilot."]
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("locked.pdf", "is encrypted"),
+    ("scanned.pdf", "has no text layer: scanned pages need OCR"),
+    ("damaged.pdf", "is damaged or not a PDF"),
+    ("notazip.docx", "is not a Word file (not a zip archive)"),
+    ("bomb.docx", "inflates to 1,024 MB (a zip bomb?)"),
+])
+def test_bad_files_are_skipped_with_one_line_saying_why(name: str, reason: str) -> None:
+    with pytest.raises(SkipFile, match=reason.replace("(", r"\(").replace(")", r"\)").replace(
+            "?", r"\?")) as caught:
+        read_document(FORMATS / name, 20 * 2**20)
+    assert "\n" not in str(caught.value)
+
+
+def test_docx_headings_are_sections_and_tables_are_read_row_by_row() -> None:
+    where = _where("minutes.docx")
+    assert where["The board approved the purchase of a second tug for the harbour."] == (
+        None, ("Board minutes", "Decisions"))
+    assert where["Tug; 2.1 million euros"] == (None, ("Board minutes", "Budget"))
+    assert read_document(FORMATS / "minutes.docx", 2**20).title == "Board minutes"
+
+
+def test_docx_footnotes_are_read_under_their_own_section() -> None:
+    """tides.docx is LibreOffice's: its heading styles and footnotes as Word stores them."""
+    where = _where("tides.docx")
+    assert where["Spring tides flood the lower car park twice a year."] == (
+        None, ("Tide tables", "Spring tides"))
+    assert where["Measured by the harbour master over the winter of 2024."] == (
+        None, ("Footnotes",))
+
+
+def test_html_is_its_main_text_titled_with_entities_decoded() -> None:
+    doc = read_document(FORMATS / "ferry.html", 2**20)
+    assert doc.title == "Ferry timetable £ fares & times"
+    texts = [s.text for s in doc.sentences]
+    assert "A return ticket costs £7.50 for adults and £3 for children." in texts
+    assert "Dogs must be kept on a lead." in texts
+    for boilerplate in ("cookies", "Contact us", "free for everyone", "injected", "coach tours",
+                        "Copyright", "font-family"):
+        assert boilerplate not in doc.text
+    assert _where("ferry.html")["From November to March the last ferry leaves the island at "
+                                "18:15."] == (None, ("Island ferry timetable", "Winter service"))
+
+
+def test_markdown_headings_are_the_section_path_and_markup_is_not_text() -> None:
+    source = (FORMATS / "handbook.md").read_text(encoding="utf-8")
+    doc = read_document(FORMATS / "handbook.md", 2**20)
+    assert len(doc.text) == len(source)  # offsets into the text are offsets into the file
+    for s in doc.sentences:
+        assert not any(mark in s.text for mark in ("**", "`", "](", "|", "#", "  "))
+        assert s.text[0] == source[s.start] and s.text[-1] == source[s.end - 1]
+    fire = next(s for s in doc.sentences if s.text.startswith("The fire assembly point"))
+    assert fire.text == "The fire assembly point is the car park by the old customs house."
+    assert source[fire.start:fire.end] == (
+        "The fire assembly point is the car park by the [old customs house]"
+        "(https://example.org/map).")
+    assert "A defibrillator hangs beside the door of the pilot station." in [
+        s.text for s in doc.sentences]
+    where = _where("handbook.md")
+    assert where[fire.text] == (None, ("Harbour handbook", "Safety", "Fire"))
+    call = "Call the harbour office on channel 12 before entering the basin."
+    assert where[call] == (None, ("Harbour handbook", "Radio"))
+
+
+def test_markdown_without_headings_has_no_sections(tmp_path: Path) -> None:
+    loaded = MarkdownLoader().load(tmp_path / "a.md", b"Just text. With **bold**.\n")
+    assert loaded.locations == {} and loaded.text == "Just text. With   bold  .\n"
+
+
+@pytest.mark.parametrize(("name", "sentence"), [
+    ("cafe-cp1252.txt", ("The café on the pier sells crème brûlée for €4 – the “best in town”, "
+                        "says the owner.")),
+    ("office-latin1.txt", "The harbour office at the Straße am Kai opens at eight o'clock."),
+])
+def test_legacy_encodings_are_detected(name: str, sentence: str) -> None:
+    assert sentence in _sentences(name)
+
+
+def test_binary_that_is_no_text_is_still_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "noise.txt"
+    path.write_bytes(bytes(range(256)) * 40)
+    with pytest.raises(SkipFile, match="binary content|no other encoding"):
+        read_document(path, 2**20)
+
+
+def test_extraction_is_kept_by_content_hash(tmp_path: Path) -> None:
+    copy = tmp_path / "renamed.pdf"
+    shutil.copy(FORMATS / "report.pdf", copy)
+    first = read_document(copy, 2**20, cache=tmp_path / "cache")
+    kept = ExtractionCache(tmp_path / "cache").get(copy.read_bytes(), "PdfLoader")
+    assert kept is not None and kept.text == first.text and kept.locations == first.locations
+    again = read_document(FORMATS / "report.pdf", 2**20, cache=tmp_path / "cache")
+    assert again.text == first.text
+
+
+def test_a_reader_stuck_on_a_file_is_stopped(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolated, "EXTRACT_SECONDS", 1.0)
+    stuck = IsolatedLoader("tests.stuck_loader", "Stuck", (".stuck",), "stuck")
+    with pytest.raises(SkipFile, match="took over 1 s to read"):
+        stuck.load(tmp_path / "a.stuck", b"x")
+    loaded = IsolatedLoader("qa.ingest.loaders.pdf", "PdfLoader", (".pdf",), "PDF").load(
+        FORMATS / "quays.pdf", (FORMATS / "quays.pdf").read_bytes())  # a new worker serves
+    assert loaded.text.startswith("The northern quay")
+
+
+def test_summary_counts_each_kind() -> None:
+    assert summary(["a.pdf", "b.pdf", "c.md", "d.txt"], ["e.docx", "f.pdf"]) == (
+        "read 1 Markdown, 2 PDF, 1 text; skipped 1 PDF, 1 Word")
+
+
+@pytest.fixture(scope="module")
+def formats_bot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Bot, list[str]]:
+    notes: list[str] = []
+    bot = Bot(corpus=FORMATS, store=tmp_path_factory.mktemp("formats-store"),
+              notify=notes.append)
+    bot.reindex()
+    return bot, notes
+
+
+def test_qa_index_lists_what_was_read_and_skipped(formats_bot: tuple[Bot, list[str]]) -> None:
+    store = formats_bot[0].retriever.store.directory
+    result = CliRunner().invoke(cli, ["index", "--corpus", str(FORMATS), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1] == "read 1 HTML, 1 Markdown, 3 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
+    assert f"  ! formats/scanned.pdf: {NO_TEXT}" in lines
+
+
+def test_a_folder_with_nothing_readable_names_its_files(tmp_path: Path) -> None:
+    for name in ("locked.pdf", "notazip.docx"):
+        shutil.copy(FORMATS / name, tmp_path / name)
+    with pytest.raises(CorpusError, match=r"every file was skipped \(locked.pdf is encrypted"):
+        Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None).reindex()
+
+
+def test_indexing_a_mixed_folder_names_each_skipped_file(
+        formats_bot: tuple[Bot, list[str]]) -> None:
+    bot, notes = formats_bot
+    skipped = sorted(Path(p).name for p in bot.retriever.store.skipped)
+    assert skipped == ["bomb.docx", "damaged.pdf", "locked.pdf", "notazip.docx", "scanned.pdf"]
+    assert sum(n.startswith("skipped ") for n in notes) == 5
+
+
+@pytest.mark.parametrize(("question", "sentence", "source", "page", "section"), [
+    ("How many passengers did the island ferry carry?",
+     ("Passenger numbers on the island ferry rose to 212,000, the highest figure since the "
+     "service began in 1987."), "report.pdf", 2, []),
+    ("What does the ice plant produce?", "Its ice plant produces forty tonnes a day.",
+     "quays.pdf", 1, []),
+    ("What did the board approve?",
+     "The board approved the purchase of a second tug for the harbour.", "minutes.docx", None,
+     ["Board minutes", "Decisions"]),
+    ("How much is a return ticket?",
+     "A return ticket costs £7.50 for adults and £3 for children.", "ferry.html", None,
+     ["Island ferry timetable"]),
+    ("Where must life jackets be worn?",
+     "Life jackets must be worn on the pontoons at all times.", "handbook.md", None,
+     ["Harbour handbook", "Safety"]),
+    ("Where do pilots board inbound ships?",
+     "Pilots board inbound ships two miles south of the breakwater light.", "pilots.pdf", 1, []),
+    ("What does the café on the pier sell?",
+     "The café on the pier sells crème brûlée for €4 – the “best in town”, says the owner.",
+     "cafe-cp1252.txt", None, []),
+])
+def test_questions_about_each_format_cite_page_or_section(
+        formats_bot: tuple[Bot, list[str]], question: str, sentence: str, source: str,
+        page: int | None, section: list[str]) -> None:
+    top = formats_bot[0].ask(question).to_dict()["hits"][0]
+    assert (top["text"], Path(top["source"]).name) == (sentence, source)
+    assert (top["page"], top["section"]) == (page, section)
+
+
+def test_corpus_default_reads_every_supported_type() -> None:
+    from qa.config import Settings
+
+    assert {".txt", ".md", ".pdf", ".docx", ".html"} <= set(Settings().extensions)
+    assert Corpus.from_settings(Settings()).cache is not None
