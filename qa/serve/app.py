@@ -121,6 +121,7 @@ class Api:
             body["error"] = status.error
         if not status.ready:
             body["error"] = body.get("error") or "the store is being built - try again soon"
+            body["status"] = 503
             return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
         return JSONResponse(body)
 

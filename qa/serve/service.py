@@ -49,9 +49,12 @@ class Status:
 class Service:
     """Owns the current Bot and the worker that asks it."""
 
-    def __init__(self, settings: Settings, notify: Callable[[str], None] | None = None) -> None:
+    def __init__(self, settings: Settings, notify: Callable[[str], None] | None = None,
+                 make_bot: Callable[..., Bot] = Bot.from_settings) -> None:
+        """`make_bot(settings, notify=..., embedder=...)` makes each Bot (a Bot subclass, say)."""
         self.settings = settings
         self.notify = notify or (lambda _: None)
+        self.make_bot = make_bot
         self._bot: Bot | None = None
         self._building = False
         self._generation = 0
@@ -79,7 +82,7 @@ class Service:
         try:
             old = self._bot
             embedder = old.embedder if old is not None else None
-            bot = Bot.from_settings(self.settings, notify=self.notify, embedder=embedder)
+            bot = self.make_bot(self.settings, notify=self.notify, embedder=embedder)
             bot.reindex()
             if old is None or self._loop is None:
                 bot.ask(WARM_QUESTION)
