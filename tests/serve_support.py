@@ -3,7 +3,11 @@ marks some answers tentative (until the ranker makes "low" answers of its own)."
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -58,3 +62,34 @@ def make_tentative_bot(settings: Settings, **kwargs: Any) -> Bot:
 def without_extras(body: dict[str, Any]) -> dict[str, Any]:
     """An answer's JSON as `Answer.to_dict()` gives it: without the server's two additions."""
     return {k: v for k, v in body.items() if k not in ("matches", "conversation")}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def running(app: Any) -> Iterator[str]:
+    """`app` served by a real uvicorn on a loopback port, in a thread; yields its base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
