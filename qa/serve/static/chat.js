@@ -2,7 +2,7 @@
 // textContent or a text node, never as markup: a document holding <script> shows as text.
 "use strict";
 
-const state = { conversation: null, asked: [], back: 0, busy: false };
+const state = { conversation: null, asked: [], back: 0, busy: false, corpus: "" };
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -118,10 +118,10 @@ async function run(title, kind, step, body) {
   try {
     showAnswer(turn, await inConversation(step, body));
     document.getElementById("more").disabled = false;
-    setStatus("");
+    setStatus(state.corpus);
   } catch (error) {
     turn.appendChild(el("p", "error", error.message));
-    setStatus("");
+    setStatus(state.corpus);
   } finally {
     state.busy = false;
     turn.scrollIntoView({ block: "start" });
@@ -175,6 +175,9 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("new").addEventListener("click", fresh);
   document.getElementById("question").addEventListener("keydown", recall);
   call("GET", "/api/ready").then(
-    (ready) => setStatus(ready.documents + " documents, " + ready.sentences + " sentences"),
+    (ready) => {
+      state.corpus = ready.documents + " documents, " + ready.sentences + " sentences";
+      setStatus(state.corpus);
+    },
     (error) => setStatus(error.message));
 });
