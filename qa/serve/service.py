@@ -2,10 +2,11 @@
 
 Concurrency: Bot.ask is CPU-bound and not written to be thread-safe, so every question (and
 every conversation turn) runs on one worker at a time, behind a capacity limiter of 1; the
-event loop stays free to accept, parse and answer other requests meanwhile. A re-index builds a
-new Bot (sharing the loaded model) on a thread of its own, warms it with one question through
-the same worker, and only then replaces the reference: a question is answered wholly by the old
-Bot or wholly by the new one, and none waits for the build.
+event loop stays free to accept, parse and answer other requests meanwhile. A re-index brings
+the store up to date in a child process at low priority (qa.serve.reindex), then, on a thread
+of its own, loads it into a new Bot (sharing the query model), warms that with one question
+through the same worker, and only then replaces the reference: a question is answered wholly by
+the old Bot or wholly by the new one, and none waits for the build.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from qa.bot import Answer, Bot
 from qa.chat import Conversation
 from qa.config import Settings
 from qa.errors import QAError
+from qa.serve.reindex import index_in_child
 
 T = TypeVar("T")
 WARM_QUESTION = "what is this about"  # any question: it loads what the first answer needs
@@ -82,8 +84,9 @@ class Service:
         try:
             old = self._bot
             embedder = old.embedder if old is not None else None
+            index_in_child(self.settings, self.notify)
             bot = self.make_bot(self.settings, notify=self.notify, embedder=embedder)
-            bot.reindex()
+            bot.reindex()  # the store is up to date now: this loads it
             if old is None or self._loop is None:
                 bot.ask(WARM_QUESTION)
             else:  # the model is shared with the Bot in use: warm up on the worker
