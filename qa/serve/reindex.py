@@ -2,7 +2,7 @@
 
 Bringing a store up to date loads torch and the full sentence-transformers model (hundreds of
 MB that a server answering through the query model never needs) and keeps the cores busy for
-a while. In a child process that memory is returned when it exits, and at nice 10 the cores go
+a while. In a child process that memory is returned when it exits, and at nice 19 the cores go
 to the server's questions first. The server then only loads the finished store.
 
     python -m qa.serve.reindex '{"corpus": [...], "store": ..., ...}'
@@ -21,7 +21,7 @@ from pathlib import Path
 from qa.config import Settings, load_settings
 from qa.errors import QAError
 
-NICE = 10  # below the server's own priority, so its questions are scheduled first
+NICE = 19  # the lowest priority: the server's questions (and everything else) go first
 
 
 def settings_json(settings: Settings) -> str:
