@@ -325,3 +325,40 @@ def test_the_token_variable_must_be_set(monkeypatch: pytest.MonkeyPatch) -> None
                                       "QA_TEST_TOKEN"])
     assert result.exit_code == 1 and "QA_TEST_TOKEN" in result.output
     assert "Traceback" not in result.output
+
+
+# --- the parts -----------------------------------------------------------------------------------
+
+
+def test_the_child_reindex_gets_the_same_settings(settings: Settings) -> None:
+    import json as json_
+
+    from qa.config import load_settings
+    from qa.serve.reindex import settings_json
+
+    assert load_settings(None, **json_.loads(settings_json(settings))) == settings
+
+
+def test_rate_limiter_buckets() -> None:
+    from qa.serve import RateLimiter
+
+    limiter = RateLimiter(rate=2, burst=2)
+    assert [limiter.take("a", now=0.0) for _ in range(3)] == [0.0, 0.0, 0.5]
+    assert limiter.take("b", now=0.0) == 0.0  # another client has its own bucket
+    assert limiter.take("a", now=1.0) == 0.0  # refilled at 2 a second
+    assert RateLimiter(rate=0, burst=1).take("a") == 0.0  # no limit
+
+
+def test_conversations_expire_and_are_bounded(bot: Bot) -> None:
+    import time
+
+    from qa.serve import Conversations, ConversationsFullError
+
+    kept = Conversations(limit=2, ttl=0.2)
+    first, second = kept.open(Conversation(bot)), kept.open(Conversation(bot))
+    assert first != second and kept.get(first) is not None
+    with pytest.raises(ConversationsFullError):
+        kept.open(Conversation(bot))
+    time.sleep(0.3)
+    assert kept.get(first) is None and len(kept) == 0
+    assert kept.open(Conversation(bot))
