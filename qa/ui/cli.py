@@ -288,6 +288,11 @@ def evaluate(ctx: click.Context, file: str, config: str | None, corpus: tuple[st
         fail(exc)
 
 
+from qa.serve.command import serve  # noqa: E402 - the subcommand lives with the server
+
+cli.add_command(serve)
+
+
 def main() -> None:
     """Entry point: exit codes 0 (answered or declined), 1 (user error), 2 (usage error)."""
     try:

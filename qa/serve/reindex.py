@@ -1,0 +1,73 @@
+"""Re-index in a child process, at low priority, so the server's answers keep their speed.
+
+Bringing a store up to date loads torch and the full sentence-transformers model (hundreds of
+MB that a server answering through the query model never needs) and keeps the cores busy for
+a while. In a child process that memory is returned when it exits, and at nice 19 the cores go
+to the server's questions first. The server then only loads the finished store.
+
+    python -m qa.serve.reindex '{"corpus": [...], "store": ..., ...}'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import fields
+from pathlib import Path
+
+from qa.config import Settings, load_settings
+from qa.errors import QAError
+
+NICE = 19  # the lowest priority: the server's questions (and everything else) go first
+
+
+def settings_json(settings: Settings) -> str:
+    """`settings` as JSON that load_settings takes back (paths as absolute strings)."""
+    raw: dict[str, object] = {}
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, Path):
+            value = str(value.resolve())
+        elif isinstance(value, tuple):
+            value = [str(Path(v).resolve()) if isinstance(v, Path) else v for v in value]
+        raw[f.name] = value
+    return json.dumps(raw)
+
+
+def index_in_child(settings: Settings, notify: Callable[[str], None]) -> None:
+    """Bring the store of `settings` up to date in a child process; QAError if it fails."""
+    package_root = str(Path(__file__).resolve().parent.parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    result = subprocess.run([sys.executable, "-m", "qa.serve.reindex", settings_json(settings)],
+                            env=env, capture_output=True, text=True, check=False)
+    for line in result.stderr.splitlines():
+        if line.startswith("qa: "):
+            notify(line[4:])
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        raise QAError(f"re-indexing failed: {last.removeprefix('qa: ')}")
+
+
+def main(argv: list[str]) -> int:
+    """The child: lower its priority, build, report errors as one line on stderr."""
+    from qa.bot import Bot
+
+    os.nice(NICE)
+    try:
+        settings = load_settings(None, **json.loads(argv[0]))
+        Bot(settings=settings, notify=lambda m: print(f"qa: {m}", file=sys.stderr)).reindex()
+    except QAError as exc:
+        print(f"qa: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+
+
+__all__ = ["NICE", "index_in_child", "settings_json"]

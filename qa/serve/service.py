@@ -1,0 +1,170 @@
+"""The server's one Bot: built in the background, asked one question at a time, swapped whole.
+
+Concurrency: Bot.ask is CPU-bound and not written to be thread-safe, so every question (and
+every conversation turn) runs on one worker at a time, behind a capacity limiter of 1; the
+event loop stays free to accept, parse and answer other requests meanwhile. A re-index brings
+the store up to date in a child process at low priority (qa.serve.reindex), then, on a thread
+of its own, loads it into a new Bot (sharing the query model), warms that with one question
+through the same worker, and only then replaces the reference: a question is answered wholly by
+the old Bot or wholly by the new one, and none waits for the build.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+import anyio.to_thread
+
+from qa.bot import Answer, Bot
+from qa.chat import Conversation
+from qa.config import Settings
+from qa.errors import QAError
+from qa.serve.reindex import index_in_child
+
+T = TypeVar("T")
+WARM_QUESTION = "what is this about"  # any question: it loads what the first answer needs
+
+
+class NotReadyError(QAError):
+    """The store is still being built (or its build failed)."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """What /api/ready reports."""
+
+    ready: bool
+    reindexing: bool
+    generation: int  # how many stores have been swapped in since start (1 = the first)
+    sentences: int
+    documents: int
+    error: str  # the last build's error, "" when it went well
+
+
+class Service:
+    """Owns the current Bot and the worker that asks it."""
+
+    def __init__(self, settings: Settings, notify: Callable[[str], None] | None = None,
+                 make_bot: Callable[..., Bot] = Bot.from_settings) -> None:
+        """`make_bot(settings, notify=..., embedder=...)` makes each Bot (a Bot subclass, say)."""
+        self.settings = settings
+        self.notify = notify or (lambda _: None)
+        self.make_bot = make_bot
+        self._bot: Bot | None = None
+        self._building = False
+        self._generation = 0
+        self._error = ""
+        self._state = threading.Lock()  # guards the fields above
+        self._worker = anyio.CapacityLimiter(1)
+        self._loop: anyio.lowlevel.EventLoopToken | None = None  # the app's, set by bind()
+
+    # --- building and swapping ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Build (or load) the store on a background thread; the server answers 503 until then."""
+        self.reindex()
+
+    def reindex(self) -> bool:
+        """Start a re-index in the background; False when one is already running."""
+        with self._state:
+            if self._building:
+                return False
+            self._building = True
+        threading.Thread(target=self._build, name="qa-reindex", daemon=True).start()
+        return True
+
+    def _build(self) -> None:
+        try:
+            old = self._bot
+            embedder = old.embedder if old is not None else None
+            index_in_child(self.settings, self.notify)
+            bot = self.make_bot(self.settings, notify=self.notify, embedder=embedder)
+            bot.reindex()  # the store is up to date now: this loads it
+            if old is None or self._loop is None:
+                bot.ask(WARM_QUESTION)
+            else:  # the model is shared with the Bot in use: warm up on the worker
+                anyio.from_thread.run(self._warm, bot, token=self._loop)
+            error = ""
+        except QAError as exc:
+            bot, error = None, str(exc)
+            self.notify(f"re-index failed: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a failed build must not stop the server
+            bot, error = None, f"{type(exc).__name__}: {exc}"
+            self.notify(f"re-index failed: {error}")
+        with self._state:
+            if bot is not None:
+                self._bot = bot  # the swap: one reference assignment
+                self._generation += 1
+            self._error = error
+            self._building = False
+
+    async def _warm(self, bot: Bot) -> None:
+        await self.run(bot.ask, WARM_QUESTION)
+
+    def bind(self) -> None:
+        """Remember the running event loop, so a build thread can reach the worker."""
+        self._loop = anyio.lowlevel.current_token()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until no build is running (tests, and `POST /api/reindex?wait=1`)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._state:
+                if not self._building:
+                    return True
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+
+    # --- answering -----------------------------------------------------------------------------
+
+    @property
+    def bot(self) -> Bot:
+        """The Bot in use; NotReadyError while the first store is being built."""
+        bot = self._bot
+        if bot is None:
+            with self._state:
+                error = self._error
+            if error:
+                raise NotReadyError(f"the store could not be built: {error} - fix that, then "
+                                    "POST /api/reindex or restart qa serve")
+            raise NotReadyError("the store is being built - try again in a few seconds")
+        return bot
+
+    def status(self) -> Status:
+        with self._state:
+            bot, building, generation, error = (self._bot, self._building, self._generation,
+                                                self._error)
+        store = bot.store if bot is not None else None
+        return Status(bot is not None, building, generation,
+                      store.count if store else 0, len(store.documents) if store else 0, error)
+
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        """`fn(*args)` on the worker: one at a time, off the event loop."""
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._worker)
+
+    async def ask(self, question: str, k: int | None) -> Answer:
+        """One question, no conversation."""
+        bot = self.bot
+        return await self.run(lambda: bot.ask(question, k))
+
+    async def converse(self, conversation: Conversation, question: str | None,
+                       k: int | None) -> Answer:
+        """A turn of `conversation` (`question` None: more), asked of the Bot in use now."""
+        bot = self.bot
+
+        def turn() -> Answer:
+            conversation.bot = bot  # an older Bot's conversation moves to the new store
+            return conversation.more(k) if question is None else conversation.ask(question, k)
+
+        return await self.run(turn)
+
+
+__all__ = ["WARM_QUESTION", "NotReadyError", "Service", "Status"]

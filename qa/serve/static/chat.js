@@ -1,0 +1,183 @@
+// The web chat of `qa serve`. Every text from the server goes into the page through
+// textContent or a text node, never as markup: a document holding <script> shows as text.
+"use strict";
+
+const state = { conversation: null, asked: [], back: 0, busy: false, corpus: "" };
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function setStatus(text) {
+  document.getElementById("status").textContent = text;
+}
+
+async function call(method, path, body) {
+  const options = { method, headers: {}, credentials: "same-origin" };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  let data = {};
+  try {
+    data = await response.json();
+  } catch (e) {
+    data = { error: "the server sent no JSON (status " + response.status + ")" };
+  }
+  if (!response.ok) {
+    const error = new Error(data.error || "request failed with status " + response.status);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+async function openConversation() {
+  const data = await call("POST", "/api/conversations", {});
+  state.conversation = data.conversation;
+}
+
+async function inConversation(step, body) {
+  if (!state.conversation) await openConversation();
+  try {
+    return await call("POST", "/api/conversations/" + state.conversation + "/" + step, body);
+  } catch (error) {
+    if (error.status !== 404 || step !== "ask") throw error;
+    await openConversation();  // forgotten after a long idle: start again, as asked
+    return await call("POST", "/api/conversations/" + state.conversation + "/" + step, body);
+  }
+}
+
+// The sentence with its matched words emphasised: text nodes and <em>s, no markup parsed.
+function sentence(text, ranges) {
+  const mark = el("mark", "answer");
+  let at = 0;
+  for (const [start, end] of ranges || []) {
+    if (start < at || end > text.length) continue;
+    mark.appendChild(document.createTextNode(text.slice(at, start)));
+    mark.appendChild(el("em", "", text.slice(start, end)));
+    at = end;
+  }
+  mark.appendChild(document.createTextNode(text.slice(at)));
+  return mark;
+}
+
+function where(hit) {
+  const parts = [];
+  if (hit.speaker) parts.push(hit.speaker + " said");
+  parts.push(hit.title && hit.title !== hit.source ? hit.title + " (" + hit.source + ")" : hit.source);
+  if (hit.page !== null && hit.page !== undefined) parts.push("page " + hit.page);
+  if (hit.section && hit.section.length) parts.push("section " + hit.section.join(" › "));
+  parts.push("paragraph " + (hit.passage + 1));
+  parts.push("score " + hit.score.toFixed(2));
+  return parts.join(" · ");
+}
+
+function showAnswer(turn, answer) {
+  if (answer.understood_as && answer.understood_as !== answer.question) {
+    turn.appendChild(el("p", "understood", "understood as: " + answer.understood_as));
+  }
+  if (answer.confidence === "low") {
+    turn.classList.add("tentative");
+    turn.appendChild(el("p", "tentative-mark",
+      "Tentative: these are the closest sentences found, but they may not answer the question."));
+  }
+  if (answer.abstained) {
+    turn.appendChild(el("p", "declined", answer.message));
+    return;
+  }
+  answer.hits.forEach((hit, i) => {
+    const item = el("section", "hit");
+    const context = el("p", "context");
+    if (hit.context_before.length) context.appendChild(el("span", "before", hit.context_before.join(" ") + " "));
+    context.appendChild(sentence(hit.text, (answer.matches || [])[i]));
+    if (hit.context_after.length) context.appendChild(el("span", "after", " " + hit.context_after.join(" ")));
+    item.appendChild(context);
+    item.appendChild(el("p", "source", where(hit)));
+    turn.appendChild(item);
+  });
+}
+
+function newTurn(title, kind) {
+  const turn = el("article", "turn " + kind);
+  turn.appendChild(el("h2", "question", title));
+  const log = document.getElementById("log");
+  log.appendChild(turn);
+  return turn;
+}
+
+async function run(title, kind, step, body) {
+  if (state.busy) return;
+  state.busy = true;
+  setStatus("Thinking…");
+  const turn = newTurn(title, kind);
+  try {
+    showAnswer(turn, await inConversation(step, body));
+    document.getElementById("more").disabled = false;
+    setStatus(state.corpus);
+  } catch (error) {
+    turn.appendChild(el("p", "error", error.message));
+    setStatus(state.corpus);
+  } finally {
+    state.busy = false;
+    turn.scrollIntoView({ block: "start" });
+    document.getElementById("question").focus();
+  }
+}
+
+function ask(event) {
+  event.preventDefault();
+  const input = document.getElementById("question");
+  const question = input.value.trim();
+  if (!question) return;
+  state.asked.push(question);
+  state.back = 0;
+  input.value = "";
+  run(question, "asked", "ask", { question });
+}
+
+function more() {
+  const last = state.asked[state.asked.length - 1] || "";
+  run("More: " + last, "more", "more", {});
+}
+
+async function fresh() {
+  if (state.conversation) {
+    try { await call("DELETE", "/api/conversations/" + state.conversation); } catch (e) { /* gone */ }
+  }
+  state.conversation = null;
+  document.getElementById("log").replaceChildren();
+  document.getElementById("more").disabled = true;
+  setStatus("New conversation: the next question stands alone.");
+  document.getElementById("question").focus();
+}
+
+function recall(event) {
+  const input = document.getElementById("question");
+  if (event.key === "ArrowUp" && state.asked.length) {
+    state.back = Math.min(state.back + 1, state.asked.length);
+    input.value = state.asked[state.asked.length - state.back];
+    event.preventDefault();
+  } else if (event.key === "ArrowDown" && state.back > 0) {
+    state.back -= 1;
+    input.value = state.back ? state.asked[state.asked.length - state.back] : "";
+    event.preventDefault();
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("ask").addEventListener("submit", ask);
+  document.getElementById("more").addEventListener("click", more);
+  document.getElementById("new").addEventListener("click", fresh);
+  document.getElementById("question").addEventListener("keydown", recall);
+  call("GET", "/api/ready").then(
+    (ready) => {
+      state.corpus = ready.documents + " documents, " + ready.sentences + " sentences";
+      setStatus(state.corpus);
+    },
+    (error) => setStatus(error.message));
+});
