@@ -47,9 +47,8 @@ class TentativeBot(Bot):
     """The real Bot, except that a question starting "maybe" gets a tentative ("low") answer:
     a deterministic way to show the page's mark until the ranker produces such answers."""
 
-    def ask(self, question: str, k: int | None = None, *,
-            understood_as: str | None = None) -> Answer:
-        answer = super().ask(question, k, understood_as=understood_as)
+    def ask(self, question: str, k: int | None = None, **options: Any) -> Answer:
+        answer = super().ask(question, k, **options)
         if question.lower().startswith("maybe") and not answer.abstained:
             return replace(answer, confidence="low")
         return answer
