@@ -15,7 +15,7 @@ from qa.errors import QuestionError
 from qa.index import Store, sync
 from qa.ingest import Corpus, Notify
 from qa.knowledge import StoredAnalysis
-from qa.rank import Hit, Retriever
+from qa.rank import NOTHING, Hit, Retriever, reply
 from qa.text import clean_question, safe
 from qa.vectors import DenseIndex
 
@@ -169,13 +169,16 @@ class Bot:
         return k
 
     def _answer(self, question: str, hits: list[Hit], understood: str) -> Answer:
-        threshold = self.settings.abstain_threshold
-        if not hits or hits[0].score < threshold:
+        """A confident answer, a marked guess, or a decline (qa.rank.about.reply): declined
+        only when the corpus holds too little of the question near its best hit."""
+        seen = self.retriever.about(understood, hits[0].row) if hits else NOTHING
+        said = reply(hits[0].score if hits else 0.0, seen, self.settings.abstain_threshold)
+        if said == "none":
             n = len(self.store.documents)
             noun = "document" if n == 1 else "documents"
             return Answer(question, (), True,
                           f"I couldn't find that in the {n:,} {noun} I have.", understood)
-        return Answer(question, tuple(hits), False, "", understood)
+        return Answer(question, tuple(hits), False, "", understood, said)
 
 
 __all__ = ["Answer", "Bot", "Confidence", "Hit", "display_path"]

@@ -22,7 +22,7 @@ class Settings:
     store: Path = Path(".qa/store")
     model: str = "all-MiniLM-L6-v2"
     k: int = 3
-    abstain_threshold: float = 0.33
+    abstain_threshold: float = 0.38
     context: int = 1
     max_file_mb: float = 20.0
     search: str = "auto"
