@@ -21,6 +21,7 @@ from qa.rank.intent import Intent, asks_who_is
 from qa.rank.retriever import Fused, Retriever
 from qa.rank.weights import Weights
 
-__all__ = ["NOTHING", "TITLE_COSINES", "About", "Reply", "about", "reply", "Features", "Fused", "Hit", "Intent", "Retriever", "StoreFacts",
-           "Weights", "asks_who_is", "assurance", "document_max", "focus", "fuse",
-           "near_duplicate", "relevance", "top_k", "unmet"]
+__all__ = ["NOTHING", "TITLE_COSINES", "About", "Features", "Fused", "Hit", "Intent", "Reply",
+           "Retriever", "StoreFacts", "Weights", "about", "asks_who_is", "assurance",
+           "document_max", "focus", "fuse", "near_duplicate", "relevance", "reply", "top_k",
+           "unmet"]
