@@ -19,7 +19,6 @@ from qa.rank import NOTHING, Hit, Retriever, reply
 from qa.text import clean_question, safe
 from qa.vectors import DenseIndex
 
-
 Confidence = Literal["high", "low", "none"]
 
 
