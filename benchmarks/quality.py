@@ -63,6 +63,7 @@ class Run:
     top: list[float]
     declined: list[bool] | None  # qa's own decision; None for baselines
     scores: list[list[float]] | None = None  # qa's hit scores, for --dump
+    confidence: list[str] | None = None  # qa's kind of reply: "high", "low" or "none"
 
 
 def log(message: str) -> None:
@@ -118,7 +119,7 @@ def make_bot(name: str, corpus: Path) -> Bot:
 
 
 def run_qa(bot: Bot, questions: list[Question]) -> Run:
-    rows, top, declined, scores = [], [], [], []
+    rows, top, declined, scores, confidence = [], [], [], [], []
     for q in questions:
         answer = bot.ask(q.text, k=RANKED)
         hits = list(answer.hits) or bot.retriever.search(clean_question(q.text), RANKED)
@@ -126,16 +127,18 @@ def run_qa(bot: Bot, questions: list[Question]) -> Run:
         top.append(hits[0].score if hits else 0.0)
         declined.append(answer.abstained)
         scores.append([h.score for h in hits])
-    return Run(rows, top, declined, scores)
+        confidence.append(answer.confidence)
+    return Run(rows, top, declined, scores, confidence)
 
 
 def dump(bot: Bot, name: str, questions: list[Question], run: Run) -> list[dict[str, object]]:
     """qa's top 5 per question as text, source and score, for comparing two versions."""
     store = bot.store
     out: list[dict[str, object]] = []
-    for q, rows, scores, declined in zip(questions, run.rows, run.scores or [],
-                                         run.declined or []):
+    for q, rows, scores, declined, said in zip(questions, run.rows, run.scores or [],
+                                               run.declined or [], run.confidence or []):
         out.append({"set": name, "id": q.id, "question": q.text, "declined": declined,
+                    "confidence": said,
                     "top5": [[store.text(r), store.sentence(r).source, s]
                              for r, s in zip(rows[:5], scores[:5])]})
     return out
@@ -198,8 +201,15 @@ def figures(run: Run, questions: list[Question], rank: list[int], pick: list[int
     }
     if run.declined is not None:
         f["f1"] = _f1(rank, questions, pick, [not run.declined[i] for i in range(len(rank))])
-        f["unans_declined"] = np.mean([run.declined[i] for i in una]) if una else float("nan")
-        f["ans_declined"] = np.mean([run.declined[i] for i in ans]) if ans else float("nan")
+        said = run.confidence or ["none" if d else "high" for d in run.declined]
+        nan = float("nan")
+        f["off"] = len(una)
+        f["unans_declined"] = np.mean([run.declined[i] for i in una]) if una else nan
+        f["off_high"] = np.mean([said[i] == "high" for i in una]) if una else nan
+        f["ans_declined"] = np.mean([run.declined[i] for i in ans]) if ans else nan
+        f["high_right"] = np.mean([said[i] == "high" and rank[i] == 1 for i in ans]) if ans else nan
+        f["high_wrong"] = np.mean([said[i] == "high" and rank[i] != 1 for i in ans]) if ans else nan
+        f["tentative"] = np.mean([said[i] == "low" for i in ans]) if ans else nan
     else:
         best = 0.0
         for t in sorted({run.top[i] for i in pick}):
@@ -221,27 +231,47 @@ def _f1(rank: list[int], questions: list[Question], pick: list[int], answered: l
 
 # --- the table -----------------------------------------------------------------------------
 
+PROBE = Path(__file__).resolve().parent / "probe"
+
+
+def probe_set(name: str) -> list[Question]:
+    """A held-out probe set (benchmarks/probe/README.md): measured here, never fitted on."""
+    out = []
+    for n, turns in enumerate(read_questions(PROBE / name)):
+        for t, (q, gold) in enumerate(turns):
+            out.append(Question(f"{name}:{n}.{t}", q, gold))
+    return out
+
 
 def main() -> int:
     if not (EVAL / "WikiQA-test.tsv").is_file():
         print(f"skipped: {EVAL} is not here (the benchmark needs ../shared)")
         return 0
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    wiki_docs, wiki_q = wikiqa()
-    sets = [
-        ("wikiqa", wiki_docs, wiki_q, True),
-        ("seed", ROOT / "seeds", dev_set("seed_dev.jsonl"), False),
-        ("bbc", SHARED / "corpora" / "bbc-news" / "news", dev_set("bbc_dev.jsonl"), False),
-    ]
     only = next((a.split("=", 1)[1].split(",") for a in sys.argv if a.startswith("--only=")),
                 None)
+    bbc_news = SHARED / "corpora" / "bbc-news" / "news"
+    # (set, store name, corpus, questions, whole-sentence golds); a store serves its dev set
+    # and its probe set alike
+    sets: list[tuple[str, str, Callable[[], Path], Callable[[], list[Question]], bool]] = [
+        ("wikiqa", "wikiqa", lambda: wikiqa()[0], lambda: wikiqa()[1], True),
+        ("seed", "seed", lambda: ROOT / "seeds", lambda: dev_set("seed_dev.jsonl"), False),
+        ("seed-probe", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_probe.jsonl"),
+         False),
+        ("bbc", "bbc", lambda: bbc_news, lambda: dev_set("bbc_dev.jsonl"), False),
+        ("bbc-probe", "bbc", lambda: bbc_news, lambda: probe_set("bbc_probe.jsonl"), False),
+    ]
+    results: dict[str, dict[str, dict[str, float]]] = {}
     started = time.time()
     dumped: list[dict[str, object]] = []
-    for name, corpus, questions, sentence_gold in sets:
+    bots: dict[str, Bot] = {}
+    for name, store_name, corpus, read, sentence_gold in sets:
         if only and name not in only:
             continue
-        bot = make_bot(name, corpus)
+        questions = read()
+        if store_name not in bots:
+            bots = {store_name: make_bot(store_name, corpus())}  # one store in memory at a time
+        bot = bots[store_name]
         right = right_fn(bot, sentence_gold)
         runs = {"qa": run_qa(bot, questions), "BM25": run_baseline(bot, questions, "bm25"),
                 "dense": run_baseline(bot, questions, "dense")}
@@ -257,9 +287,9 @@ def main() -> int:
                 results[system]["wikiqa-even"] = figures(run, questions, rank, even)
                 results[system]["wikiqa-odd"] = figures(run, questions, rank, odd)
             if system == "qa" and "-v" in sys.argv:
-                for q, rk in zip(questions, rank):
+                for q, rk, c in zip(questions, rank, run.confidence or []):
                     if q.gold and rk != 1 or not q.gold:
-                        log(f"  [{name}] rank {rk}: {q.text}")
+                        log(f"  [{name}] rank {rk} {c}: {q.text}")
     print(table(results))
     print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
           f"all-MiniLM-L6-v2, {time.time() - started:.0f} s\n{versions()}")
@@ -272,33 +302,44 @@ def main() -> int:
     return 0
 
 
+ORDER = ("wikiqa-even", "wikiqa-odd", "wikiqa", "seed", "seed-probe", "bbc", "bbc-probe")
+
+
 def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
-    head = ("| system | WikiQA Hit@1 (even / odd / all) | Hit@5 | MRR@10 | answer-triggering F1 "
-            "| seed Hit@1 | seed MRR | seed unanswerable declined | seed answerable declined "
-            "| BBC Hit@1 | BBC Hit@5 "
-            "| BBC unanswerable declined | BBC answerable declined |")
-    lines = [head, "|" + "---|" * 13]
-    for system, r in results.items():
-        empty: dict[str, float] = {}
-        w, we, wo, s, b = (r.get(k, empty) for k in ("wikiqa", "wikiqa-even", "wikiqa-odd",
-                                                      "seed", "bbc"))
+    """Two tables: ranking with declining off (every system), and qa's replies as shipped."""
 
-        def pct(x: float | None) -> str:
-            return "-" if x is None or x != x else f"{x:.2f}"
+    def pct(x: float | None) -> str:
+        return "-" if x is None or np.isnan(x) else f"{x:.2f}"
 
-        f1 = f"{pct(w.get('f1'))}" + ("" if system == "qa" else " (threshold tuned on test)")
+    lines = ["Ranking, declining off (Hit@1 / Hit@5 / MRR@10 over answerable questions):", "",
+             "| set | n | " + " | ".join(results) + " |",
+             "|---|---|" + "---|" * len(results)]
+    for name in ORDER:
+        if not any(name in r for r in results.values()):
+            continue
+        n = next(int(r[name]["n"]) for r in results.values() if name in r)
+        cells = [f"{pct(r[name]['hit1'])} / {pct(r[name]['hit5'])} / {pct(r[name]['mrr'])}"
+                 if name in r else "-" for r in results.values()]
+        lines.append(f"| {name} | {n} | " + " | ".join(cells) + " |")
+    qa = results.get("qa", {})
+    lines += ["", ("qa as shipped: answerable questions answered confidently and right, "
+                   "confidently but wrong (top hit), tentatively, flatly declined; off-corpus "
+                   "questions declined, answered confidently; answer-triggering F1 (top hit "
+                   "right, any reply but a decline); BM25 / dense F1 use the best threshold on "
+                   "the test set itself."),
+              "", ("| set | answerable | high, right | high, wrong | tentative | declined "
+                   "| off-corpus | off declined | off high | F1 | BM25 F1 | dense F1 |"),
+              "|---|" + "---|" * 11]
+    for name in ORDER:
+        f = qa.get(name)
+        if f is None:
+            continue
+        base = [results.get(s, {}).get(name, {}).get("f1") for s in ("BM25", "dense")]
         lines.append(
-            f"| {system} | {pct(we.get('hit1'))} / {pct(wo.get('hit1'))} / {pct(w.get('hit1'))} "
-            f"| {pct(w.get('hit5'))} "
-            f"| {pct(we.get('mrr'))} / {pct(wo.get('mrr'))} / {pct(w.get('mrr'))} "
-            f"| {pct(we.get('f1'))} / {pct(wo.get('f1'))} / {f1} "
-            f"| {pct(s.get('hit1'))} | {pct(s.get('mrr'))} | {pct(s.get('unans_declined'))} "
-            f"| {pct(s.get('ans_declined'))} "
-            f"| {pct(b.get('hit1'))} | {pct(b.get('hit5'))} | {pct(b.get('unans_declined'))} "
-            f"| {pct(b.get('ans_declined'))} |"
-        )
-    lines[0] = lines[0].replace("| MRR@10 |", "| MRR@10 (even / odd / all) |").replace(
-        "answer-triggering F1 |", "answer-triggering F1 (even / odd / all) |")
+            f"| {name} | {int(f['n'])} | {pct(f['high_right'])} | {pct(f['high_wrong'])} "
+            f"| {pct(f['tentative'])} | {pct(f['ans_declined'])} | {int(f['off'])} "
+            f"| {pct(f['unans_declined'])} | {pct(f['off_high'])} | {pct(f['f1'])} "
+            f"| {pct(base[0])} | {pct(base[1])} |")
     return "\n".join(lines)
 
 

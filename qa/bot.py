@@ -18,7 +18,7 @@ from qa.errors import CorpusError, QAError, QuestionError
 from qa.index import Store, sync
 from qa.ingest import Corpus, Notify, summary
 from qa.knowledge import StoredAnalysis
-from qa.rank import Hit, Retriever
+from qa.rank import NOTHING, Hit, Retriever, reply
 from qa.text import clean_question, safe
 from qa.vectors import DenseIndex
 
@@ -301,13 +301,16 @@ class Bot:
         return k
 
     def _answer(self, question: str, hits: list[Hit], understood: str) -> Answer:
-        threshold = self.settings.abstain_threshold
-        if not hits or hits[0].score < threshold:
+        """A confident answer, a marked guess, or a decline (qa.rank.about.reply): declined
+        only when the corpus holds too little of the question near its best hit."""
+        seen = self.retriever.about(understood, hits[0].row) if hits else NOTHING
+        said = reply(hits[0].score if hits else 0.0, seen, self.settings.abstain_threshold)
+        if said == "none":
             n = len(self.store.documents)
             return Answer(question, (), True,
                           f"I couldn't find that in the {plural(n, 'document')} I have.",
                           understood)
-        return Answer(question, self.label(hits), False, "", understood)
+        return Answer(question, self.label(hits), False, "", understood, said)
 
 
 def _paths(within: str | os.PathLike[str] | list[str] | tuple[str, ...]) -> tuple[str, ...]:

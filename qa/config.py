@@ -30,7 +30,7 @@ class Settings:
     store: Path | None = None  # None: default_store(corpus), in the user's cache directory
     model: str = "all-MiniLM-L6-v2"
     k: int = 3
-    abstain_threshold: float = 0.33
+    abstain_threshold: float = 0.38
     context: int = 1
     max_file_mb: float = 20.0
     search: str = "auto"

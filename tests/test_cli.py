@@ -25,7 +25,8 @@ def run(seed_store: Path):  # type: ignore[no-untyped-def]
 def test_one_shot_prints_sourced_answer(run) -> None:  # type: ignore[no-untyped-def]
     result = run("-q", "Which holy places are mentioned?")
     assert result.exit_code == 0, result.output
-    assert "our holy places" in result.output.splitlines()[0]
+    first = [line for line in result.output.splitlines() if not line.startswith("Not sure")][0]
+    assert "our holy places" in first  # as an answer or as a marked guess (issue 17)
     assert "nato-serbia-kosovo-security-forces.txt" in result.output
     assert "paragraph" in result.output
 

@@ -47,8 +47,11 @@ def test_who_is_a_person_who_never_speaks(people_bot: Bot) -> None:
         assert answer.hits[0].text.startswith("Ada Brennan (3 May 1901"), question
 
 
-def test_a_question_that_only_shares_the_subject_is_declined(people_bot: Bot) -> None:
-    assert people_bot.ask("What is Ada Brennan's favourite colour?").abstained
+def test_a_question_that_only_shares_the_subject_is_never_answered_confidently(
+        people_bot: Bot) -> None:
+    # The corpus is about Ada Brennan, so the closest sentences are shown, marked as a guess
+    # (issue 17: a decline is kept for questions nothing in the corpus is about).
+    assert people_bot.ask("What is Ada Brennan's favourite colour?").confidence != "high"
 
 @pytest.fixture
 def bot(news_store: Path) -> Bot:

@@ -42,3 +42,13 @@ def test_fit_prints_the_weights_as_weights_py_holds_them() -> None:
     for line in lines:
         assert line in source, line
     assert fit.NAMES == [f.name for f in fields(Features)]  # the fit searches every feature
+
+
+def test_the_reply_thresholds_are_the_fitted_ones() -> None:
+    # benchmarks/fit.py --replies prints them (qa.rank.about.reply)
+    from qa.config import Settings, load_settings
+    from qa.rank.weights import ABOUT_PASSAGE, ABOUT_WINDOW, CONFIDENT_FROM
+
+    assert (ABOUT_PASSAGE, ABOUT_WINDOW, CONFIDENT_FROM) == (0.3, 1, 0.40)
+    assert Settings().abstain_threshold == 0.38
+    assert load_settings(ROOT / "config.yaml").abstain_threshold == 0.38

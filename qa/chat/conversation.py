@@ -89,7 +89,10 @@ class Conversation:
                 seen.add(normal(hit.text))
                 hits.append(hit)
         if hits:
-            answer = Answer(turn.question, self.bot.label(hits), False, "", turn.understood_as)
+            # As sure as the question's first reply; after a guess or a decline, a guess.
+            sure = "high" if turn.answer.confidence == "high" else "low"
+            answer = Answer(turn.question, self.bot.label(hits), False, "", turn.understood_as,
+                            sure)
         else:
             answer = Answer(turn.question, (), True,
                             "No more answers to that question.", turn.understood_as)

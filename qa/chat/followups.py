@@ -31,6 +31,7 @@ from qa.text import (
     NAME_TOKEN,
     NEUTER_PRONOUNS,
     PERSON_CUE_VERBS,
+    PLACE_PREPOSITIONS,
     PLURAL_PRONOUNS,
     POSSESSIVE_PRONOUNS,
     PREPOSITIONS,
@@ -53,6 +54,9 @@ _TOPIC = LazyPattern(r"\babout\s+((?:\S+\s+){0,5}?\S+?)[\s?.!]*$", re.IGNORECASE
 _AND_X = LazyPattern(rf"^(?:{alternation(TOPIC_OPENERS)})\s+(?P<x>.+)$", re.IGNORECASE)
 # "and who did he thank?" stands alone as "who did Vucic thank?"
 _OPENER = LazyPattern(rf"^(?:{alternation(FOLLOW_UP_OPENERS)})\b,?\s+(?=\S)", re.IGNORECASE)
+# "in the US", "at Old Trafford": a place for the previous question.
+_PLACE_PHRASE = LazyPattern(rf"^(?:{alternation(PLACE_PREPOSITIONS)})\s+(?:the\s+)?(?P<x>.+)$",
+                            re.IGNORECASE)
 # Pronouns that stand for people: "he", "her", "they".
 _PERSONAL = MALE_PRONOUNS | FEMALE_PRONOUNS | PLURAL_PRONOUNS
 # Words `_ask_again` passes over to reach the previous question's verb: "and how many ...".
@@ -212,6 +216,16 @@ class _FollowUp:
         new = names.mentions(topic)
         body = previous.rstrip(" ?.!")
         things = [m for m in old if m.entity.kind != PERSON]
+        where = _PLACE_PHRASE.match(topic)
+        if where and not explicit:
+            # "and in the US?" after "how many internet users does the UK have?": the place
+            # of the last question changes; a question without one gains it.
+            places = [m for m in things if m.entity.kind == PLACE
+                      or names.profile(m.entity.name.split()[-1]).place > 0]  # "in the US"
+            if places:
+                m = places[-1]
+                return previous[: m.start] + where.group("x") + previous[m.end :]
+            return f"{body} {topic}?"
         if not explicit and new and new[0].entity.kind == PERSON:
             people = [m for m in old if m.entity.kind == PERSON]
             if people:
@@ -219,8 +233,10 @@ class _FollowUp:
                 return previous[: m.start] + new[0].entity.name + previous[m.end :]
             if things:  # "and Stoltenberg?" after a question about KFOR
                 return f"What did {new[0].entity.name} say about {_named(things[-1].entity)}?"
-        # "and about terrorism?" parallels the last question that was about something.
-        about = [t.understood_as.rstrip(" ?.!") for t in reversed(self.turns)
+        # "and about terrorism?" parallels the last question that was about something; a bare
+        # fragment ("and Russia?") only the most recent question.
+        recent = self.turns if explicit else self.turns[-1:]
+        about = [t.understood_as.rstrip(" ?.!") for t in reversed(recent)
                  if " about " in t.understood_as.lower()]
         if " about " in f"{body.lower()} " or about and (explicit or not things):
             base = body if " about " in body.lower() else about[0]

@@ -138,9 +138,11 @@ class Names:
                     prof.female += before[-1] in FEMALE_TITLES
                 if before and before[-1] in PLACE_PREPOSITIONS:
                     prof.place += 1
-                if i > 0 and tokens[i - 1][0][:1].isupper() and tokens[i - 1][0].lower() \
-                        not in STOPWORDS and tokens[i - 1][0].lower() not in TITLES:
-                    prof.firsts[_bare(tokens[i - 1][0])] += 1
+                prev, prev_at = tokens[i - 1] if i > 0 else ("", 0)
+                # "Jens Stoltenberg", not "According to Stoltenberg, Serbia"
+                if prev[:1].isupper() and prev.lower() not in STOPWORDS \
+                        and prev.lower() not in TITLES and not text[prev_at + len(prev):pos].strip():
+                    prof.firsts[_bare(prev)] += 1
                 # The pronouns that follow a mention say whether the corpus calls it he or she.
                 rest = [t.lower() for t, _ in tokens[i + 1 :]]
                 if row + 1 < self.store.count and self._same_doc(row, row + 1):
@@ -269,7 +271,9 @@ class Names:
         last = self.profile(name[-1])
         # A person's name is made of words the corpus always capitalises: not "Fraud Office".
         named = all(self.profile(w).proper for w in name)
-        if full is None and not (named and (last.person > 0 or titled)):
+        # A word the corpus puts after "in" or "to" as often as next to a speech verb is a
+        # place that acts ("Serbia has asked"), not a person: a pronoun never stands for it.
+        if full is None and not (named and (last.person > last.place or titled)):
             first = self._first_name(name)
             if first is None:
                 return None

@@ -16,6 +16,7 @@ completed. stored.py keeps it in the store.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -94,7 +95,7 @@ class Analysis:
         found = {name for key in self.alias_keys(question) for name in self.aliases[key]}
         low = question.lower()
         exact = {name for name in found if name.lower() in low}
-        return exact or found
+        return exact or {name for name in found if not _someone_else(name, question)}
 
     def alias_keys(self, question: str) -> list[str]:
         """Alias keys a question uses: names as written with a capital (any word when the
@@ -176,6 +177,18 @@ def analyze(documents: Sequence[Sequence[str]],
 def as_typed(question: str) -> str:
     """A question without the brackets `Analysis.expand` added to it."""
     return _EXPANDED.sub("", question)
+
+
+def _someone_else(name: str, question: str) -> bool:
+    """Whether the question names another person with the same first name: "Michael Howard"
+    is not the corpus's Michael Moore, though "Michael" alone could be."""
+    parts = name.split()
+    if len(parts) < 2:
+        return False
+    tokens = LOOSE_WORD.findall(question)
+    return any(t.lower() == parts[0].lower() and nxt[:1].isupper()
+               and nxt.lower().removesuffix("'s").removesuffix("’s") != parts[1].lower()
+               for t, nxt in itertools.pairwise(tokens))
 
 
 __all__ = ["Analysis", "analyze", "as_typed"]

@@ -62,10 +62,14 @@ _WHAT_IS = re.compile(_OPENER + r"what\s+(?:is|are|was|were|does|do|'s|’s)\s+(
 _QUESTION_KINDS = {
     "time": re.compile(r"^\s*(?:when\b|what (?:year|date|day|month|time)\b|(?:in )?which year)",
                        re.IGNORECASE),
+    # before "number": "how old is he?" asks for an age, not any number ("85 years" in jail)
+    "age": re.compile(r"\bhow old\b|\b(?:at )?what age\b", re.IGNORECASE),
     "number": re.compile(r"\bhow (?:many|much|long|old|far|big|tall|large|high|often|fast)\b|"
                          r"\bwhat (?:percentage|percent|number|amount|price)\b", re.IGNORECASE),
     "person": re.compile(r"^\s*(?:who|whom)\b", re.IGNORECASE),
     "place": re.compile(r"^\s*where\b", re.IGNORECASE),
+    "reason": re.compile(r"^\s*(?:why\b|how come\b|what (?:led to|caused|made)\b)",
+                         re.IGNORECASE),
 }
 # Times and places are matched in sentences case-sensitively: "May" the month, "in Pristina".
 _DAYS = alternation(d.capitalize() for d in WEEKDAYS)
@@ -77,6 +81,12 @@ _ANSWER_KINDS = {
     "number": re.compile(rf"\d|\b(?:{alternation(NUMBER_WORDS)})\b", re.IGNORECASE),
     "person": re.compile(r"(?<=[a-z,] )[A-Z][a-z]+ [A-Z][a-z]+"),
     "place": re.compile(rf"\b(?:{alternation(PLACE_ANSWER_PREPOSITIONS)}) (?:the )?[A-Z][a-z]+"),
+    # "Mr Ebbers, 63,", "aged 42", "a 16-year-old", "63 years old"
+    "age": re.compile(r"\b[A-Z][a-z]+, \d{1,3},|\baged \d{1,3}\b|\b\d{1,3}-year-old\b|"
+                      r"\b\d{1,3} years old\b"),
+    # a cause given: "because", "due to", "after the ...", "blamed ... on"
+    "reason": re.compile(r"\b(?:because|due to|owing to|as a result|thanks to|in order to|"
+                         r"so that|reasons?|blamed|after|following|amid)\b", re.IGNORECASE),
 }
 # Questions after an amount without "how many": "What is the population of Swansea?"
 _ASKS_AMOUNT = re.compile(rf"^\s*what(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\b.*"
@@ -94,9 +104,10 @@ class Intent:
     asked: str  # the question as given
     text: str  # as searched: acronyms spelled out, short names completed (Analysis.expand)
     terms: tuple[str, ...]  # index terms of `text`
-    kind: str | None  # the answer kind `text` asks for: "time", "number", "person", "place"
-    # "time" or "number" when `asked` wants one ("how many", "when", "what is the population
-    # of"): a best sentence without one lowers the confidence.
+    # the answer kind `text` asks for: "time", "age", "number", "person", "place", "reason"
+    kind: str | None
+    # "time", "age" or "number" when `asked` wants one ("how many", "when", "how old", "what
+    # is the population of"): a best sentence without one lowers the confidence.
     needs: str | None
     speakers: tuple[int, ...]  # ids (Analysis.speakers) of the speakers it asks to hear from
     speaker_names: tuple[str, ...]  # their names
@@ -115,7 +126,7 @@ def read_intent(question: str, analysis: Analysis, unknown: Callable[[str], bool
     corpus never uses a word, `speakers_known` whether every sentence's speaker is known."""
     text = analysis.expand(question, unknown)
     kind = next((k for k, rx in _QUESTION_KINDS.items() if rx.search(text)), None)
-    needs = next((k for k in ("time", "number") if _QUESTION_KINDS[k].search(question)),
+    needs = next((k for k in ("time", "age", "number") if _QUESTION_KINDS[k].search(question)),
                  "number" if _ASKS_AMOUNT.search(question) else None)
     names, ids = _speakers(text, analysis) if speakers_known else (set(), [])
     acts: tuple[str, ...] = ()

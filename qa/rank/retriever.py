@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from qa.embed import Embedder
 from qa.index import Store
 from qa.knowledge import Analysis
+from qa.rank.about import About, about
 from qa.rank.candidates import candidate_rows
 from qa.rank.confidence import assurance, confident_hits, top_k
 from qa.rank.facts import StoreFacts
@@ -113,6 +114,11 @@ class Retriever:
             rows = [(int(fused.rows[i]), v) for i, v in ranked]
             return confident_hits(self.facts, rows, sure, intent, self.weights, k, skip,
                                   self.context)
+
+    def about(self, question: str, row: int) -> About:
+        """How much of the question the corpus holds, and the document and passage of `row`
+        (its best hit): whether the corpus is about the question at all (qa.rank.about)."""
+        return about(self.facts, self.expand(question), row)
 
     def _fused(self, intent: Intent, within: NDArray[np.int64] | None = None) -> Fused:
         facts, w = self.facts, self.weights

@@ -87,6 +87,22 @@ DENSE_CANDIDATES = 200  # best dense rows whose documents become candidates
 LEXICAL_CANDIDATES = 200  # best BM25 rows whose documents become candidates
 TITLE_CANDIDATES = 20  # best-matching titles whose documents become candidates
 
+# Replies (qa.rank.about.reply). Sentences either side of the best hit that count as near it
+# when judging whether the corpus is about a question (set by hand; not tuned). A question is
+# declined when its best hit's score plus ABOUT_PASSAGE times the share of the question near
+# that hit is below the abstain threshold (config.yaml, 0.38), and answered confidently from
+# CONFIDENT_FROM up; between, the hits are a marked guess. Fitted by benchmarks/fit.py
+# `--replies` on the dev sets and even WikiQA questions: the largest threshold (with its
+# ABOUT_PASSAGE) that declines at most 4% of the answerable questions of every set and as many
+# of the dev sets' unanswerable ones as any; the lowest CONFIDENT_FROM with no dev
+# unanswerable question answered confidently. A confident answer also needs the question's
+# rarest word in the best hit's document (by hand: a question whose rarest word is missing
+# there is mostly a paraphrase or about something else). Tried and dropped: the rarest word's
+# presence as decline evidence beside ABOUT_PASSAGE (fitted weight 0).
+ABOUT_WINDOW = 1
+ABOUT_PASSAGE = 0.3
+CONFIDENT_FROM = 0.40
+
 # Sentences around a hit shown at most, either side, when a quote runs on over several
 # sentences. Set by hand (commit c9512bd) so a long speech does not fill the screen.
 MAX_QUOTE_CONTEXT = 4
@@ -97,7 +113,7 @@ def ranked_window(k: int, skipped: int) -> int:
     return min(RANKED_MAX, max(RANKED_PER_HIT * k, k + skipped + RANKED_SPARE))
 
 
-__all__ = ["DENSE_CANDIDATES", "DUPLICATE_MIN_WORDS", "DUPLICATE_OVERLAP", "DUPLICATE_SIZE",
+__all__ = ["ABOUT_PASSAGE", "ABOUT_WINDOW", "CONFIDENT_FROM", "DENSE_CANDIDATES", "DUPLICATE_MIN_WORDS", "DUPLICATE_OVERLAP", "DUPLICATE_SIZE",
            "FULL_SCAN_BELOW", "LEXICAL_CANDIDATES", "MAX_QUOTE_CONTEXT", "RANKED_MAX",
            "RANKED_PER_HIT", "RANKED_SPARE", "THIN", "THIN_TERMS", "TITLE_CANDIDATES",
            "UNKNOWN_DISCOUNT", "Weights", "ranked_window"]

@@ -1,0 +1,95 @@
+"""Follow-ups read right (issue 17): each error a new user met is a test here.
+
+On the seed article and on a few real BBC stories copied into tmp_path (skipped without
+../shared).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa import Bot
+from qa.chat import Conversation
+from qa.chat.names import PERSON
+
+from .conftest import shared
+
+BBC = ("politics/tories-plan-migrant-health-checks.txt",
+       "business/ebbers-aware-of-worldcom-fraud.txt",
+       "business/worldcom-trial-starts-in-new-york.txt",
+       "tech/blog-reading-explodes-in-america.txt")
+
+
+@pytest.fixture(scope="module")
+def bbc_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
+    """Four BBC stories: Michael Howard on health checks, Bernie Ebbers (63) on trial, blogs."""
+    news = shared("corpora", "bbc-news", "news")
+    corpus = tmp_path_factory.mktemp("bbc-followups")
+    for name in BBC:
+        shutil.copy(news / name, corpus / Path(name).name)
+    bot = Bot(corpus=corpus, store=corpus.parent / f"{corpus.name}-store", notify=lambda _: None)
+    bot.reindex()
+    return bot
+
+
+def test_a_pronoun_never_takes_a_country(seed_bot: Bot) -> None:
+    # "Serbia has asked ..." and "According to Stoltenberg, Serbia ..." made Serbia a person.
+    chat = Conversation(seed_bot)
+    assert all(m.entity.kind != PERSON for m in chat.names.mentions("Serbia"))
+    chat.ask("What did Vucic say about Kosovo?")
+    chat.ask("what did Serbia say about the KSF?")
+    answer = chat.ask("what did he say about the hero?")
+    assert answer.understood_as == "what did Vucic say about the hero?"
+    assert "play the hero" in answer.hits[0].text
+
+
+def test_where_and_when_are_answered_not_declined(seed_bot: Bot) -> None:
+    # The article says "in Brussels on Wednesday afternoon"; both were flatly declined.
+    chat = Conversation(seed_bot)
+    where = chat.ask("where was the news conference held?")
+    assert not where.abstained and "in Brussels on Wednesday afternoon" in where.hits[0].text
+    when = chat.ask("when?")
+    assert when.understood_as == "When was the news conference held?"
+    assert not when.abstained and "in Brussels on Wednesday afternoon" in when.hits[0].text
+
+
+@pytest.mark.slow
+def test_a_fragment_takes_the_most_recent_frame(bbc_bot: Bot) -> None:
+    # "and in the US?" became "what did Gordon Brown say about in the US?", three turns back.
+    chat = Conversation(bbc_bot)
+    chat.ask("What did Michael Howard say about health checks?")
+    chat.ask("what is the WorldCom fraud?")
+    assert chat.ask("and in the US?").understood_as == "what is the WorldCom fraud in the US?"
+    chat.ask("how many internet users does the US have?")
+    assert chat.ask("and in the UK?").understood_as == "how many internet users does the UK have?"
+
+
+@pytest.mark.slow
+def test_a_named_speaker_is_not_someone_with_the_same_first_name(
+        bbc_bot: Bot, tmp_path: Path) -> None:
+    # "what did Michael Howard say?" returned two Michael Moore quotes.
+    answer = bbc_bot.ask("what did Michael Howard say?")
+    assert answer.hits[0].speaker == "Michael Howard"
+    news = shared("corpora", "bbc-news", "news")
+    shutil.copy(news / "entertainment/surprise-win-for-anti-bush-film.txt", tmp_path)
+    moore = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
+    assert "Michael Moore" in moore.retriever.analysis.speakers
+    assert moore.retriever.intent("what did Michael Howard say?").speakers == ()
+    assert moore.retriever.intent("what did Michael Moore say?").speakers != ()
+    assert all(h.speaker != "Michael Moore" for h in moore.ask("what did Michael Howard say?").hits)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(reason="ranking: the lead sentence on Ebbers still beats 'Mr Ebbers, 63,'; "
+                   "the answer-kind weight was fitted at 0.014 and an age-times-focus feature "
+                   "at 0 (issue 17, not done)", strict=True)
+def test_how_old_is_he_looks_for_an_age(bbc_bot: Bot) -> None:
+    # "how old is he?" after Bernie Ebbers returned "a sentence of 85 years", not "63".
+    chat = Conversation(bbc_bot)
+    chat.ask("Who is Bernie Ebbers?")
+    answer = chat.ask("how old is he?")
+    assert answer.understood_as == "how old is Ebbers?"
+    assert not answer.abstained and "Mr Ebbers, 63," in answer.hits[0].text
