@@ -60,7 +60,7 @@ def read_document(path: Path, max_bytes: int, follow_links: bool = True,
             kept.put(data, loader.cls, loaded)
     else:
         loaded = loader.load(path, data)
-    sentences = tuple(split_document(loaded.text, str(path), loaded.blanked))
+    sentences = tuple(split_document(loaded.text, str(path), loaded.markup))
     if not sentences:
         raise SkipFile("empty: no sentences")
     return Document(str(path), loaded.text, loaded.title, sentences,

@@ -3,7 +3,7 @@
 A "document" is a file, a "passage" a paragraph of it (blank-line separated), and a "sentence"
 the unit qa answers with. Every sentence keeps character offsets into its document's text, so
 `document.text[s.start:s.end] == s.text` and any answer can be shown in context. (For a loader
-that blanks markup, Markdown's, the two differ only in spaces: see `Loaded.blanked`.)
+that blanks markup, Markdown's, the sentence leaves the markup out: see `Loaded.markup`.)
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from qa.ingest.loaders.base import Location
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """One sentence of a document: `text == document_text[start:end]` (but for the spaces of
-    blanked markup)."""
+    """One sentence of a document: `text == document_text[start:end]` (less blanked markup)."""
 
     text: str
     source: str  # path of the document, as stored

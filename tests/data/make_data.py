@@ -196,12 +196,12 @@ def encrypted_pdf(source: Path, out: Path) -> None:
 
 
 def zip_bomb(path: Path) -> None:
-    """A .docx that inflates to 1 GB of zeros."""
+    """A .docx that inflates to 256 MB of zeros (over the 64 MB read of a Word file)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
         with z.open("word/document.xml", "w", force_zip64=True) as f:
             block = b"\0" * (1 << 20)
-            for _ in range(1024):
+            for _ in range(256):
                 f.write(block)
 
 

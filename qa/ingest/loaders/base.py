@@ -32,9 +32,10 @@ class Loaded:
     # loader maps each page's first offset to Location(page=n); a Markdown loader could map
     # each section's first offset to its heading path. Empty when the format has no such places.
     locations: Mapping[int, Location] = field(default_factory=dict)
-    # True when markup was overwritten by spaces to keep offsets those of the file (Markdown):
-    # a sentence's text then shows its words single-spaced, not `text[start:end]` verbatim.
-    blanked: bool = False
+    # Where markup was overwritten by spaces to keep offsets those of the file (Markdown): one
+    # byte per character of `text`, 1 for markup. A sentence's text leaves those characters
+    # out, so it is not `text[start:end]` verbatim. Empty for a loader that blanks nothing.
+    markup: bytes = b""
 
 
 class Loader(Protocol):

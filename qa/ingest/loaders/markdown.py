@@ -1,9 +1,9 @@
 """Markdown: the text a reader sees, at the offsets it has in the file, under its headings.
 
-Markup (`**`, `` ` ``, link targets, table pipes, code fences, heading marks, HTML tags) is
+Markup (`**`, `` ` ``, link targets, table pipes, code fences, heading marks) is
 overwritten with spaces rather than removed, so the loaded text is exactly as long as the file
 and every sentence offset points at the same characters of the file a user edits (a sentence's
-own text closes the gaps, see `Loaded.blanked`). The heading
+own text leaves the markup out, see `Loaded.markup`). The heading
 path above each line becomes its section (`notes.md › Install › Linux`).
 """
 
@@ -21,14 +21,15 @@ _FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+.*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 # Inline markup, each with the groups to keep: an image or link keeps its text, emphasis and
-# code their content, a tag or autolink's brackets go. Every repeat is bounded, so a line of
+# code their content, an autolink's brackets go. Emphasis is not taken inside a word (M*A*S*H).
+# HTML tags are left as written: blanking them would cut sentences anew in Markdown read before
+# (WikiQA's <ref> tags), and change its answers. Every repeat is bounded, so a line of
 # 30,000 unclosed brackets costs a bounded scan from each, not one to the end of the line.
 _INLINE = re.compile(
     r"!?\[(?P<link>[^\]\n]{0,300})\]\([^)\n]{0,1000}\)"
-    r"|(?P<em>\*\*|\*|~~)(?=\S)(?P<emtext>[^\n]{0,300}?\S)(?P=em)"
+    r"|(?<![\w*~])(?P<em>\*\*|\*|~~)(?=\S)(?P<emtext>[^\n]{0,300}?\S)(?P=em)(?![\w*~])"
     r"|(?P<tick>`{1,3})(?P<code>[^`\n]{1,300}?)(?P=tick)"
     r"|<(?P<auto>(?:https?|mailto):[^>\s]{1,1000})>"
-    r"|</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>\n]{0,300})?/?>"
 )
 
 
@@ -39,26 +40,28 @@ class MarkdownLoader:
 
     def load(self, path: Path, data: bytes) -> Loaded:
         source = decode(data)
-        text, heads = blank_markdown(source)
+        text, heads, markup = blank_markdown(source)
         title = heads[0][2] if heads else title_of(source, path)
         path_now: list[tuple[int, str]] = []
         locations: dict[int, Location] = {}
         for offset, level, heading in heads:
             path_now = [(lv, h) for lv, h in path_now if lv < level] + [(level, heading)]
             locations[offset] = Location(headings=tuple(h for _, h in path_now))
-        return Loaded(text, title, locations, blanked=True)
+        return Loaded(text, title, locations, markup)
 
 
-def blank_markdown(source: str) -> tuple[str, list[tuple[int, int, str]]]:
-    """`source` with its markup overwritten by spaces, and its headings as (offset of the
-    heading line, level 1-6, heading text)."""
+def blank_markdown(source: str) -> tuple[str, list[tuple[int, int, str]], bytes]:
+    """`source` with its markup overwritten by spaces, its headings as (offset of the heading
+    line, level 1-6, heading text), and which characters were markup (Loaded.markup)."""
     out = list(source)
+    marked = bytearray(len(source))
     heads: list[tuple[int, int, str]] = []
 
     def blank(a: int, b: int) -> None:
         for i in range(a, b):
             if out[i] not in "\r\n":
                 out[i] = " "
+                marked[i] = 1
 
     front = _FRONT_MATTER.match(source)
     if front:
@@ -104,8 +107,9 @@ def blank_markdown(source: str) -> tuple[str, list[tuple[int, int, str]]]:
                 for j, ch in enumerate(body):
                     if ch == "|":
                         out[at + j] = " "
+                        marked[at + j] = 1
         previous = body if body.strip() else ""
-    return "".join(out), heads
+    return "".join(out), heads, bytes(marked) if any(marked) else b""
 
 
 def _atx(line: str) -> tuple[int, int, int] | None:
