@@ -254,3 +254,39 @@ def test_corpus_default_reads_every_supported_type() -> None:
 
     assert {".txt", ".md", ".pdf", ".docx", ".html"} <= set(Settings().extensions)
     assert Corpus.from_settings(Settings()).cache is not None
+
+
+def test_a_50_mb_web_page_is_skipped_and_the_rest_indexed(tmp_path: Path) -> None:
+    """Issue 11's hostile HTML: one line naming the size limit, the rest of the folder read."""
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "note.txt").write_text("The lighthouse keeper paints the railings every April.\n")
+    row = b"<p>" + b"filler words in a very long page " * 30 + b"</p>\n"
+    with open(corpus / "huge.html", "wb") as out:
+        out.write(b"<html><head><title>Huge</title></head><body>")
+        for _ in range(50 * 2**20 // len(row) + 1):
+            out.write(row)
+        out.write(b"</body></html>")
+    notes: list[str] = []
+    bot = Bot(corpus=corpus, store=tmp_path / "store", notify=notes.append)
+    answer = bot.ask("When are the railings painted?")
+    assert answer.hits[0].text.startswith("The lighthouse keeper paints")
+    skipped = bot.retriever.store.skipped
+    assert [Path(p).name for p in skipped] == ["huge.html"]
+    assert "limit (max_file_mb)" in next(iter(skipped.values()))["reason"]
+    assert any("huge.html" in n and "max_file_mb" in n for n in notes)
+
+
+def test_a_file_changed_after_indexing_is_read_again(tmp_path: Path) -> None:
+    """A file is read once into memory and hashed from those bytes, so what is indexed is one
+    version of it; when it changes (during or after a run) the next sync reads it again."""
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    page = corpus / "ferry.html"
+    rest = "Tickets cost four pounds. The island has a small harbour."
+    page.write_text(f"<html><title>Ferry</title><body><p>The ferry leaves at nine. {rest}</p>")
+    bot = Bot(corpus=corpus, store=tmp_path / "store", notify=lambda _: None)
+    assert "nine" in bot.ask("When does the ferry leave?").hits[0].text
+    page.write_text(f"<html><title>Ferry</title><body><p>The ferry now leaves at ten. {rest}</p>")
+    bot.reindex()
+    assert "ten" in bot.ask("When does the ferry leave?").hits[0].text
