@@ -12,13 +12,12 @@ from typing import Any, Literal
 from qa.config import Settings, cache_dir, load_settings
 from qa.embed import Embedder
 from qa.errors import QuestionError
-from qa.index import Store, sync
+from qa.index import LocalBackend, Store, StoreBackend
 from qa.ingest import Corpus, Notify
 from qa.knowledge import StoredAnalysis
 from qa.rank import Hit, Retriever
 from qa.text import clean_question, safe
 from qa.vectors import DenseIndex
-
 
 Confidence = Literal["high", "low", "none"]
 
@@ -63,6 +62,16 @@ def display_path(path: str) -> str:
         return path
 
 
+def backend_for(settings: Settings) -> StoreBackend:
+    """Where the store lives: a folder (the default) or, for a URI, Milvus (qa.milvus)."""
+    if isinstance(settings.store, str):
+        from qa.milvus import MilvusBackend  # pymilvus itself is imported on connecting
+
+        return MilvusBackend(settings.store, settings.milvus_collection,
+                             settings.milvus_token_env, cache_dir())
+    return LocalBackend(settings.store)
+
+
 def _stderr(message: str) -> None:
     print(f"qa: {safe(message)}", file=sys.stderr)
 
@@ -98,6 +107,7 @@ class Bot:
         self.progress = progress
         self.embedder = embedder or Embedder(self.settings.model, cache=cache_dir())
         self._vectors = vectors or self._default_vectors
+        self.backend = backend_for(self.settings)
         self._store: Store | None = None
         self._retriever: Retriever | None = None
 
@@ -123,15 +133,18 @@ class Bot:
         """Bring the store in step with the corpus; `rebuild` re-embeds everything, `verify`
         hashes every file to find changes that kept their size and modification time."""
         s = self.settings
-        self._store = sync(s.store, Corpus.from_settings(s), self.embedder, notify=self.notify,
-                           analyzer=StoredAnalysis(), progress=self.progress, rebuild=rebuild,
-                           verify=verify)
+        self._store = self.backend.sync(Corpus.from_settings(s), self.embedder,
+                                        notify=self.notify, analyzer=StoredAnalysis(),
+                                        progress=self.progress, rebuild=rebuild, verify=verify)
         dense = self._vectors(self._store)
         self._retriever = Retriever(self._store, self.embedder, s.context, dense=dense)
         return self._store
 
     def _default_vectors(self, store: Store) -> DenseIndex:
-        """The configured search (`search`, `ann_min_sentences`), its index made if missing."""
+        """The configured search (`search`, `ann_min_sentences`), its index made if missing;
+        a backend's own search when it has one (Milvus)."""
+        if store.dense is not None:
+            return store.dense  # type: ignore[no-any-return]
         dense = DenseIndex(store.vectors, store, self.settings.search,
                            self.settings.ann_min_sentences)
         dense.ensure_index(self.progress)

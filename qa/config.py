@@ -19,7 +19,13 @@ class Settings:
     """Every knob of qa. Field defaults are the defaults; config.yaml and flags override them."""
 
     corpus: tuple[Path, ...] = (Path("seeds"),)
-    store: Path = Path(".qa/store")
+    # A folder (the local store), or a Milvus URI (qa.milvus): milvus:///path/qa.db for Milvus
+    # Lite, http(s)://host:19530 for a server; kept as the string given.
+    store: Path | str = Path(".qa/store")
+    milvus_collection: str = "qa"
+    # The environment variable holding a Milvus server's token ("user:password" or an API
+    # key); never the token itself, which stays out of config files and command lines.
+    milvus_token_env: str = "QA_MILVUS_TOKEN"
     model: str = "all-MiniLM-L6-v2"
     k: int = 3
     abstain_threshold: float = 0.33
@@ -152,8 +158,10 @@ def _check(key: str, value: Any, base: Path, source: str) -> Any:
     if key == "store":
         if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
             raise _fail(key, source, f"must be a directory path, got {_shown(value)}")
+        if isinstance(value, str) and "://" in value:
+            return _store_uri(key, value, base, source)
         return _resolve(value, base)
-    if key in ("model", "search"):
+    if key in ("model", "search", "milvus_collection", "milvus_token_env"):
         if not isinstance(value, str) or not value.strip():
             raise _fail(key, source, f"must be a string, got {_shown(value)}")
         if key == "search" and value not in SEARCH_MODES:
@@ -188,6 +196,23 @@ def _check(key: str, value: Any, base: Path, source: str) -> Any:
             raise _fail(key, source, f"must be a list like ['.txt', '.md'], got {_shown(value)}")
         return tuple(e.lower() for e in items)
     raise AssertionError(key)  # pragma: no cover - every field is handled above
+
+
+STORE_SCHEMES = ("milvus", "http", "https", "tcp")
+
+
+def _store_uri(key: str, value: str, base: Path, source: str) -> str:
+    """A Milvus URI as given; a relative Milvus Lite file is taken from `base`."""
+    scheme, rest = value.split("://", 1)
+    if scheme.lower() not in STORE_SCHEMES:
+        raise _fail(key, source, f"must be a folder or a URI starting with "
+                    f"{', '.join(s + '://' for s in STORE_SCHEMES)}, got {_shown(value)}")
+    if scheme.lower() == "milvus":
+        if not rest.strip("/"):
+            raise _fail(key, source, f"names no Milvus Lite file, got {_shown(value)} - write "
+                        "milvus:///path/to/qa.db")
+        return f"milvus://{_resolve(rest, base)}"
+    return value
 
 
 def _resolve(value: str | os.PathLike[str], base: Path) -> Path:
