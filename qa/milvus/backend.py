@@ -29,7 +29,7 @@ from qa.errors import CorpusError, StoreError, StoreMismatchError
 from qa.index import Analyzer, DocInfo, DocumentEncoder, Part, Store, write_generation
 from qa.ingest import Corpus, Document, Notify, SkipFile
 from qa.milvus import collections as coll
-from qa.milvus.client import Location, connect, failure
+from qa.milvus.client import Location, close, connect, failure
 from qa.milvus.lease import Lease
 from qa.milvus.mirror import IDS, fetch, parts_of
 from qa.milvus.search import attach
@@ -56,6 +56,12 @@ class MilvusBackend:
 
     def describe(self) -> str:
         return self.where.describe()
+
+    def close(self) -> None:
+        """Let go of Milvus (a Milvus Lite file becomes free for other processes)."""
+        if self._client is not None:
+            close(self._client, self.where)
+            self._client = None
 
     @property
     def client(self) -> Any:
@@ -90,6 +96,7 @@ class MilvusBackend:
             if not state.get("dirty") and _unchanged(docs, skipped, files, corpus, verify):
                 mirror = self._mirror(model, state.get("epoch"))
                 if mirror is not None and (analyzer is None or analyzer.current(mirror)):
+                    self._check_dim(identity, int(mirror.vectors.shape[1]))
                     return attach(mirror, client, self.where)
                 analysis = coll.get_chunked(client, name, "analysis")
                 if analysis is not None and analysis.get("epoch") == state.get("epoch"):
@@ -135,6 +142,8 @@ class MilvusBackend:
             coll.put(client, name, "identity", identity)
         self._check(identity, model)
         dim = int(identity["dim"])
+        if int(getattr(encoder, "dim", dim)) != dim:  # the model is loaded to write anyway
+            self._check_dim(identity, int(getattr(encoder, "dim", dim)))
         state = coll.get(client, name, "state") or {}
         docs = coll.manifest(client, name)
         mirror = None if state.get("dirty") else self._mirror(model, state.get("epoch"))

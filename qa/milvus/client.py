@@ -22,6 +22,7 @@ from qa.errors import StoreError
 LITE_WAIT_SECONDS = 60.0  # how long a second process waits for a Milvus Lite file
 CONNECT_TIMEOUT = 5.0  # seconds to reach a server before saying it cannot be reached
 INSTALL = "pip install 'qa[milvus]'"
+_OPEN: set[str] = set()  # Milvus Lite folders this process has open (its own lock: no wait)
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,16 @@ def _connect_lite(where: Location, client_class: Any) -> Any:
                          "not exist - create it or fix the store URI")
     if folder.exists() and not folder.is_dir():
         raise StoreError(f"{folder} is a file, not a Milvus Lite store - pass another name")
-    _wait_for_lite(folder)
+    if str(folder.resolve()) not in _OPEN:
+        _wait_for_lite(folder)
     try:
         import milvus_lite  # noqa: F401 - pymilvus needs it for a .db URI
     except ImportError:
         raise StoreError(f"a Milvus Lite store needs milvus-lite - run {INSTALL}") from None
     try:
-        return client_class(uri=str(folder))
+        client = client_class(uri=str(folder))
+        _OPEN.add(str(folder.resolve()))
+        return client
     except Exception as exc:  # noqa: BLE001 - milvus-lite fails with many kinds
         if "Open local milvus failed" in str(exc):
             raise _busy(folder) from None
@@ -132,10 +136,17 @@ def failure(where: Location, exc: BaseException) -> StoreError:
     return StoreError(f"Milvus at {where.uri} failed: {text or exc.__class__.__name__}")
 
 
-def close(client: Any) -> None:
-    """Close a client (a Milvus Lite file is freed for other processes only at exit)."""
+def close(client: Any, where: Location) -> None:
+    """Close a client; for Milvus Lite also stop its in-process server, which frees the file
+    for other processes (pymilvus keeps it until exit otherwise)."""
     with contextlib.suppress(Exception):
         client.close()
+    if where.lite:
+        with contextlib.suppress(Exception):
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(where.uri)
+            _OPEN.discard(str(Path(where.uri).resolve()))
 
 
 __all__ = ["CONNECT_TIMEOUT", "INSTALL", "LITE_WAIT_SECONDS", "Location", "close", "connect",
