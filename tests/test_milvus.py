@@ -18,11 +18,11 @@ import pytest
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
-from qa import Bot  # noqa: E402
-from qa.errors import StoreError, StoreMismatchError  # noqa: E402
-from qa.milvus import collections as coll  # noqa: E402
-from qa.milvus.client import Location, close, connect  # noqa: E402
-from tests.conftest import DATA, ROOT, SEEDS  # noqa: E402
+from qa import Bot
+from qa.errors import StoreError, StoreMismatchError
+from qa.milvus import collections as coll
+from qa.milvus.client import Location, close, connect
+from tests.conftest import DATA, ROOT, SEEDS
 
 QUESTIONS = [
     "What did Stoltenberg say about the KSF?",

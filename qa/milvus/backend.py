@@ -106,6 +106,8 @@ class MilvusBackend:
                                                   _extras(analysis), state["epoch"])
         for message in listing:
             notify(message)
+        if identity is None:  # made before the writer lease, which lives in the collections
+            self._create(encoder)
         with self._writing():
             return self._write(corpus, encoder, files, notify, analyzer, progress, rebuild,
                                verify)
@@ -136,10 +138,7 @@ class MilvusBackend:
         client, name, model = self.client, self.where.collection, encoder.identity
         identity = coll.get(client, name, "identity") if coll.exists(client, name) else None
         if identity is None:
-            dim = int(encoder.encode(["dimension probe"]).shape[1])
-            coll.create(client, name, dim)
-            identity = {"format": coll.FORMAT, "model": model, "dim": dim}
-            coll.put(client, name, "identity", identity)
+            identity = self._create(encoder)
         self._check(identity, model)
         dim = int(identity["dim"])
         if int(getattr(encoder, "dim", dim)) != dim:  # the model is loaded to write anyway
@@ -205,6 +204,19 @@ class MilvusBackend:
         coll.put(client, name, "state", {"epoch": epoch, "dirty": False})
         return self._write_mirror(model, [(p, ids[p.info.path]) for p in done], skipped,
                                   extras, epoch)
+
+    def _create(self, encoder: DocumentEncoder) -> dict[str, Any]:
+        """Make the collections and record the model and vector size; the identity kept."""
+        client, name = self.client, self.where.collection
+        dim = int(encoder.encode(["dimension probe"]).shape[1])
+        coll.create(client, name, dim)
+        identity = {"format": coll.FORMAT, "model": encoder.identity, "dim": dim}
+        kept = coll.get(client, name, "identity")
+        if kept is None:
+            coll.put(client, name, "identity", identity)
+            return identity
+        self._check(kept, encoder.identity)
+        return dict(kept)
 
     def _embed(self, fresh: list[tuple[int, Document, tuple[int, int], str]],
                parts: list[Part | None], ids: dict[str, list[int]], encoder: DocumentEncoder,

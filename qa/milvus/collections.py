@@ -54,7 +54,7 @@ def create(client: Any, collection: str, dim: int) -> None:
         index = client.prepare_index_params()
         index.add_index("vector", index_type="AUTOINDEX", metric_type="IP")
         index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        client.create_collection(rows, schema=schema, index_params=index)
+        _create(client, rows, schema, index)
     if docs not in existing:
         schema = client.create_schema(auto_id=False)
         schema.add_field("path", DataType.VARCHAR, max_length=PATH_BYTES, is_primary=True)
@@ -66,7 +66,7 @@ def create(client: Any, collection: str, dim: int) -> None:
         schema.add_field("title_vector", DataType.FLOAT_VECTOR, dim=dim)
         index = client.prepare_index_params()
         index.add_index("title_vector", index_type="AUTOINDEX", metric_type="IP")
-        client.create_collection(docs, schema=schema, index_params=index)
+        _create(client, docs, schema, index)
     if meta not in existing:
         schema = client.create_schema(auto_id=False)
         schema.add_field("key", DataType.VARCHAR, max_length=256, is_primary=True)
@@ -74,18 +74,26 @@ def create(client: Any, collection: str, dim: int) -> None:
         schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants one vector field
         index = client.prepare_index_params()
         index.add_index("unused", index_type="AUTOINDEX", metric_type="L2")
-        client.create_collection(meta, schema=schema, index_params=index)
+        _create(client, meta, schema, index)
+
+
+def _create(client: Any, name: str, schema: Any, index: Any) -> None:
+    """Make a collection; one a rival indexer made a moment ago is as good."""
+    try:
+        client.create_collection(name, schema=schema, index_params=index)
+    except Exception as exc:  # noqa: BLE001 - pymilvus says "already exist" in several ways
+        if "already exist" not in str(exc).lower() or not client.has_collection(name):
+            raise
 
 
 def exists(client: Any, collection: str) -> bool:
-    """Whether the store's meta collection is there; if so, all three are loaded for reading
+    """Whether the store's three collections are there; if so, they are loaded for reading
     (a server, or Milvus Lite reopened, holds collections released until loaded)."""
-    if not client.has_collection(names(collection)[2]):
-        return False
     present = set(client.list_collections())
+    if not set(names(collection)) <= present:
+        return False
     for name in names(collection):
-        if name in present:
-            client.load_collection(name)
+        client.load_collection(name)
     return True
 
 
