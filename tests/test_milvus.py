@@ -205,8 +205,9 @@ def test_a_store_in_use_by_another_process_waits_then_says_so(tmp_path: Path,
     bot = milvus_bot(corpus, db)
     bot.reindex()  # this process now holds the Milvus Lite file
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pymilvus import MilvusClient; "
-         f"MilvusClient({str(db)!r}); print('open', flush=True); time.sleep(60)"],
+        [sys.executable, "-c", ("import sys, time; from pymilvus import MilvusClient; "
+                                f"MilvusClient({str(db)!r}); print('open', flush=True); "
+                                "time.sleep(60)")],
         stdout=subprocess.PIPE, text=True)
     bot.backend.close()  # type: ignore[attr-defined]
     try:

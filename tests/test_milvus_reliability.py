@@ -133,8 +133,8 @@ def test_a_server_by_uri_two_indexers_and_the_same_answers(tmp_path: Path) -> No
     port = _free_port()
     data = tmp_path / "server.db"
     server = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from milvus_lite.adapter.grpc.server import "
-         f"run_server; run_server({str(data)!r}, '127.0.0.1', {port})"],
+        [sys.executable, "-c", ("from milvus_lite.adapter.grpc.server import run_server; "
+                                f"run_server({str(data)!r}, '127.0.0.1', {port})")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60

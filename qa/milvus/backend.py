@@ -140,9 +140,7 @@ class MilvusBackend:
         if identity is None:
             identity = self._create(encoder)
         self._check(identity, model)
-        dim = int(identity["dim"])
-        if int(getattr(encoder, "dim", dim)) != dim:  # the model is loaded to write anyway
-            self._check_dim(identity, int(getattr(encoder, "dim", dim)))
+        dim = int(identity["dim"])  # checked against the vectors before any is written
         state = coll.get(client, name, "state") or {}
         docs = coll.manifest(client, name)
         mirror = None if state.get("dirty") else self._mirror(model, state.get("epoch"))
@@ -196,7 +194,8 @@ class MilvusBackend:
         if not done:
             where = ", ".join(str(p) for p in corpus.paths)
             raise CorpusError(f"no sentences found in {where} - add files with text")
-        self._sweep({p.info.path for p in done}, ids)
+        if state.get("dirty"):  # a sync was cut short: rows no manifest row lists may be left
+            coll.sweep(client, name, {i for p in done for i in ids[p.info.path]})
         extras = analyzer.analyze(done) if analyzer is not None else {}
         epoch = uuid.uuid4().hex
         coll.put(client, name, "skipped", skipped)
@@ -250,15 +249,6 @@ class MilvusBackend:
             if self._lease is not None:
                 self._lease.renew()
         del dim
-
-    def _sweep(self, live: set[str], ids: dict[str, list[int]]) -> None:
-        """Delete every row that no manifest row lists (left by a sync cut short)."""
-        client, name = self.client, self.where.collection
-        keep = {i for p in live for i in ids[p]}
-        stale = [int(r["id"]) for batch in coll.rows_of(client, name, with_vectors=False)
-                 for r in batch if int(r["id"]) not in keep]
-        for lo in range(0, len(stale), 4096):
-            client.delete(coll.names(name)[0], ids=stale[lo:lo + 4096])
 
     # --- the mirror ------------------------------------------------------------------------
 

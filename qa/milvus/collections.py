@@ -81,7 +81,7 @@ def _create(client: Any, name: str, schema: Any, index: Any) -> None:
     """Make a collection; one a rival indexer made a moment ago is as good."""
     try:
         client.create_collection(name, schema=schema, index_params=index)
-    except Exception as exc:  # noqa: BLE001 - pymilvus says "already exist" in several ways
+    except Exception as exc:
         if "already exist" not in str(exc).lower() or not client.has_collection(name):
             raise
 
@@ -196,10 +196,18 @@ def insert_rows(client: Any, collection: str, path: str, version: str,
     return ids
 
 
+def sweep(client: Any, collection: str, keep: set[int]) -> None:
+    """Delete every sentence row not in `keep` (rows a sync cut short left behind)."""
+    stale = [int(r["id"]) for batch in rows_of(client, collection, with_vectors=False)
+             for r in batch if int(r["id"]) not in keep]
+    for lo in range(0, len(stale), 4096):
+        client.delete(names(collection)[0], ids=stale[lo:lo + 4096])
+
+
 def quoted(values: list[str]) -> str:
     """A list of strings as a Milvus filter writes it."""
     return json.dumps(values, ensure_ascii=False)
 
 
 __all__ = ["FORMAT", "ROW_FIELDS", "TEXT_BYTES", "create", "exists", "get", "get_chunked",
-           "insert_rows", "manifest", "names", "put", "quoted", "rows_of"]
+           "insert_rows", "manifest", "names", "put", "quoted", "rows_of", "sweep"]
