@@ -29,7 +29,7 @@ from qa.errors import CorpusError, StoreError, StoreMismatchError
 from qa.index import Analyzer, DocInfo, DocumentEncoder, Part, Store, write_generation
 from qa.ingest import Corpus, Document, Notify, SkipFile
 from qa.milvus import collections as coll
-from qa.milvus.client import Location, close, connect, failure
+from qa.milvus.client import Location, close, column_writer, connect, failure
 from qa.milvus.lease import Lease
 from qa.milvus.mirror import IDS, fetch, parts_of
 from qa.milvus.search import attach
@@ -227,6 +227,7 @@ class MilvusBackend:
         titles = [doc.title for _, doc, _, _ in fresh]
         vectors = encoder.encode(texts + titles, progress)
         self._check_dim(identity, int(vectors.shape[1]))
+        columns = column_writer(self.where, rows_c)
         pos = 0
         for number, (slot, doc, (size, mtime), digest) in enumerate(fresh):
             n = len(doc.sentences)
@@ -240,7 +241,7 @@ class MilvusBackend:
             pos += n
             version = uuid.uuid4().hex[:16]
             ids[doc.path] = coll.insert_rows(client, name, doc.path, version, sentences,
-                                             part.vectors)
+                                             part.vectors, columns)
             client.upsert(docs_c, [{**_doc_row(info, version),
                                     "title_vector": part.title_vector.tolist()}])
             literal = coll.quoted([doc.path])[1:-1]

@@ -73,6 +73,30 @@ def connect(where: Location) -> Any:
     return client
 
 
+def column_writer(where: Location, collection: str) -> Any:
+    """pymilvus's column-wise insert for `collection`, or None where this pymilvus lacks it.
+
+    Rows as dicts are packed field by field in Python: benchmarks/milvus.py measured 380 rows
+    a second on Milvus Lite that way, 820 with columns (384-dim vectors, BM25 text).
+    pymilvus 3.0 offers columns only through its ORM `Collection` (to be removed in 3.1).
+    """
+    import warnings
+
+    try:
+        from pymilvus import Collection, connections
+    except ImportError:
+        return None
+    alias = f"qa-{os.getpid()}-{abs(hash((where.uri, collection)))}"
+    token = os.environ.get(where.token_env, "") if where.token_env and not where.lite else ""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            connections.connect(alias, uri=where.uri, token=token)
+            return Collection(collection, using=alias)
+    except Exception:  # noqa: BLE001 - any failure here leaves the row-wise insert
+        return None
+
+
 def _connect_lite(where: Location, client_class: Any) -> Any:
     folder = Path(where.uri)
     if not folder.parent.is_dir():
@@ -149,5 +173,5 @@ def close(client: Any, where: Location) -> None:
             _OPEN.discard(str(Path(where.uri).resolve()))
 
 
-__all__ = ["CONNECT_TIMEOUT", "INSTALL", "LITE_WAIT_SECONDS", "Location", "close", "connect",
-           "failure"]
+__all__ = ["CONNECT_TIMEOUT", "INSTALL", "LITE_WAIT_SECONDS", "Location", "close",
+           "column_writer", "connect", "failure"]

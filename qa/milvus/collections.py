@@ -181,13 +181,25 @@ def _iterate(client: Any, collection: str, fields: list[str]) -> Iterator[list[d
 
 def insert_rows(client: Any, collection: str, path: str, version: str,
                 sentences: list[tuple[str, int, int, int]], vectors: NDArray[np.float32],
-                batch: int = 2048) -> list[int]:
-    """Insert one file's sentences in batches; the ids Milvus gave them, in order."""
+                columns: Any = None, batch: int = 2048) -> list[int]:
+    """Insert one file's sentences in batches, by columns when `columns` (an ORM Collection,
+    qa.milvus.client.column_writer) is given; the ids Milvus gave them, in order."""
+    import warnings
+
     rows = names(collection)[0]
     ids: list[int] = []
     for lo in range(0, len(sentences), batch):
         part = sentences[lo:lo + batch]
         block = vectors[lo:lo + batch]
+        if columns is not None:
+            texts, passages, starts, ends = (list(c) for c in zip(*part, strict=True))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = columns.insert([[path] * len(part), [version] * len(part),
+                                         list(range(lo, lo + len(part))), passages, starts,
+                                         ends, texts, np.ascontiguousarray(block)])
+            ids.extend(int(x) for x in result.primary_keys)
+            continue
         data = [{"path": path, "version": version, "seq": lo + i, "passage": p, "start": s,
                  "end": e, "text": t, "vector": v}
                 for i, ((t, p, s, e), v) in enumerate(zip(part, block.tolist(), strict=True))]
