@@ -43,7 +43,8 @@ def _options(f: F) -> F:
                      help="Config file (default: ./config.yaml when present)."),
         click.option("--corpus", "corpus", multiple=True,
                      help="File or folder to answer from; repeat for several."),
-        click.option("--store", "store", help="Directory of the vector store."),
+        click.option("--store", "store", help="Directory of the vector store, or a Milvus URI "
+                     "(milvus:///path/qa.db, http://host:19530)."),
         click.option("-k", "k", type=int, help="Number of sentences per answer."),
     ]):
         f = decorator(f)
@@ -164,7 +165,8 @@ def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
     try:
         bot = _bot(ctx, config, corpus, store, k)
         s = bot.reindex(rebuild=rebuild, verify=verify)
-        echo(f"{s.count:,} sentences from {len(s.documents):,} documents in {s.directory}")
+        echo(f"{s.count:,} sentences from {len(s.documents):,} documents in "
+             f"{bot.backend.describe()}")
     except QAError as exc:
         _fail(exc)
 
