@@ -27,6 +27,7 @@ import numpy as np
 
 from qa.errors import CorpusError, StoreError, StoreMismatchError
 from qa.index import Analyzer, DocInfo, DocumentEncoder, Part, Store, write_generation
+from qa.index.generation import lock
 from qa.ingest import Corpus, Document, Notify, SkipFile
 from qa.milvus import collections as coll
 from qa.milvus.client import Location, close, column_writer, connect, failure
@@ -283,7 +284,8 @@ class MilvusBackend:
         ordered = sorted(parts, key=lambda p: p[0].info.path)
         extras = {**extras, EPOCH: epoch,
                   IDS: np.asarray([i for _, ids in ordered for i in ids], dtype=np.int64)}
-        write_generation(self.mirror, model, [p for p, _ in ordered], skipped, extras)
+        with lock(self.mirror):  # two processes sharing a cache write one at a time
+            write_generation(self.mirror, model, [p for p, _ in ordered], skipped, extras)
         store = Store.load(self.mirror, model, verify=False)
         assert store is not None
         return attach(store, self.client, self.where)
