@@ -179,32 +179,32 @@ def _iterate(client: Any, collection: str, fields: list[str]) -> Iterator[list[d
         it.close()
 
 
-def insert_rows(client: Any, collection: str, path: str, version: str,
-                sentences: list[tuple[str, int, int, int]], vectors: NDArray[np.float32],
-                columns: Any = None, batch: int = 2048) -> list[int]:
-    """Insert one file's sentences in batches, by columns when `columns` (an ORM Collection,
-    qa.milvus.client.column_writer) is given; the ids Milvus gave them, in order."""
+Row = tuple[str, str, int, str, int, int, int]  # path, version, seq, text, passage, start, end
+
+
+def insert_rows(client: Any, collection: str, rows: list[Row], vectors: NDArray[np.float32],
+                columns: Any = None, batch: int = 4096) -> list[int]:
+    """Insert sentence rows (of any number of files) in batches, by columns when `columns`
+    (an ORM Collection, qa.milvus.client.column_writer) is given; the ids Milvus gave them."""
     import warnings
 
-    rows = names(collection)[0]
     ids: list[int] = []
-    for lo in range(0, len(sentences), batch):
-        part = sentences[lo:lo + batch]
+    for lo in range(0, len(rows), batch):
+        part = rows[lo:lo + batch]
         block = vectors[lo:lo + batch]
         if columns is not None:
-            texts, passages, starts, ends = (list(c) for c in zip(*part, strict=True))
+            paths, versions, seqs, texts, passages, starts, ends = (
+                list(c) for c in zip(*part, strict=True))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                result = columns.insert([[path] * len(part), [version] * len(part),
-                                         list(range(lo, lo + len(part))), passages, starts,
-                                         ends, texts, np.ascontiguousarray(block)])
+                result = columns.insert([paths, versions, seqs, passages, starts, ends, texts,
+                                         np.ascontiguousarray(block)])
             ids.extend(int(x) for x in result.primary_keys)
             continue
-        data = [{"path": path, "version": version, "seq": lo + i, "passage": p, "start": s,
-                 "end": e, "text": t, "vector": v}
-                for i, ((t, p, s, e), v) in enumerate(zip(part, block.tolist(), strict=True))]
-        result = client.insert(rows, data)
-        ids.extend(int(x) for x in result["ids"])
+        data = [{"path": p, "version": v, "seq": q, "passage": g, "start": s, "end": e,
+                 "text": t, "vector": vec}
+                for (p, v, q, t, g, s, e), vec in zip(part, block.tolist(), strict=True)]
+        ids.extend(int(x) for x in client.insert(names(collection)[0], data)["ids"])
     return ids
 
 
