@@ -145,11 +145,11 @@ def sync_times(rows: list[list[str]]) -> None:
     log(" | ".join(rows[-2]))
 
 
-def latency(rows: list[list[str]]) -> None:
+def latency(rows: list[list[str]], sizes: tuple[int, ...] = (1, 5)) -> None:
     base = local_bot("bbc", BBC)
     encoder = LookupEncoder(base.embedder, [base.store])
     questions = [q.text for q in dev_set("bbc_dev.jsonl")]
-    for copies in (1, 5):
+    for copies in sizes:
         if copies == 1:
             corpus = BBC
         else:  # 200,000 rows: the BBC stories five times, under five folder names
@@ -198,6 +198,8 @@ def one_shot(rows: list[list[str]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="parity,sync,oneshot,latency")
+    parser.add_argument("--copies", default="1,5",
+                        help="latency at these many copies of the BBC corpus (5: 200k rows)")
     args = parser.parse_args()
     if not EVAL.is_dir() or not BBC.is_dir():
         print(f"skipped: {EVAL} or {BBC} is not here (the benchmark needs ../shared)")
@@ -210,7 +212,9 @@ def main() -> int:
         return 0
     WORK.mkdir(parents=True, exist_ok=True)
     rows: list[list[str]] = []
-    parts = {"parity": parity, "sync": sync_times, "latency": latency, "oneshot": one_shot}
+    sizes = tuple(int(c) for c in args.copies.split(","))
+    parts = {"parity": parity, "sync": sync_times, "oneshot": one_shot,
+             "latency": lambda rows: latency(rows, sizes)}
     for name in args.parts.split(","):
         parts[name](rows)
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
