@@ -81,19 +81,22 @@ def timed_sync(bot: Bot) -> float:
 
 # --- parts -----------------------------------------------------------------------------------
 
-def parity(rows: list[list[str]]) -> None:
+def parity(rows: list[list[str]], only: tuple[str, ...] = ("seed", "bbc", "wikiqa"),
+           ways: tuple[str, ...] = ("as configured", "through candidates")) -> None:
     wiki_docs, wiki_q = wikiqa()
     sets = [("seed", ROOT / "seeds", dev_set("seed_dev.jsonl"), False),
             ("bbc", BBC, dev_set("bbc_dev.jsonl"), False),
             ("wikiqa", wiki_docs, wiki_q, True)]
     for name, corpus, questions, sentence_gold in sets:
+        if name not in only:
+            continue
         local = local_bot(name, corpus)
         encoder = LookupEncoder(local.embedder, [local.store])
         db = WORK / f"{name}.db"
         remote = Bot(corpus=corpus, store=f"milvus://{db}", notify=lambda _: None,
                      embedder=encoder)  # type: ignore[arg-type]
         remote.reindex()
-        for how in ("as configured", "through candidates"):
+        for how in ways:
             if how == "through candidates":  # as a store over FULL_SCAN_BELOW is scored
                 local.retriever.full_scan_below = remote.retriever.full_scan_below = 0
             tops = []
@@ -136,6 +139,8 @@ def sync_times(rows: list[list[str]]) -> None:
         t_milvus = timed_sync(remote)
         t_again = timed_sync(remote)
         remote.backend.close()  # type: ignore[attr-defined]
+    log(f"sync without embedding: local {t_local:.1f} s, milvus {t_milvus:.1f} s, "
+        f"again {t_again:.2f} s")
     rows.append(["sync BBC (embedding estimated)", f"{store.count:,} rows",
                  f"embedding {embed:.0f} s",
                  (f"local {embed + t_local:.0f} s, milvus {embed + t_milvus:.0f} s "
@@ -198,6 +203,10 @@ def one_shot(rows: list[list[str]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="parity,sync,oneshot,latency")
+    parser.add_argument("--sets", default="seed,bbc,wikiqa", help="parity on these sets")
+    parser.add_argument("--configured-only", action="store_true",
+                        help="parity as configured only (through candidates costs a Milvus Lite "
+                             "BM25 search per question: seconds each at 41k rows)")
     parser.add_argument("--copies", default="1,5",
                         help="latency at these many copies of the BBC corpus (5: 200k rows)")
     args = parser.parse_args()
@@ -213,7 +222,9 @@ def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     rows: list[list[str]] = []
     sizes = tuple(int(c) for c in args.copies.split(","))
-    parts = {"parity": parity, "sync": sync_times, "oneshot": one_shot,
+    ways = ("as configured",) if args.configured_only else ("as configured",
+                                                           "through candidates")
+    parts = {"parity": lambda rows: parity(rows, tuple(args.sets.split(",")), ways), "sync": sync_times, "oneshot": one_shot,
              "latency": lambda rows: latency(rows, sizes)}
     for name in args.parts.split(","):
         parts[name](rows)
