@@ -90,7 +90,7 @@ class MilvusBackend:
         client, name, model = self.client, self.where.collection, encoder.identity
         identity = coll.get(client, name, "identity") if coll.exists(client, name) else None
         if identity is not None:
-            self._check(identity, model)
+            check_identity(identity, model, self.describe())
         listing: list[str] = []
         files = corpus.files(listing.append)
         if identity is not None and not rebuild:
@@ -100,7 +100,7 @@ class MilvusBackend:
             if not state.get("dirty") and _unchanged(docs, skipped, files, corpus, verify):
                 mirror = self._mirror(model, state.get("epoch"))
                 if mirror is not None and (analyzer is None or analyzer.current(mirror)):
-                    self._check_dim(identity, int(mirror.vectors.shape[1]))
+                    check_dim(identity, int(mirror.vectors.shape[1]), self.describe())
                     return attach(mirror, client, self.where)
                 analysis = coll.get_chunked(client, name, "analysis")
                 if analysis is not None and analysis.get("epoch") == state.get("epoch"):
@@ -116,24 +116,6 @@ class MilvusBackend:
             return self._write(corpus, encoder, files, notify, analyzer, progress, rebuild,
                                verify)
 
-    def _check(self, identity: dict[str, Any], model: str) -> None:
-        """Refuse a collection of another model, size or layout, before writing anything."""
-        if identity.get("format") != coll.FORMAT:
-            raise StoreMismatchError(f"{self.describe()} was written in layout "
-                                     f"{identity.get('format')}, this qa writes {coll.FORMAT} - "
-                                     "use another collection name")
-        if identity.get("model") != model:
-            raise StoreMismatchError(
-                f"{self.describe()} was built with model {identity.get('model')}, not {model}"
-                " - use another collection name (milvus_collection) or the model it was built"
-                " with; qa never writes into it")
-
-    def _check_dim(self, identity: dict[str, Any], dim: int) -> None:
-        if int(identity.get("dim", dim)) != dim:
-            raise StoreMismatchError(
-                f"{self.describe()} holds {identity.get('dim')}-dimensional vectors, this model"
-                f" makes {dim} - use another collection name; qa never writes into it")
-
     # --- writing ---------------------------------------------------------------------------
 
     def _write(self, corpus: Corpus, encoder: DocumentEncoder, files: list[Path],
@@ -143,7 +125,7 @@ class MilvusBackend:
         identity = coll.get(client, name, "identity") if coll.exists(client, name) else None
         if identity is None:
             identity = self._create(encoder)
-        self._check(identity, model)
+        check_identity(identity, model, self.describe())
         state = coll.get(client, name, "state") or {}
         docs = coll.manifest(client, name)
         mirror = None if state.get("dirty") else self._mirror(model, state.get("epoch"))
@@ -217,7 +199,7 @@ class MilvusBackend:
         if kept is None:
             coll.put(client, name, "identity", identity)
             return identity
-        self._check(kept, encoder.identity)
+        check_identity(kept, encoder.identity, self.describe())
         return dict(kept)
 
     def _embed(self, fresh: list[tuple[int, Document, tuple[int, int], str]],
@@ -230,7 +212,7 @@ class MilvusBackend:
         texts = [s.text for _, doc, _, _ in fresh for s in doc.sentences]
         titles = [doc.title for _, doc, _, _ in fresh]
         vectors = encoder.encode(texts + titles, progress)
-        self._check_dim(identity, int(vectors.shape[1]))
+        check_dim(identity, int(vectors.shape[1]), self.describe())
         columns = column_writer(self.where, rows_c)
         pos, group, rows = 0, [], []
         for number, (slot, doc, (size, mtime), digest) in enumerate(fresh):
@@ -299,6 +281,26 @@ class MilvusBackend:
         store = Store.load(self.mirror, model, verify=False)
         assert store is not None
         return attach(store, self.client, self.where)
+
+def check_identity(identity: dict[str, Any], model: str, where: str) -> None:
+    """Refuse a collection of another model or layout, before writing anything."""
+    if identity.get("format") != coll.FORMAT:
+        raise StoreMismatchError(f"{where} was written in layout {identity.get('format')}, this "
+                                 f"qa writes {coll.FORMAT} - use another collection name")
+    if identity.get("model") != model:
+        raise StoreMismatchError(
+            f"{where} was built with model {identity.get('model')}, not {model} - use another "
+            "collection name (milvus_collection) or the model it was built with; qa never "
+            "writes into it")
+
+
+def check_dim(identity: dict[str, Any], dim: int, where: str) -> None:
+    """Refuse a collection of another vector size."""
+    if int(identity.get("dim", dim)) != dim:
+        raise StoreMismatchError(
+            f"{where} holds {identity.get('dim')}-dimensional vectors, this model makes {dim}"
+            " - use another collection name; qa never writes into it")
+
 
 def _doc_row(info: DocInfo, version: str) -> dict[str, Any]:
     return {"path": info.path, "version": version, "sha1": info.sha1,
