@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from qa.config import Settings, cache_dir, find_config, load_settings
 from qa.embed import Embedder
 from qa.errors import CorpusError, QAError, QuestionError
-from qa.index import Store, sync
+from qa.index import LocalBackend, Store, StoreBackend
 from qa.ingest import Corpus, Notify, summary
 from qa.knowledge import StoredAnalysis
 from qa.rank import NOTHING, Hit, Retriever, reply
@@ -91,7 +91,7 @@ class Changes:
     skipped: tuple[tuple[str, str], ...]  # every file left out now, with the reason
     sentences: int
     documents: int
-    directory: Path
+    directory: str  # where the store is: a folder, or a Milvus URI and collection
     kinds: str = ""  # what was read and skipped by kind (qa.ingest.summary)
 
     def summary(self) -> str:
@@ -117,6 +117,16 @@ class Changes:
 def plural(n: int, noun: str) -> str:
     """`1 document`, `2 documents`, `1,204 sentences`."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def backend_for(settings: Settings) -> StoreBackend:
+    """Where the store lives: a folder (the default) or, for a URI, Milvus (qa.milvus)."""
+    if isinstance(settings.store, str):
+        from qa.milvus import MilvusBackend  # pymilvus itself is imported on connecting
+
+        return MilvusBackend(settings.store, settings.milvus_collection,
+                             settings.milvus_token_env, cache_dir())
+    return LocalBackend(settings.store_dir)
 
 
 def _stderr(message: str) -> None:
@@ -154,6 +164,7 @@ class Bot:
         self.progress = progress
         self.embedder = embedder or Embedder(self.settings.model, cache=cache_dir())
         self._vectors = vectors or self._default_vectors
+        self.backend = backend_for(self.settings)
         self._store: Store | None = None
         self._retriever: Retriever | None = None
         self._within: dict[tuple[int, tuple[str, ...]], NDArray[np.int64]] = {}
@@ -183,9 +194,9 @@ class Bot:
         s = self.settings
         if not s.corpus:
             raise CorpusError(NO_CORPUS)
-        self._store = sync(s.store_dir, Corpus.from_settings(s), self.embedder, notify=self.notify,
-                           analyzer=StoredAnalysis(), progress=self.progress, rebuild=rebuild,
-                           verify=verify)
+        self._store = self.backend.sync(Corpus.from_settings(s), self.embedder,
+                                        notify=self.notify, analyzer=StoredAnalysis(),
+                                        progress=self.progress, rebuild=rebuild, verify=verify)
         dense = self._vectors(self._store)
         self._retriever = Retriever(self._store, self.embedder, s.context, dense=dense)
         return self._store
@@ -207,13 +218,14 @@ class Bot:
             removed=shown(set(old) - set(new) - set(store.skipped)),
             skipped=tuple(sorted((display_path(p, s.corpus), str(r.get("reason", "")))
                                  for p, r in store.skipped.items())),
-            sentences=store.count, documents=len(store.documents), directory=store.directory,
+            sentences=store.count, documents=len(store.documents),
+            directory=self.backend.describe(),
             kinds=summary([d.path for d in store.documents], store.skipped))
 
     def _opened(self) -> Store | None:
         """The store as it is now on disk, without updating it; None if there is none."""
-        if self._store is not None:
-            return self._store
+        if self._store is not None or isinstance(self.settings.store, str):
+            return self._store  # a Milvus store is only known once synced
         try:
             return Store.load(self.settings.store_dir, self.embedder.identity, verify=False)
         except (QAError, OSError):
@@ -258,7 +270,10 @@ class Bot:
                              path=h.path or str(Path(h.source).absolute())) for h in hits)
 
     def _default_vectors(self, store: Store) -> DenseIndex:
-        """The configured search (`search`, `ann_min_sentences`), its index made if missing."""
+        """The configured search (`search`, `ann_min_sentences`), its index made if missing;
+        a backend's own search when it has one (Milvus)."""
+        if store.dense is not None:
+            return store.dense  # type: ignore[no-any-return]
         dense = DenseIndex(store.vectors, store, self.settings.search,
                            self.settings.ann_min_sentences)
         dense.ensure_index(self.progress)

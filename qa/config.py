@@ -27,7 +27,14 @@ class Settings:
     """Every knob of qa. Field defaults are the defaults; config.yaml and flags override them."""
 
     corpus: tuple[Path, ...] = ()  # none until config.yaml or --corpus names one
-    store: Path | None = None  # None: default_store(corpus), in the user's cache directory
+    # A folder (the local store), or a Milvus URI (qa.milvus): milvus:///path/qa.db for Milvus
+    # Lite, http(s)://host:19530 for a server; kept as the string given. None: the corpus's
+    # folder in the user's cache directory (default_store).
+    store: Path | str | None = None
+    milvus_collection: str = "qa"
+    # The environment variable holding a Milvus server's token ("user:password" or an API
+    # key); never the token itself, which stays out of config files and command lines.
+    milvus_token_env: str = "QA_MILVUS_TOKEN"
     model: str = "all-MiniLM-L6-v2"
     k: int = 3
     abstain_threshold: float = 0.38
@@ -43,7 +50,9 @@ class Settings:
     @property
     def store_dir(self) -> Path:
         """The store's folder: `store` when one was named, else the corpus's in the cache."""
-        return self.store if self.store is not None else default_store(self.corpus)
+        if isinstance(self.store, Path):
+            return self.store
+        return default_store(self.corpus)  # a Milvus store's rows are not in a folder of ours
 
     @property
     def max_file_bytes(self) -> int:
@@ -187,8 +196,10 @@ def _check(key: str, value: Any, base: Path, source: str) -> Any:
             return None
         if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
             raise _fail(key, source, f"must be a directory path, got {_shown(value)}")
+        if isinstance(value, str) and "://" in value:
+            return _store_uri(key, value, base, source)
         return _resolve(value, base)
-    if key in ("model", "search"):
+    if key in ("model", "search", "milvus_collection", "milvus_token_env"):
         if not isinstance(value, str) or not value.strip():
             raise _fail(key, source, f"must be a string, got {_shown(value)}")
         if key == "search" and value not in SEARCH_MODES:
@@ -223,6 +234,23 @@ def _check(key: str, value: Any, base: Path, source: str) -> Any:
             raise _fail(key, source, f"must be a list like ['.txt', '.md'], got {_shown(value)}")
         return tuple(e.lower() for e in items)
     raise AssertionError(key)  # pragma: no cover - every field is handled above
+
+
+STORE_SCHEMES = ("milvus", "http", "https", "tcp")
+
+
+def _store_uri(key: str, value: str, base: Path, source: str) -> str:
+    """A Milvus URI as given; a relative Milvus Lite file is taken from `base`."""
+    scheme, rest = value.split("://", 1)
+    if scheme.lower() not in STORE_SCHEMES:
+        raise _fail(key, source, f"must be a folder or a URI starting with "
+                    f"{', '.join(s + '://' for s in STORE_SCHEMES)}, got {_shown(value)}")
+    if scheme.lower() == "milvus":
+        if not rest.strip("/"):
+            raise _fail(key, source, f"names no Milvus Lite file, got {_shown(value)} - write "
+                        "milvus:///path/to/qa.db")
+        return f"milvus://{_resolve(rest, base)}"
+    return value
 
 
 def _resolve(value: str | os.PathLike[str], base: Path) -> Path:

@@ -4,7 +4,7 @@ Every module under qa/ is parsed (not imported) and every import in it is read, 
 functions and `if TYPE_CHECKING:` blocks too: a late import is still a dependency. The layers,
 from the user's side down:
 
-    ui, serve -> chat -> bot -> rank -> knowledge -> vectors -> index -> embed -> ingest -> text
+    ui, serve -> chat -> bot -> milvus -> rank -> knowledge -> vectors -> index -> embed -> ingest -> text
        -> (config, errors, disk)
 
 A module may import its own package and the packages below it. qa/__init__.py and
@@ -24,7 +24,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "qa"
 # Top first. Names on one line share a layer: config, errors and disk are the floor.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("ui", "serve"), ("chat",), ("bot",), ("rank",), ("knowledge",), ("vectors",), ("index",),
+    ("ui", "serve"), ("chat",), ("bot",), ("milvus",), ("rank",), ("knowledge",), ("vectors",),
+    ("index",),
     ("embed",), ("ingest",), ("text",), ("config", "errors", "disk"),
 )
 SURFACE = {"qa", "qa.__main__"}  # the public surface: exempt as importers, off limits as targets

@@ -5,13 +5,16 @@
     writer.py      Part, write_generation: writing one generation
     sync.py        sync: what changed in the corpus, what to embed (DocumentEncoder, Analyzer)
     lexical.py     the BM25 index
+    backend.py     StoreBackend: the seam between a folder and a Milvus collection
 """
 
+from qa.index.backend import LexicalSearch, LocalBackend, StoreBackend
 from qa.index.generation import FORMAT
 from qa.index.lexical import K1, LexicalIndex, members
 from qa.index.store import DocInfo, Store
 from qa.index.sync import Analyzer, DocumentEncoder, sync
 from qa.index.writer import Part, write_generation
 
-__all__ = ["FORMAT", "K1", "Analyzer", "DocInfo", "DocumentEncoder", "LexicalIndex", "Part",
-           "Store", "members", "sync", "write_generation"]
+__all__ = ["FORMAT", "K1", "Analyzer", "DocInfo", "DocumentEncoder", "LexicalIndex",
+           "LexicalSearch", "LocalBackend", "Part", "Store", "StoreBackend", "members", "sync",
+           "write_generation"]

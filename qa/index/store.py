@@ -105,6 +105,10 @@ class Store:
             k: arrays[f"x_{k}"] for k in meta.get("extra_arrays", []) if f"x_{k}" in arrays}
         # Derived files that failed load()'s check; not used until kept again.
         self._damaged: set[str] = set()
+        # What a backend that searches itself offers (qa.index.backend): a VectorIndex
+        # proposing nearest rows, and its BM25's best rows. None: the store's own indexes.
+        self.dense: Any = None
+        self.lexical: Callable[[tuple[str, ...], int], NDArray[np.int64]] | None = None
 
     @property
     def count(self) -> int:

@@ -20,8 +20,10 @@ from qa.rank.weights import LEXICAL_CANDIDATES, TITLE_CANDIDATES
 
 def candidate_rows(facts: StoreFacts, query: Query) -> NDArray[np.int64]:
     """Every row of the candidate documents (module docstring), ascending."""
-    seeds = [query.cosines.best, lexical_best(facts.store.lexicon, query.intent.terms),
-             query.subjects]
+    searched = facts.store.lexical  # a backend's own BM25 (qa.index.backend), when it has one
+    lexical = (searched(query.intent.terms, LEXICAL_CANDIDATES) if searched is not None
+               else lexical_best(facts.store.lexicon, query.intent.terms))
+    seeds = [query.cosines.best, lexical, query.subjects]
     if query.topic is not None:
         seeds.append(query.topic.best)
     titles = query.cosines.titles

@@ -48,7 +48,8 @@ def _options(f: F) -> F:
                      help="Config file (default: $QA_CONFIG, else ./config.yaml when present)."),
         click.option("--corpus", "corpus", multiple=True,
                      help="File or folder to answer from; repeat for several."),
-        click.option("--store", "store", help="Directory of the vector store."),
+        click.option("--store", "store", help="Directory of the vector store, or a Milvus URI "
+                     "(milvus:///path/qa.db, http://host:19530)."),
         click.option("-k", "k", type=int, help="Number of sentences per answer."),
     ]):
         f = decorator(f)

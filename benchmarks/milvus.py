@@ -1,0 +1,238 @@
+"""The Milvus store against the local one, in one run: sync time, warm question latency at the
+BBC corpus's size and at 200,000 rows, one-shot `qa -q` time, and answer parity.
+
+    PYTHONPATH=$PWD python benchmarks/milvus.py            # everything (about 30 min on 2 cores)
+    ... --parts=parity,latency,sync,oneshot                 # some parts
+
+Needs ../shared (the BBC corpus, the eval sets) and the `milvus` extra; the local stores are the
+ones benchmarks/quality.py caches in benchmarks/.cache. Sync times are taken with an encoder that
+looks the vectors up in the cached local store, so both backends pay the same ~0 for embedding;
+the embedding itself is timed once and added to both (it is the same work for either).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from quality import CACHE, EVAL, SHARED, dev_set, log, ranks, right_fn, wikiqa
+
+from qa import Bot
+from qa.embed import Embedder
+from qa.index import Store
+from qa.text import clean_question
+
+BBC = SHARED / "corpora" / "bbc-news" / "news"
+WORK = CACHE.parent / ".cache-milvus"  # its Milvus Lite files and copies; not in .cache
+
+
+class LookupEncoder:
+    """Vectors of texts a cached store already embedded (the same model, so the same vectors);
+    anything else is embedded for real."""
+
+    def __init__(self, embedder: Embedder, stores: list[Store]) -> None:
+        self.embedder = embedder
+        self.identity = embedder.identity
+        self.known: dict[str, NDArray[np.float32]] = {}
+        for store in stores:
+            for r in range(store.count):
+                self.known.setdefault(store.text(r), store.vectors[r])
+            for d, doc in enumerate(store.documents):
+                self.known.setdefault(doc.title, store.title_vectors[d])
+        self.embedded = 0
+
+    def encode(self, texts: list[str], progress: bool = False) -> NDArray[np.float32]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.known]
+        if missing:
+            self.embedded += len(missing)
+            for t, v in zip(missing, self.embedder.encode(missing), strict=True):
+                self.known[t] = v
+        return np.stack([self.known[t] for t in texts]).astype(np.float32)
+
+    def encode_query(self, text: str) -> NDArray[np.float32]:
+        return self.embedder.encode_query(text)
+
+
+def local_bot(name: str, corpus: Path, **kw: Any) -> Bot:
+    return Bot.from_config(ROOT / "config.yaml", corpus=[str(corpus)],
+                           store=str(CACHE / name / "store"), notify=log, **kw)
+
+
+def timed_sync(bot: Bot) -> float:
+    started = time.perf_counter()
+    bot.reindex()
+    return time.perf_counter() - started
+
+
+# --- parts -----------------------------------------------------------------------------------
+
+def parity(rows: list[list[str]], only: tuple[str, ...] = ("seed", "bbc", "wikiqa"),
+           ways: tuple[str, ...] = ("as configured", "through candidates")) -> None:
+    wiki_docs, wiki_q = wikiqa()
+    sets = [("seed", ROOT / "seeds", dev_set("seed_dev.jsonl"), False),
+            ("bbc", BBC, dev_set("bbc_dev.jsonl"), False),
+            ("wikiqa", wiki_docs, wiki_q, True)]
+    for name, corpus, questions, sentence_gold in sets:
+        if name not in only:
+            continue
+        local = local_bot(name, corpus)
+        encoder = LookupEncoder(local.embedder, [local.store])
+        db = WORK / f"{name}.db"
+        remote = Bot(corpus=corpus, store=f"milvus://{db}", notify=lambda _: None,
+                     embedder=encoder)  # type: ignore[arg-type]
+        remote.reindex()
+        for how in ways:
+            if how == "through candidates":  # as a store over FULL_SCAN_BELOW is scored
+                local.retriever.full_scan_below = remote.retriever.full_scan_below = 0
+            tops = []
+            hit = {}
+            for label, bot in (("local", local), ("milvus", remote)):
+                top = []
+                for q in questions:
+                    hits = bot.retriever.search(clean_question(q.text), 1)
+                    top.append([hits[0].row] if hits else [])
+                tops.append(top)
+                right = right_fn(bot, sentence_gold)
+                from quality import Run
+
+                rank = ranks(Run(top, [0.0] * len(top), None), questions, right)
+                answerable = [r for r in rank if r >= 0]
+                hit[label] = sum(1 for r in answerable if r == 1) / max(len(answerable), 1)
+            same = sum(1 for a, b in zip(*tops, strict=True) if a == b) / len(questions)
+            rows.append([f"parity {name} ({how})", f"{len(questions)} questions",
+                         f"top-1 equal {same:.1%}",
+                         (f"Hit@1 local {hit['local']:.3f} milvus {hit['milvus']:.3f} "
+                          f"(diff {abs(hit['local'] - hit['milvus']):.3f})")])
+            log(" | ".join(rows[-1]))
+        remote.backend.close()  # type: ignore[attr-defined]
+
+
+def sync_times(rows: list[list[str]]) -> None:
+    local = local_bot("bbc", BBC)
+    store = local.store
+    started = time.perf_counter()
+    texts = [store.text(r) for r in range(min(store.count, 4000))]
+    local.embedder.encode(texts)
+    per_row = (time.perf_counter() - started) / len(texts)
+    embed = per_row * (store.count + len(store.documents))
+    encoder = LookupEncoder(local.embedder, [store])
+    with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+        t_local = timed_sync(Bot(corpus=BBC, store=Path(tmp) / "local", notify=lambda _: None,
+                                 embedder=encoder))  # type: ignore[arg-type]
+        remote = Bot(corpus=BBC, store=f"milvus://{Path(tmp) / 'qa.db'}", notify=lambda _: None,
+                     embedder=encoder)  # type: ignore[arg-type]
+        t_milvus = timed_sync(remote)
+        t_again = timed_sync(remote)
+        remote.backend.close()  # type: ignore[attr-defined]
+    log(f"sync without embedding: local {t_local:.1f} s, milvus {t_milvus:.1f} s, "
+        f"again {t_again:.2f} s")
+    rows.append(["sync BBC (embedding estimated)", f"{store.count:,} rows",
+                 f"embedding {embed:.0f} s",
+                 (f"local {embed + t_local:.0f} s, milvus {embed + t_milvus:.0f} s "
+                  f"(+{(t_milvus - t_local) / (embed + t_local):.0%})")])
+    rows.append(["sync BBC without embedding", "", f"local {t_local:.1f} s",
+                 f"milvus {t_milvus:.1f} s; unchanged corpus again {t_again:.2f} s"])
+    log(" | ".join(rows[-2]))
+
+
+def latency(rows: list[list[str]], sizes: tuple[int, ...] = (1, 5)) -> None:
+    base = local_bot("bbc", BBC)
+    encoder = LookupEncoder(base.embedder, [base.store])
+    questions = [q.text for q in dev_set("bbc_dev.jsonl")]
+    for copies in sizes:
+        if copies == 1:
+            corpus = BBC
+        else:  # 200,000 rows: the BBC stories five times, under five folder names
+            corpus = WORK / "bbc-x5"
+            if not corpus.exists():
+                for i in range(copies):
+                    shutil.copytree(BBC, corpus / f"copy{i}")
+        local = Bot(corpus=corpus, store=WORK / f"local-x{copies}", notify=lambda _: None,
+                    embedder=encoder)  # type: ignore[arg-type]
+        remote = Bot(corpus=corpus, store=f"milvus://{WORK / f'bbc-x{copies}.db'}",
+                     notify=lambda _: None, embedder=encoder)  # type: ignore[arg-type]
+        for label, bot in (("local", local), ("milvus lite", remote)):
+            bot.reindex()
+            bot.ask(questions[0])  # warm
+            times = []
+            for q in questions:
+                started = time.perf_counter()
+                bot.ask(q)
+                times.append(time.perf_counter() - started)
+            times.sort()
+            p95 = times[int(0.95 * (len(times) - 1))]
+            rows.append([f"warm latency {label}", f"{bot.store.count:,} rows",
+                         f"p50 {1000 * statistics.median(times):.0f} ms",
+                         f"p95 {1000 * p95:.0f} ms ({len(times)} questions)"])
+            log(" | ".join(rows[-1]))
+        remote.backend.close()  # type: ignore[attr-defined]
+
+
+def one_shot(rows: list[list[str]]) -> None:
+    db = WORK / "seed.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for label, store in (("local", str(CACHE / "seed" / "store")), ("milvus lite",
+                                                                   f"milvus://{db}")):
+        times = []
+        for _ in range(4):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "qa", "--corpus", str(ROOT / "seeds"),
+                            "--store", store, "-q", "What did Stoltenberg say about the KSF?"],
+                           env=env, check=True, capture_output=True)
+            times.append(time.perf_counter() - started)
+        rows.append([f"one-shot qa -q {label}", "seed store",
+                     f"median {statistics.median(times[1:]):.2f} s", f"first {times[0]:.2f} s"])
+        log(" | ".join(rows[-1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default="parity,sync,oneshot,latency")
+    parser.add_argument("--sets", default="seed,bbc,wikiqa", help="parity on these sets")
+    parser.add_argument("--configured-only", action="store_true",
+                        help="parity as configured only (through candidates costs a Milvus Lite "
+                             "BM25 search per question: seconds each at 41k rows)")
+    parser.add_argument("--copies", default="1,5",
+                        help="latency at these many copies of the BBC corpus (5: 200k rows)")
+    args = parser.parse_args()
+    if not EVAL.is_dir() or not BBC.is_dir():
+        print(f"skipped: {EVAL} or {BBC} is not here (the benchmark needs ../shared)")
+        return 0
+    try:
+        import milvus_lite  # noqa: F401
+        import pymilvus  # noqa: F401
+    except ImportError:
+        print("skipped: pip install 'qa[milvus]' first")
+        return 0
+    WORK.mkdir(parents=True, exist_ok=True)
+    rows: list[list[str]] = []
+    sizes = tuple(int(c) for c in args.copies.split(","))
+    ways = ("as configured",) if args.configured_only else ("as configured",
+                                                           "through candidates")
+    parts = {"parity": lambda rows: parity(rows, tuple(args.sets.split(",")), ways), "sync": sync_times, "oneshot": one_shot,
+             "latency": lambda rows: latency(rows, sizes)}
+    for name in args.parts.split(","):
+        parts[name](rows)
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
