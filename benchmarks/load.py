@@ -33,10 +33,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.metadata import version
 from pathlib import Path
+
+from versions import versions
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+SERVED_WITH = ("starlette", "uvicorn", "anyio", "httpx")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SHARED = ROOT.parent / "shared"
@@ -186,6 +190,7 @@ def main() -> int:
               "--only=bbc first")
         return 0
     steady_s, saturate_s, loop_s = (20, 10, 10) if args.quick else (60, 30, 30)
+    load_before = os.getloadavg()[0]
     asked = questions()
     with tempfile.TemporaryDirectory(prefix="qa-load-") as tmp:
         work = Path(tmp)
@@ -248,12 +253,14 @@ def main() -> int:
         ("(b) server / loop", f"{ratio:.0%}", ">= 80%"),
     ]
     print(f"qa serve under load: BBC corpus, {len(asked)} dev questions, loopback, "
-          f"{os.cpu_count()} cores")
+          f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     print()
     print("| measure | value | target |")
     print("|---|---|---|")
     for name, value, target in rows:
         print(f"| {name} | {value} | {target} |")
+    print(f"\n{versions()}, {', '.join(f'{n} {version(n)}' for n in SERVED_WITH)}")
     return 0
 
 

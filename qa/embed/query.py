@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,10 @@ class QueryModel:
         self.tokenizer.enable_truncation(max_length=self.max_length)
         self.tokenizer.no_padding()
         self.calls = 0
+        # Bot.ask may run on two threads at once (qa serve): the tokenizer's padding switch and
+        # the session swap below change shared state, so they happen under this lock. The
+        # session's run (the costly part, which releases the GIL) is outside it.
+        self._lock = threading.Lock()
         self.sessions = 0  # sessions opened so far: 1 until the optimised one replaces the first
         # Word vectors are read row by row from embeddings.bin rather than memory-mapped:
         # a question uses a few dozen of its 30,000 rows, and a mapping would page in more.
@@ -121,22 +126,24 @@ class QueryModel:
 
     def encode(self, texts: list[str]) -> NDArray[np.float32]:
         """Unit vectors of `texts`, one row each."""
-        self.calls += 1
-        if self.calls == QUICK_CALLS + 1:
-            self._session = self._open(quick=False)
-        if len(texts) > 1:
-            self.tokenizer.enable_padding(pad_id=int(self.info["pad_id"]),
-                                          pad_token=str(self.info["pad_token"]))
-        try:
-            encodings = self.tokenizer.encode_batch(texts)
-        finally:
-            self.tokenizer.no_padding()
+        with self._lock:
+            self.calls += 1
+            if self.calls == QUICK_CALLS + 1:
+                self._session = self._open(quick=False)
+            session = self._session
+            if len(texts) > 1:
+                self.tokenizer.enable_padding(pad_id=int(self.info["pad_id"]),
+                                              pad_token=str(self.info["pad_token"]))
+            try:
+                encodings = self.tokenizer.encode_batch(texts)
+            finally:
+                self.tokenizer.no_padding()
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feed = {"inputs_embeds": self._word_vectors(ids), "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
-        hidden = self._session.run(None, feed)[0]
+        hidden = session.run(None, feed)[0]
         return mean_pool(hidden, mask)
 
 

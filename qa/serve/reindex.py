@@ -22,6 +22,13 @@ from qa.config import Settings, load_settings
 from qa.errors import QAError
 
 NICE = 19  # the lowest priority: the server's questions (and everything else) go first
+# The child takes at most one core, so the server's questions keep the others even when nice
+# alone does not hold it back: it is bound to one core (main), and every thread pool it may
+# start (OpenMP under torch, MKL, OpenBLAS, the tokenizers' rayon) has one thread, waiting
+# without spinning.
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+              "OMP_WAIT_POLICY": "PASSIVE", "RAYON_NUM_THREADS": "1",
+              "TOKENIZERS_PARALLELISM": "false"}
 
 
 def settings_json(settings: Settings) -> str:
@@ -42,6 +49,7 @@ def index_in_child(settings: Settings, notify: Callable[[str], None]) -> None:
     package_root = str(Path(__file__).resolve().parent.parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    env.update(ONE_THREAD)
     result = subprocess.run([sys.executable, "-m", "qa.serve.reindex", settings_json(settings)],
                             env=env, capture_output=True, text=True, check=False)
     for line in result.stderr.splitlines():
@@ -58,6 +66,12 @@ def main(argv: list[str]) -> int:
 
     os.nice(NICE)
     try:
+        # One core whatever the libraries ask for (the embedder sets torch's threads to the
+        # machine's core count when it loads the model): the last one.
+        os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
+    except (AttributeError, OSError):
+        pass  # not Linux: the variables and nice alone hold it back
+    try:
         settings = load_settings(None, **json.loads(argv[0]))
         Bot(settings=settings, notify=lambda m: print(f"qa: {m}", file=sys.stderr)).reindex()
     except QAError as exc:
@@ -70,4 +84,4 @@ if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
 
 
-__all__ = ["NICE", "index_in_child", "settings_json"]
+__all__ = ["NICE", "ONE_THREAD", "index_in_child", "settings_json"]

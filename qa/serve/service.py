@@ -1,18 +1,27 @@
-"""The server's one Bot: built in the background, asked one question at a time, swapped whole.
+"""The server's one Bot: built in the background, asked WORKERS questions at a time, swapped
+whole.
 
-Concurrency: Bot.ask is CPU-bound and not written to be thread-safe, so every question (and
-every conversation turn) runs on one worker at a time, behind a capacity limiter of 1; the
-event loop stays free to accept, parse and answer other requests meanwhile. A re-index brings
-the store up to date in a child process at low priority (qa.serve.reindex), then, on a thread
-of its own, loads it into a new Bot (sharing the query model), warms that with one question
-through the same worker, and only then replaces the reference: a question is answered wholly by
-the old Bot or wholly by the new one, and none waits for the build.
+Concurrency: Bot.ask is CPU-bound, and numpy and onnxruntime release the GIL while they work,
+so questions run on WORKERS threads, one per core. A warm Bot may be asked from several threads:
+the tables it makes lazily are made by the warm-up (`warm`); what it still fills in later (which
+rows hold a kind of answer, the rows of a filter) comes out the same from any thread; the query
+model guards its tokenizer and its session swap with a lock. tests/test_serve_threads.py checks
+that two threads give exactly the single thread's answers. A conversation remembers its turns,
+so its own turns still go one at a time (an anyio lock per conversation). The event loop stays
+free to accept, parse and answer other requests meanwhile.
+
+A re-index brings the store up to date in a child process at low priority (qa.serve.reindex),
+then, on a thread of its own, loads it into a new Bot (sharing the query model), warms that
+through the same workers, and only then replaces the reference: a question is answered wholly
+by the old Bot or wholly by the new one, and none waits for the build.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -25,11 +34,26 @@ import anyio.to_thread
 from qa.bot import Answer, Bot
 from qa.chat import Conversation
 from qa.config import Settings
+from qa.embed.query import QUICK_CALLS
 from qa.errors import QAError
 from qa.serve.reindex import index_in_child
 
 T = TypeVar("T")
 WARM_QUESTION = "what is this about"  # any question: it loads what the first answer needs
+# Asked this often, the warm question also swaps in the query model's optimised session
+# (after QUICK_CALLS calls), so the swap never happens while clients wait.
+WARM_TIMES = QUICK_CALLS + 1
+# One question per core at a time: more threads only queue on the cores. Measured with
+# benchmarks/load.py on 2 cores shared with other work (README "qa serve"): 1 worker, p95
+# 4,488 ms and 17.5 q/s at saturation; 2 workers, p95 303 ms and 42.8 q/s.
+WORKERS = max(1, os.cpu_count() or 1)
+
+
+def warm(bot: Bot) -> None:
+    """Make everything a question needs (store pages, tables, the query model's fast session)
+    before clients ask: after this, `bot.ask` only reads shared state."""
+    for _ in range(WARM_TIMES):
+        bot.ask(WARM_QUESTION)
 
 
 class NotReadyError(QAError):
@@ -62,8 +86,11 @@ class Service:
         self._generation = 0
         self._error = ""
         self._state = threading.Lock()  # guards the fields above
-        self._worker = anyio.CapacityLimiter(1)
+        self._worker = anyio.CapacityLimiter(WORKERS)
         self._loop: anyio.lowlevel.EventLoopToken | None = None  # the app's, set by bind()
+        # one lock per conversation, used on the event loop only; gone with the conversation
+        self._turns: weakref.WeakKeyDictionary[Conversation, anyio.Lock] = (
+            weakref.WeakKeyDictionary())
 
     # --- building and swapping ---------------------------------------------------------------
 
@@ -88,7 +115,7 @@ class Service:
             bot = self.make_bot(self.settings, notify=self.notify, embedder=embedder)
             bot.reindex()  # the store is up to date now: this loads it
             if old is None or self._loop is None:
-                bot.ask(WARM_QUESTION)
+                warm(bot)
             else:  # the model is shared with the Bot in use: warm up on the worker
                 anyio.from_thread.run(self._warm, bot, token=self._loop)
             error = ""
@@ -106,7 +133,7 @@ class Service:
             self._building = False
 
     async def _warm(self, bot: Bot) -> None:
-        await self.run(bot.ask, WARM_QUESTION)
+        await self.run(warm, bot)
 
     def bind(self) -> None:
         """Remember the running event loop, so a build thread can reach the worker."""
@@ -147,7 +174,7 @@ class Service:
                       store.count if store else 0, len(store.documents) if store else 0, error)
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
-        """`fn(*args)` on the worker: one at a time, off the event loop."""
+        """`fn(*args)` on a worker thread (WORKERS at a time), off the event loop."""
         return await anyio.to_thread.run_sync(fn, *args, limiter=self._worker)
 
     async def ask(self, question: str, k: int | None) -> Answer:
@@ -164,7 +191,11 @@ class Service:
             conversation.bot = bot  # an older Bot's conversation moves to the new store
             return conversation.more(k) if question is None else conversation.ask(question, k)
 
-        return await self.run(turn)
+        lock = self._turns.get(conversation)
+        if lock is None:
+            lock = self._turns[conversation] = anyio.Lock()
+        async with lock:
+            return await self.run(turn)
 
 
-__all__ = ["WARM_QUESTION", "NotReadyError", "Service", "Status"]
+__all__ = ["WARM_QUESTION", "WORKERS", "NotReadyError", "Service", "Status", "warm"]
