@@ -8,11 +8,9 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from qa.bot import Answer, Bot
 from qa.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,21 +39,6 @@ def make_corpus(folder: Path) -> Path:
 
 def corpus_settings(corpus: Path, store: Path) -> Settings:
     return load_settings(None, corpus=[str(corpus)], store=str(store))
-
-
-class TentativeBot(Bot):
-    """The real Bot, except that a question starting "maybe" gets a tentative ("low") answer:
-    a deterministic way to show the page's mark until the ranker produces such answers."""
-
-    def ask(self, question: str, k: int | None = None, **options: Any) -> Answer:
-        answer = super().ask(question, k, **options)
-        if question.lower().startswith("maybe") and not answer.abstained:
-            return replace(answer, confidence="low")
-        return answer
-
-
-def make_tentative_bot(settings: Settings, **kwargs: Any) -> Bot:
-    return TentativeBot(settings=settings, **kwargs)
 
 
 def without_extras(body: dict[str, Any]) -> dict[str, Any]:

@@ -357,7 +357,7 @@ def _file_name(ws: Workspace, path: bytes, name: bytes, titled: bool, process: b
     text = check_run(ws.qa("-k", "2", "--json", "-q", FACT_QUESTION))
     if hidden:
         return
-    sources = [hit["source"] for hit in json.loads(text)["hits"]]
+    sources = [hit["path"] for hit in json.loads(text)["hits"]]  # source is relative
     if os.fsdecode(real) not in sources:
         raise Violation("JSON source not exact", f"{os.fsdecode(real)!r} not in {sources!r}")
 
