@@ -8,10 +8,13 @@ what the text is, and every sentence offset points into that text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from qa.ingest.files import SkipFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,4 +58,32 @@ class Loader(Protocol):
         ...
 
 
-__all__ = ["Loaded", "Loader", "Location"]
+FOOTNOTES = -1  # a block's level in `sectioned`: a footnote, cited under the section "Footnotes"
+
+
+def sectioned(blocks: list[tuple[int, str]], title: str, path: Path, empty: str) -> Loaded:
+    """Blocks of a structured file - (heading level, text), level 0 for body text, FOOTNOTES
+    for a footnote - joined by blank lines, each heading opening the section path of what
+    follows it; titled `title`, else the first heading, else the file's name. A file with no
+    text at all is skipped as `empty`."""
+    text = ""
+    locations: dict[int, Location] = {}
+    trail: list[tuple[int, str]] = []
+    for level, block in blocks:
+        if text:
+            text += "\n\n"
+        if level == FOOTNOTES:
+            if trail != [(0, "Footnotes")]:
+                trail = [(0, "Footnotes")]
+                locations[len(text)] = Location(headings=("Footnotes",))
+        elif level:
+            trail = [(lv, h) for lv, h in trail if lv < level] + [(level, block)]
+            locations[len(text)] = Location(headings=tuple(h for _, h in trail))
+            title = title or block
+        text += block
+    if not text.strip():
+        raise SkipFile(empty)
+    return Loaded(text, title or re.sub(r"[-_]+", " ", path.stem), locations)
+
+
+__all__ = ["FOOTNOTES", "Loaded", "Loader", "Location", "sectioned"]

@@ -16,12 +16,11 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from qa.ingest.files import SkipFile
-from qa.ingest.loaders.base import Loaded, Location
+from qa.ingest.loaders.base import FOOTNOTES, Loaded, sectioned
 
 # Inflated XML read from one .docx at most: Word's document.xml for a 500-page book is ~20 MB.
 MAX_XML_BYTES = 64 * 2**20
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_FOOTNOTE = -1  # a block's level: a footnote, cited under the section "Footnotes"
 _HEADING = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.IGNORECASE)
 
 
@@ -56,8 +55,8 @@ class DocxLoader:
         if footnotes is not None:
             notes = [_text(n) for n in footnotes.iter(f"{_W}footnote")
                      if n.get(f"{_W}id", "0") not in ("-1", "0")]
-            blocks.extend((_FOOTNOTE, n) for n in notes if n)
-        return _assemble(blocks, _core_title(title_el), path)
+            blocks.extend((FOOTNOTES, n) for n in notes if n)
+        return sectioned(blocks, _core_title(title_el), path, "has no text")
 
 
 def _xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element | None:
@@ -130,28 +129,6 @@ def _core_title(core: ElementTree.Element | None) -> str:
         if node.tag.endswith("}title") and node.text:
             return " ".join(node.text.split())
     return ""
-
-
-def _assemble(blocks: list[tuple[int, str]], title: str, path: Path) -> Loaded:
-    """Blocks as paragraphs apart by blank lines; each heading starts a section."""
-    text = ""
-    locations: dict[int, Location] = {}
-    trail: list[tuple[int, str]] = []
-    for level, block in blocks:
-        if text:
-            text += "\n\n"
-        if level == _FOOTNOTE:
-            if trail != [(0, "Footnotes")]:
-                trail = [(0, "Footnotes")]
-                locations[len(text)] = Location(headings=("Footnotes",))
-        elif level:
-            trail = [(lv, h) for lv, h in trail if lv < level] + [(level, block)]
-            locations[len(text)] = Location(headings=tuple(h for _, h in trail))
-            title = title or block
-        text += block
-    if not text.strip():
-        raise SkipFile("has no text")
-    return Loaded(text, title or re.sub(r"[-_]+", " ", path.stem), locations)
 
 
 __all__ = ["DocxLoader"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.ingest.files import SkipFile
-from qa.ingest.loaders.base import Loaded, Location
+from qa.ingest.loaders.base import Loaded, sectioned
 
 _DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "nav", "header",
               "footer", "aside", "form", "button", "select", "head", "object", "canvas"]
@@ -53,20 +53,8 @@ class HtmlLoader:
             raise SkipFile("has no body text")
         blocks: list[tuple[int, str]] = []
         _walk(root, blocks)
-        text = ""
-        locations: dict[int, Location] = {}
-        trail: list[tuple[int, str]] = []
-        for level, block in blocks:
-            if text:
-                text += "\n\n"
-            if level:
-                trail = [(lv, h) for lv, h in trail if lv < level] + [(level, block)]
-                locations[len(text)] = Location(headings=tuple(h for _, h in trail))
-                title = title or block
-            text += block
-        if not text.strip():
-            raise SkipFile("has no text outside navigation, scripts and styles")
-        return Loaded(text, title or re.sub(r"[-_]+", " ", path.stem), locations)
+        return sectioned(blocks, title, path,
+                         "has no text outside navigation, scripts and styles")
 
 
 def _decode(data: bytes) -> str:
