@@ -189,17 +189,12 @@ def _lines(bot: Bot, show: _Show, within: tuple[str, ...]) -> None:
     """A pipe on stdin: each non-blank line is a question, answered as it arrives. A line that
     cannot be asked is one line on stderr; the rest go on, to exit 1 at the end."""
     failed = False
-    for line in _question_lines("-"):
-        question = line.text.strip()
-        if not question and not line.error:
-            continue
-        try:
-            if line.error:
-                raise QuestionError(line.error)
-            show(bot.ask(question, within=within or None))
-        except QuestionError as exc:
+    for _, answer, error in _asked("-", lambda q: bot.ask(q, within=within or None)):
+        if answer is None:
             failed = True
-            echo(f"qa: stdin, line {line.number}: {exc}", err=True)
+            echo(f"qa: stdin, {error}", err=True)
+        else:
+            show(answer)
         sys.stdout.flush()
     if failed:
         sys.exit(1)
@@ -211,14 +206,28 @@ def _batch(bot: Bot, name: str, conversation: bool, within: tuple[str, ...] = ()
     if conversation:
         chat = Conversation(bot)
         chat.within = within or None
-
-        def ask(question: str) -> Answer:
-            return chat.ask(question)
+        ask: Callable[[str], Answer] = chat.ask
     else:
         def ask(question: str) -> Answer:
             return bot.ask(question, within=within or None)
     source = "stdin" if name == "-" else name
     failed = False
+    for question, answer, error in _asked(name, ask):
+        if answer is None:  # one bad line must not end the batch
+            failed = True
+            data = {"question": question, "abstained": True, "hits": [], "error": error}
+            echo(f"qa: {source}, {error}", err=True)
+        else:
+            data = answer.to_dict()
+        echo(for_json(data))
+    if failed:
+        sys.exit(1)
+
+
+def _asked(name: str, ask: Callable[[str], Answer]
+           ) -> Iterator[tuple[str, Answer | None, str]]:
+    """Each non-blank line of FILE (stdin for '-') asked: (question, answer, "") or, for a
+    line that cannot be read or asked, (question, None, "line N: why")."""
     for line in _question_lines(name):
         question = line.text.strip()
         if not question and not line.error:
@@ -226,15 +235,11 @@ def _batch(bot: Bot, name: str, conversation: bool, within: tuple[str, ...] = ()
         try:
             if line.error:
                 raise QuestionError(line.error)
-            data = ask(question).to_dict()
-        except QuestionError as exc:  # one bad line must not end the batch
-            failed = True
-            error = f"line {line.number}: {exc}"
-            data = {"question": question, "abstained": True, "hits": [], "error": error}
-            echo(f"qa: {source}, {error}", err=True)
-        echo(for_json(data))
-    if failed:
-        sys.exit(1)
+            answer = ask(question)
+        except QuestionError as exc:
+            yield question, None, f"line {line.number}: {exc}"
+            continue
+        yield question, answer, ""
 
 
 def _question_lines(name: str) -> Iterator[Line]:
