@@ -198,7 +198,8 @@ def _open(directory: Path, model: str) -> tuple[Store | None, str]:
 Stat = tuple[int, int]  # size, mtime_ns
 
 
-def _stat(path: Path) -> Stat | None:
+def file_stat(path: Path) -> Stat | None:
+    """(size, mtime_ns) of a file; None when it cannot be looked at."""
     try:
         st = path.stat()
     except OSError:
@@ -207,7 +208,7 @@ def _stat(path: Path) -> Stat | None:
 
 
 def _stats(files: list[Path]) -> dict[str, Stat | None]:
-    return {str(f): _stat(f) for f in files}
+    return {str(f): file_stat(f) for f in files}
 
 
 class _ContentCheck:
@@ -247,8 +248,25 @@ def _unchanged(store: Store, stats: dict[str, Stat | None], check: _ContentCheck
                for p, (stat, digest) in known.items())
 
 
-def _sha1(doc: Document) -> str:
+def text_sha1(doc: Document) -> str:
+    """The hash of a document's text, by which a touched but unchanged file is known."""
     return hashlib.sha1(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def read_or_skip(f: Path, stat: Stat | None, corpus: Corpus, notify: Notify,
+                 skipped: dict[str, dict[str, Any]]) -> tuple[Document | None, str]:
+    """The file read, and the hash of its bytes; None when it is skipped, after one notice and
+    its record in `skipped` (so that an unchanged skipped file is not read again). Hashed
+    before reading: a change made meanwhile shows as a difference next time."""
+    digest = corpus.digest(f) if stat is not None and stat[0] <= corpus.max_bytes else ""
+    try:
+        return corpus.read(f), digest
+    except SkipFile as exc:
+        notify(f"skipped {f}: {exc}")
+        if stat is not None:
+            skipped[str(f)] = {"size": stat[0], "mtime_ns": stat[1], "reason": str(exc),
+                               "file_sha1": digest}
+        return None, digest
 
 
 def _collect(directory: Path, old: Store | None, files: list[Path], corpus: Corpus,
@@ -261,7 +279,7 @@ def _collect(directory: Path, old: Store | None, files: list[Path], corpus: Corp
     fresh: list[tuple[int, Document, Stat, str]] = []
     skipped: dict[str, dict[str, Any]] = {}
     for f in files:
-        path, stat = str(f), _stat(f)
+        path, stat = str(f), file_stat(f)
         prev = by_path.get(path)
         if old is not None and prev is not None and stat == (prev.size, prev.mtime_ns):
             if check.same(path, prev.file_sha1):
@@ -276,20 +294,13 @@ def _collect(directory: Path, old: Store | None, files: list[Path], corpus: Corp
                 path, record.get("file_sha1", "")):
             skipped[path] = record
             continue
-        # Hashed before reading: a change made meanwhile shows as a difference next time.
-        digest = corpus.digest(f) if stat is not None and stat[0] <= corpus.max_bytes else ""
-        try:
-            doc = corpus.read(f)
-        except SkipFile as exc:
-            notify(f"skipped {f}: {exc}")
-            if stat is not None:
-                skipped[path] = {"size": stat[0], "mtime_ns": stat[1], "reason": str(exc),
-                                 "file_sha1": digest}
+        doc, digest = read_or_skip(f, stat, corpus, notify, skipped)
+        if doc is None:
             continue
         if doc.note:
             notify(f"read {f}: {doc.note}")
         stat = stat or (0, 0)
-        if old is not None and prev is not None and prev.sha1 == _sha1(doc):  # touched only
+        if old is not None and prev is not None and prev.sha1 == text_sha1(doc):  # touched only
             parts.append(_reuse(old, prev, replace(prev, size=stat[0], mtime_ns=stat[1],
                                                    file_sha1=digest)))
             continue
@@ -300,7 +311,7 @@ def _collect(directory: Path, old: Store | None, files: list[Path], corpus: Corp
         for (slot, doc, (size, mtime), digest), (vectors, title) in zip(
                 fresh, _embed(directory, docs, encoder, notify, progress), strict=True):
             parts[slot] = Part(
-                DocInfo(doc.path, doc.title, size, mtime, _sha1(doc), 0, len(doc.sentences),
+                DocInfo(doc.path, doc.title, size, mtime, text_sha1(doc), 0, len(doc.sentences),
                         digest, places(doc.locations)),
                 [(s.text, s.passage, s.start, s.end) for s in doc.sentences],
                 vectors,
@@ -396,7 +407,7 @@ class _Partial:
         self.folder = directory / PARTIAL / key
 
     def _file(self, doc: Document) -> Path:
-        return self.folder / f"{_sha1(doc)}.npy"
+        return self.folder / f"{text_sha1(doc)}.npy"
 
     def get(self, doc: Document) -> tuple[NDArray[np.float32], NDArray[np.float32]] | None:
         """The document's vectors and title vector from an earlier run, if saved whole."""
@@ -444,4 +455,5 @@ def _writable(directory: Path) -> bool:
     return os.access(probe, os.W_OK | os.X_OK)
 
 
-__all__ = ["CHUNK_SENTENCES", "Analyzer", "DocumentEncoder", "IndexInterrupted", "sync"]
+__all__ = ["CHUNK_SENTENCES", "Analyzer", "DocumentEncoder", "IndexInterrupted", "Stat",
+           "file_stat", "read_or_skip", "sync", "text_sha1"]

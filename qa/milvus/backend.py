@@ -26,9 +26,19 @@ from typing import Any
 import numpy as np
 
 from qa.errors import CorpusError, StoreError, StoreMismatchError
-from qa.index import Analyzer, DocInfo, DocumentEncoder, Part, Store, write_generation
+from qa.index import (
+    Analyzer,
+    DocInfo,
+    DocumentEncoder,
+    Part,
+    Store,
+    file_stat,
+    read_or_skip,
+    text_sha1,
+    write_generation,
+)
 from qa.index.generation import lock
-from qa.ingest import Corpus, Document, Notify, SkipFile
+from qa.ingest import Corpus, Document, Notify
 from qa.milvus import collections as coll
 from qa.milvus.client import Location, close, column_writer, connect, failure
 from qa.milvus.lease import Lease
@@ -138,7 +148,7 @@ class MilvusBackend:
         skipped: dict[str, dict[str, Any]] = {}
         listed: set[str] = set()
         for f in files:
-            path, stat = str(f), _stat(f)
+            path, stat = str(f), file_stat(f)
             listed.add(path)
             entry, part = docs.get(path), known.get(path)
             if not rebuild and entry is not None and part is not None and stat == (
@@ -147,17 +157,11 @@ class MilvusBackend:
                 parts.append(part[0])
                 ids[path] = part[1]
                 continue
-            digest = corpus.digest(f) if stat is not None and stat[0] <= corpus.max_bytes else ""
-            try:
-                doc = corpus.read(f)
-            except SkipFile as exc:
-                notify(f"skipped {f}: {exc}")
-                if stat is not None:
-                    skipped[path] = {"size": stat[0], "mtime_ns": stat[1], "reason": str(exc),
-                                     "file_sha1": digest}
+            doc, digest = read_or_skip(f, stat, corpus, notify, skipped)
+            if doc is None:
                 continue
             stat = stat or (0, 0)
-            sha1 = _sha1(doc)
+            sha1 = text_sha1(doc)
             if not rebuild and entry is not None and part is not None and entry["sha1"] == sha1:
                 info = replace(part[0].info, size=stat[0], mtime_ns=stat[1], file_sha1=digest)
                 client.upsert(docs_c, [{**_doc_row(info, entry["version"]),
@@ -217,7 +221,7 @@ class MilvusBackend:
         pos, group, rows = 0, [], []
         for number, (slot, doc, (size, mtime), digest) in enumerate(fresh):
             n = len(doc.sentences)
-            info = DocInfo(doc.path, doc.title, size, mtime, _sha1(doc), 0, n, digest)
+            info = DocInfo(doc.path, doc.title, size, mtime, text_sha1(doc), 0, n, digest)
             sentences = [(s.text, s.passage, s.start, s.end) for s in doc.sentences]
             for text, *_ in sentences:
                 if len(text.encode("utf-8", "surrogatepass")) > coll.TEXT_BYTES:
@@ -308,14 +312,6 @@ def _doc_row(info: DocInfo, version: str) -> dict[str, Any]:
             "mtime_ns": info.mtime_ns, "count": info.count}
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
-
-
 def _unchanged(docs: dict[str, dict[str, Any]], skipped: dict[str, dict[str, Any]],
                files: list[Path], corpus: Corpus, verify: bool) -> bool:
     known = {p: (d["size"], d["mtime_ns"], d["file_sha1"]) for p, d in docs.items()}
@@ -325,13 +321,9 @@ def _unchanged(docs: dict[str, dict[str, Any]], skipped: dict[str, dict[str, Any
         return False
     for f in files:
         size, mtime, digest = known[str(f)]
-        if _stat(f) != (size, mtime) or (verify and corpus.digest(f) != digest):
+        if file_stat(f) != (size, mtime) or (verify and corpus.digest(f) != digest):
             return False
     return True
-
-
-def _sha1(doc: Document) -> str:
-    return hashlib.sha1(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _jsonable(extras: dict[str, Any]) -> dict[str, Any]:
