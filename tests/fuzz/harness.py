@@ -131,6 +131,12 @@ class Run:
         return text[text.index("Traceback"):] if "Traceback" in text else ""
 
 
+def crashed(exc: BaseException) -> Violation:
+    """What an exception no surface should let out becomes: a Violation naming where."""
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return Violation(f"traceback ({crash_site(tb)})", f"{type(exc).__name__}: {exc}"[:300])
+
+
 def crash_site(tb: str) -> str:
     """'TypeError at qa/embed/model.py:149': the exception and the deepest frame in qa."""
     lines = tb.strip().splitlines()
@@ -384,9 +390,7 @@ def check_read(ws: Workspace, suffix: str, data: bytes) -> None:
     except Violation:
         raise
     except Exception as exc:  # noqa: BLE001
-        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        raise Violation(f"traceback ({crash_site(tb)})", f"{type(exc).__name__}: {exc}"[:300]) \
-            from None
+        raise crashed(exc) from None
     end = 0
     for s in doc.sentences:
         # Markdown's sentences close the gaps its blanked markup left (issue 11): same
@@ -444,9 +448,7 @@ def check_ask(ws: Workspace, question: str, k: int | None) -> None:
     except Violation:
         raise
     except Exception as exc:  # noqa: BLE001
-        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        raise Violation(f"traceback ({crash_site(tb)})", f"{type(exc).__name__}: {exc}"[:300]) \
-            from None
+        raise crashed(exc) from None
     for kind in raw_controls(answer.question + answer.understood_as, bidi=False):
         raise Violation(f"raw {kind} in answer.question", repr(answer.question)[:300])
     check_output("format_answer", format_answer(answer).encode("utf-8", "surrogatepass"),
@@ -504,9 +506,7 @@ def check_chat(ws: Workspace, lines: list[str]) -> None:
         except Violation:
             raise
         except Exception as exc:  # noqa: BLE001
-            tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            raise Violation(f"traceback ({crash_site(tb)})",
-                            f"{type(exc).__name__}: {exc}"[:300]) from None
+            raise crashed(exc) from None
     check_output("chat", "\n".join(out).encode("utf-8", "surrogatepass"), bidi=False)
 
 
@@ -528,9 +528,7 @@ def check_config_load(ws: Workspace, data: bytes) -> None:
     except Violation:
         raise
     except Exception as exc:  # noqa: BLE001
-        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        raise Violation(f"traceback ({crash_site(tb)})", f"{type(exc).__name__}: {exc}"[:300]) \
-            from None
+        raise crashed(exc) from None
 
 
 def check_config_run(ws: Workspace, data: bytes, process: bool) -> None:
