@@ -11,7 +11,7 @@ import codecs
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -87,6 +87,7 @@ def decode_lines(stream: IO[bytes]) -> Iterator[Line]:
             break
     else:
         bom, encoding = b"", "utf-8"
+    raw_lines: Iterable[bytes]
     if encoding != "utf-8":  # wide units: a 0x0A byte may be half a character, so read it all
         raw_lines = _split_wide(first[len(bom):] + stream.read(), encoding)
     else:
