@@ -69,6 +69,24 @@ def test_two_column_pdf_is_read_column_by_column() -> None:
         "The fish auction opens at five in the morning.", "Visitors may watch from the gallery."]
 
 
+def test_newsletter_pdf_drops_headers_in_the_margin_and_keeps_compound_hyphens() -> None:
+    """newsletter.pdf: no header line repeats (each names its page's topic), so only its place
+    in the margin gives it away; a footer crossing the gutter does not hide the columns; a
+    line-end hyphen is a compound's ("must-have") or a word break ("every-one"); page 2 has
+    text in its left column only, whose lines must not each end a paragraph."""
+    assert _sentences("newsletter.pdf") == [
+        "The harbour's new pilot boat",
+        "The new pilot boat Gannet is a must-have for the harbour, says the pilot station.",
+        "Its engines are interchangeable with those of the tug.",
+        "The crew trained for a fourth-quarter start in the winter.",
+        "A new fuel store will open next to the ice plant in May.",
+        "The harbour master thanks everyone who helped with the move.",
+        "The summer timetable for the year 2026 adds a late ferry on Fridays.",
+        "Tickets are sold at the kiosk on Pier Road from seven in the morning."]
+    assert _where("newsletter.pdf")["Tickets are sold at the kiosk on Pier Road from seven in "
+                                    "the morning."][0] == 2
+
+
 def test_libreoffice_pdf_keeps_headings_apart_from_paragraphs() -> None:
     assert _sentences("pilots.pdf") == [
         "Pilot station handbook", "The pilot station is staffed around the clock by two pilots.",
@@ -201,7 +219,7 @@ def test_qa_index_lists_what_was_read_and_skipped(formats_bot: tuple[Bot, list[s
     result = CliRunner().invoke(cli, ["index", "--corpus", str(FORMATS), "--store", str(store)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[1] == "read 1 HTML, 1 Markdown, 3 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
+    assert lines[1] == "read 1 HTML, 1 Markdown, 4 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
     assert f"  ! formats/scanned.pdf: {NO_TEXT}" in lines
 
 

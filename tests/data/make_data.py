@@ -103,6 +103,47 @@ def columns_pdf(path: Path) -> None:
     c.save()
 
 
+NEWSLETTER_LEFT = ["The new pilot boat Gannet is a must-", "have for the harbour, says the pilot",
+                   "station. Its engines are inter-", "changeable with those of the tug.", "",
+                   "The crew trained for a fourth-", "quarter start in the winter."]
+NEWSLETTER_RIGHT = ["A new fuel store will open next to", "the ice plant in May.", "",
+                    "The harbour master thanks every-", "one who helped with the move."]
+NEWSLETTER_SHORT = ["The summer timetable for the year", "2026 adds a late ferry on Fridays.",
+                    "Tickets are sold at the kiosk on", "Pier Road from seven in the morning."]
+
+
+def newsletter_pdf(path: Path) -> None:
+    """Two pages as a newsletter: a header in two pieces (left, and right naming the page's
+    topic, so no header line repeats) in small type, a
+    title across two columns, line-end hyphens that are compounds ("must-have") and word
+    breaks ("every-one"), a centred footer ending in the page number, which crosses the
+    gutter; on page 2 only the left column has text (its lines are under half the page wide,
+    and a line starting with a digit or capital still continues its sentence)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setTitle("Harbour News")
+    width, height = A4
+    pages = [((56, NEWSLETTER_LEFT), (316, NEWSLETTER_RIGHT)), ((56, NEWSLETTER_SHORT),)]
+    for number, columns in enumerate(pages, 1):
+        c.setFont("Helvetica", 8)
+        c.drawString(56, height - 34, "Harbour News - staff newsletter")
+        c.drawRightString(width - 56, height - 34, ("Spring issue", "Ferries")[number - 1])
+        c.line(56, height - 38, width - 56, height - 38)
+        if number == 1:
+            c.setFont("Times-Bold", 18)
+            c.drawCentredString(width / 2, height - 80, "The harbour's new pilot boat")
+        c.setFont("Times-Roman", 11)
+        for x, lines in columns:
+            for i, line in enumerate(lines):
+                c.drawString(x, height - 120 - 14 * i, line)
+        c.setFont("Helvetica", 8)
+        c.drawCentredString(width / 2, 28, f"Printed on recycled paper - Page {number} of 2")
+        c.showPage()
+    c.save()
+
+
 def scanned_pdf(path: Path) -> None:
     """A page that is only a picture of text, as a scanner makes it."""
     from PIL import Image, ImageDraw
@@ -266,6 +307,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     report_pdf(OUT / "report.pdf")
     columns_pdf(OUT / "quays.pdf")
+    newsletter_pdf(OUT / "newsletter.pdf")
     scanned_pdf(OUT / "scanned.pdf")
     minutes_docx(OUT / "minutes.docx")
     libreoffice_pdf(OUT / "pilots.pdf")

@@ -5,9 +5,11 @@ decides the order and shape of the text, so that the sentences are what a reader
 - two columns are read column by column (a vertical gutter no text crosses splits the page);
 - lines are joined into paragraphs (a wider gap, a change of font size or a short line ending a
   sentence starts a new one), so a line break inside a sentence is a space;
-- a word hyphenated across a line end is joined ("inter-" + "national" = "international");
-- running headers and footers (a line at the top or bottom of most pages, page numbers aside)
-  and bare page numbers are dropped.
+- a word hyphenated across a line end is joined ("inter-" + "national" = "international"), a
+  compound's own hyphen kept ("fourth-" + "quarter"; see hyphens.py);
+- running headers and footers (a line at the top or bottom of most pages, page numbers aside),
+  bare page numbers, and a page's outermost line set apart in its margin (the header of a
+  one-page file, a footer ending in "Page 2 of 5") are dropped.
 Each page's first offset maps to Location(page=n). Chosen over pypdf by benchmarks/ingest.py:
 133 pages/s against 41 on the same 111 pages, and every test sentence found against none of the
 hyphenated or two-column ones.
@@ -26,6 +28,7 @@ from typing import Any
 
 from qa.ingest.files import SkipFile
 from qa.ingest.loaders.base import Loaded, Location
+from qa.ingest.loaders.hyphens import Spellings
 
 # Layout thresholds, set by eye on the PDFs of tests/data/formats (LibreOffice, reportlab): white
 # space between two lines' boxes of more than this many line heights ends a paragraph (single
@@ -36,11 +39,20 @@ from qa.ingest.loaders.base import Loaded, Location
 PARAGRAPH_GAP = 1.0
 SHORT_LINE = 0.7
 RUNNING_SHARE = 0.5
-MAX_SPANNING = 3  # lines of a title set across two columns above them
+# A page's top or bottom line whose box lies in this outer share of the page height, in type no
+# bigger than the body's and this many line heights away from the text, is page furniture: the
+# headers and footers of Word, LibreOffice and reportlab sit within 6% of the edge, body text
+# under 1-inch (or 50 pt) margins below 7%, and a line of it always has text a line away.
+MARGIN_SHARE = 0.08
+MARGIN_GAP = 1.5
+MAX_SPANNING = 3  # lines of a header and title set across two columns above them
+MAX_FOOTER = 2  # lines of a footer (a centred page number) across two columns below them
 MAX_PAGES = 5_000  # more is an archive, not a document: read the first ones, say so
 
 _HYPHENS = "-\x02\xad\ufffe\u2010"
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[\divxlc]+(?:\s*(?:of|/)\s*\d+)?$", re.IGNORECASE)
+# A footer's text with its page number: "Annual report - page 3", "... Page 2 of 5".
+_ENDS_IN_PAGE = re.compile(r"(?:\bpage\s+\d+|\b\d+\s*(?:of|/)\s*\d+)$", re.IGNORECASE)
 _BULLET = re.compile(r"^(?:[•◦▪▸►‣⁃∙·*–-]|\d{1,2}[.)])\s")  # a list item starts a paragraph
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
 NO_TEXT = "has no text layer: scanned pages need OCR, which qa does not do"
@@ -53,6 +65,7 @@ class _Line:
     right: float
     top: float
     text: str
+    span: float = 0.0  # the usual width of a line of its column
 
     @property
     def height(self) -> float:
@@ -72,14 +85,19 @@ class PdfLoader:
         except pdfium.PdfiumError as exc:
             raise SkipFile(_why(str(exc))) from None
         try:
-            pages = [_page_lines(pdf[i]) for i in range(min(len(pdf), MAX_PAGES))]
+            heights = [float(pdf[i].get_size()[1]) for i in range(min(len(pdf), MAX_PAGES))]
+            pages = [_page_lines(pdf[i]) for i in range(len(heights))]
             title = str(pdf.get_metadata_dict().get("Title", "")).strip()
         except pdfium.PdfiumError as exc:
             raise SkipFile(_why(str(exc))) from None
         finally:
             pdf.close()
-        _drop_running(pages)
-        text, locations = _join_pages([_paragraphs(lines) for lines in pages])
+        _drop_running(pages, heights)
+        spellings = Spellings()
+        for lines in pages:
+            spellings.add_lines(ln.text for ln in lines)
+        text, locations = _join_pages([_paragraphs(lines, spellings) for lines in pages],
+                                      spellings)
         if not text.strip():
             raise SkipFile(NO_TEXT)
         if not title:
@@ -114,6 +132,12 @@ def _page_lines(page: Any) -> list[_Line]:
     for column in _columns(runs, width):
         marks = [r for r in column if r.height < 0.4 * usual]
         column_lines = _lines([r for r in column if r.height >= 0.4 * usual])
+        # The column's width: the upper quartile of its lines' widths, which a title, a
+        # header or a column of text set alone on a two-column page does not move.
+        widths = sorted(ln.right - ln.left for ln in column_lines)
+        span = widths[(3 * len(widths)) // 4] if widths else 0.0
+        for line in column_lines:
+            line.span = span
         for mark in marks:
             below = [ln for ln in column_lines if mark.bottom >= ln.bottom]
             if below:
@@ -135,13 +159,18 @@ def _page_lines(page: Any) -> list[_Line]:
 
 
 def _columns(runs: list[_Line], width: float) -> list[list[_Line]]:
-    """Runs split at a vertical gutter in the middle of the page that no run crosses; up to
-    MAX_SPANNING runs at the top (a title across both columns) come first."""
+    """Runs split at a vertical gutter in the middle of the page that no run crosses. Up to
+    MAX_SPANNING lines at the top (a header, a title across both columns) come first, and up
+    to MAX_FOOTER lines at the bottom (a footer, a centred page number) last."""
     if len(runs) < 6:
         return [runs]
-    ordered = sorted(runs, key=lambda r: -r.top)
-    for spanning in range(MAX_SPANNING + 1):
-        top, rest = ordered[:spanning], ordered[spanning:]
+    bands = _bands(runs)
+    for spanning, footer in itertools.product(range(MAX_SPANNING + 1), range(MAX_FOOTER + 1)):
+        if spanning + footer >= len(bands):
+            continue
+        top = [r for band in bands[:spanning] for r in band]
+        bottom = [r for band in bands[len(bands) - footer:] for r in band]
+        rest = [r for band in bands[spanning:len(bands) - footer] for r in band]
         covered = bytearray(int(width) + 2)
         for r in rest:
             a, b = max(0, int(r.left)), max(0, min(len(covered), int(r.right) + 1))
@@ -154,10 +183,23 @@ def _columns(runs: list[_Line], width: float) -> list[list[_Line]]:
         right = [r for r in rest if r.left >= gutter]
         if len(left) < 3 or len(right) < 3:
             return [runs]  # text on one side only: one column, set off-centre
-        columns_top = max(max(r.top for r in left), max(r.top for r in right))
-        if all(r.bottom >= columns_top - 1 for r in top):
-            return [top, left, right] if top else [left, right]
+        return [c for c in (top, left, right, bottom) if c]
     return [runs]
+
+
+def _bands(runs: list[_Line]) -> list[list[_Line]]:
+    """Runs grouped into horizontal bands that no white line separates, top to bottom (a
+    band is a line of text, or lines side by side in two columns)."""
+    bands: list[list[_Line]] = []
+    floor = float("inf")
+    for run in sorted(runs, key=lambda r: -r.top):
+        if bands and run.top > floor:
+            bands[-1].append(run)
+            floor = min(floor, run.bottom)
+        else:
+            bands.append([run])
+            floor = run.bottom
+    return bands
 
 
 def _lines(runs: list[_Line]) -> list[_Line]:
@@ -180,8 +222,9 @@ def _key(line: _Line) -> str:
     return re.sub(r"\d+", "#", line.text.lower())
 
 
-def _drop_running(pages: list[list[_Line]]) -> None:
-    """Remove running headers and footers and bare page numbers from each page, in place."""
+def _drop_running(pages: list[list[_Line]], heights: list[float]) -> None:
+    """Remove running headers and footers, bare page numbers and lines set apart in the
+    page's margin from each page, in place."""
     def ends(lines: list[_Line]) -> list[_Line]:
         by_height = sorted(lines, key=lambda ln: -ln.top)
         return by_height[:2] + by_height[-2:] if len(by_height) > 4 else by_height
@@ -190,14 +233,38 @@ def _drop_running(pages: list[list[_Line]]) -> None:
     for lines in pages:
         counts.update({_key(ln) for ln in ends(lines)})
     need = max(2, RUNNING_SHARE * len(pages))
-    for lines in pages:
+    for lines, height in zip(pages, heights, strict=True):
         edge = ends(lines)
         drop = {id(ln) for ln in edge
                 if counts[_key(ln)] >= need or _PAGE_NUMBER.match(ln.text.strip())}
+        drop.update(id(ln) for ln in _in_margin(lines, height))
         lines[:] = [ln for ln in lines if id(ln) not in drop]
 
 
-def _paragraphs(lines: list[_Line]) -> list[str]:
+def _in_margin(lines: list[_Line], page_height: float) -> list[_Line]:
+    """The lines of the page's top and bottom band (a header or footer, maybe in pieces side
+    by side) when the band sits in the margin, in body-size type, set apart from the text;
+    and a line there that ends in a page number."""
+    bands = _bands(lines)
+    if len(bands) < 3:
+        return []
+    body = statistics.median(ln.height for ln in lines)
+    margin = MARGIN_SHARE * page_height
+    out = []
+    for band, gap in ((bands[0], min(ln.bottom for ln in bands[0])
+                       - max(ln.top for ln in bands[1])),
+                      (bands[-1], min(ln.bottom for ln in bands[-2])
+                       - max(ln.top for ln in bands[-1]))):
+        outer = all(min(ln.bottom, page_height - ln.top) <= margin for ln in band)
+        small = all(ln.height <= 1.05 * body for ln in band)
+        if outer and small and gap > MARGIN_GAP * body:
+            out += band
+        elif outer and small:
+            out += [ln for ln in band if _ENDS_IN_PAGE.search(ln.text)]
+    return out
+
+
+def _paragraphs(lines: list[_Line], spellings: Spellings) -> list[str]:
     """The page's lines joined into paragraphs: hyphen breaks closed, line breaks spaces."""
     if not lines:
         return []
@@ -206,7 +273,7 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
     paragraphs: list[list[_Line]] = [[lines[0]]]
     for prev, line in itertools.pairwise(lines):
         space = prev.bottom - line.top  # the white between the two lines' boxes
-        short = prev.right - prev.left < SHORT_LINE * width
+        short = prev.right - prev.left < SHORT_LINE * (prev.span or width)
         runs_on = prev.text[-1] in _HYPHENS or (
             line.text[:1].islower() and not _SENTENCE_END.search(prev.text))
         item = bool(_BULLET.match(line.text))
@@ -214,21 +281,26 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
             paragraphs.append([line])
         else:
             paragraphs[-1].append(line)
-    return [_join_lines([ln.text for ln in para]) for para in paragraphs]
+    return [_join_lines([ln.text for ln in para], spellings) for para in paragraphs]
 
 
-def _join_lines(lines: list[str]) -> str:
+def _join_lines(lines: list[str], spellings: Spellings) -> str:
+    """Lines as one paragraph: a word broken at a line end joined, a compound's hyphen kept
+    (with no space after it), other line breaks a space."""
     text = lines[0]
     for line in lines[1:]:
-        if (len(text) > 1 and text[-1] in _HYPHENS and text[-2].isalpha()
-                and line[:1].islower()):
-            text = text[:-1] + line
+        if len(text) > 1 and text[-1] in _HYPHENS and text[-2].isalnum() and line[:1].isalnum():
+            if spellings.keeps_hyphen(text[:-1], line):
+                text = text[:-1] + "-" + line
+            else:
+                text = text[:-1] + line
         else:
             text = text.rstrip(_HYPHENS[1:]) + " " + line
     return text.replace("\x02", "-").replace("\ufffe", "-").replace("\xad", "")
 
 
-def _join_pages(pages: list[list[str]]) -> tuple[str, dict[int, Location]]:
+def _join_pages(pages: list[list[str]], spellings: Spellings
+                ) -> tuple[str, dict[int, Location]]:
     """The document's text, paragraphs apart by a blank line, and where each page starts. A
     paragraph running on to the next page (no sentence end, a lower-case start) is joined, and
     its sentences cite the page it starts on."""
@@ -238,7 +310,7 @@ def _join_pages(pages: list[list[str]]) -> tuple[str, dict[int, Location]]:
         paragraphs = list(paragraphs)
         if (paragraphs and text and not _SENTENCE_END.search(text)
                 and paragraphs[0][:1].islower()):
-            text = _join_lines([text, paragraphs.pop(0)]) if text[-1] in _HYPHENS else (
+            text = _join_lines([text, paragraphs.pop(0)], spellings) if text[-1] in _HYPHENS else (
                 text + " " + paragraphs.pop(0))
         if not paragraphs:
             continue
