@@ -138,6 +138,17 @@ def test_html_is_its_main_text_titled_with_entities_decoded() -> None:
                                 "18:15."] == (None, ("Island ferry timetable", "Winter service"))
 
 
+def test_news_page_is_titled_by_its_headline_without_the_site_name() -> None:
+    """dredging.html: <title> is "Headline | Site"; the text is the <article> alone, its share
+    bar, the sidebar's headlines, navigation and cookie banner left out."""
+    doc = read_document(FORMATS / "dredging.html", 2**20)
+    assert doc.title == "Harbour closed for dredging"
+    assert [s.text for s in doc.sentences] == [
+        "Harbour closed for dredging",
+        "The inner basin will close to shipping for three weeks from 2 June while it is dredged.",
+        "Fishing boats will use the outer pontoons until the work is finished."]
+
+
 def test_markdown_headings_are_the_section_path_and_markup_is_not_text() -> None:
     source = (FORMATS / "handbook.md").read_text(encoding="utf-8")
     doc = read_document(FORMATS / "handbook.md", 2**20)
@@ -219,7 +230,7 @@ def test_qa_index_lists_what_was_read_and_skipped(formats_bot: tuple[Bot, list[s
     result = CliRunner().invoke(cli, ["index", "--corpus", str(FORMATS), "--store", str(store)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[1] == "read 1 HTML, 1 Markdown, 4 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
+    assert lines[1] == "read 2 HTML, 1 Markdown, 4 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
     assert f"  ! formats/scanned.pdf: {NO_TEXT}" in lines
 
 

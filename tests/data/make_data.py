@@ -270,6 +270,29 @@ Accept all cookies?</div>
 </body></html>
 """
 
+# A news site's page: the story in <article>, the site around it, and a <title> that adds the
+# site's name to the headline.
+NEWS_HTML = """<!DOCTYPE html>
+<html lang="en-GB"><head><meta charset="utf-8">
+<title>Harbour closed for dredging | Port Gazette</title>
+<script>window.dataLayer = [{"page": "story"}];</script></head>
+<body>
+<a class="skip-link" href="#story">Skip to content</a>
+<div class="cookie-consent" role="dialog"><p>We use cookies. Accept all cookies?</p></div>
+<header class="site-header"><div class="logo">Port Gazette</div>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/login">Sign in</a></li></ul></nav></header>
+<ol class="breadcrumbs"><li>Home</li><li>Harbour</li></ol>
+<article id="story">
+<h1>Harbour closed for dredging</h1>
+<div class="share-tools">Share this story: Facebook Email</div>
+<p>The inner basin will close to shipping for three weeks from 2 June while it is dredged.</p>
+<p>Fishing boats will use the outer pontoons until the work is finished.</p>
+</article>
+<aside class="sidebar"><h2>Most read</h2><ol><li>Ferry fares to rise in spring</li></ol></aside>
+<footer class="site-footer"><p>&copy; 2025 Port Gazette. All rights reserved.</p></footer>
+</body></html>
+"""
+
 MARKDOWN = """# Harbour handbook
 
 Welcome to the **harbour handbook** for new staff.
@@ -318,6 +341,7 @@ def main() -> None:
     (OUT / "notazip.docx").write_bytes(b"This is plain text saved with a .docx name.\n")
     zip_bomb(OUT / "bomb.docx")
     (OUT / "ferry.html").write_text(HTML, encoding="utf-8")
+    (OUT / "dredging.html").write_text(NEWS_HTML, encoding="utf-8")
     (OUT / "handbook.md").write_text(MARKDOWN, encoding="utf-8")
     (OUT / "cafe-cp1252.txt").write_bytes(CP1252.encode("cp1252"))
     (OUT / "office-latin1.txt").write_bytes(LATIN1.encode("latin-1"))

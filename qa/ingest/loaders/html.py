@@ -1,4 +1,5 @@
-"""HTML: the main text of a page, its headings as sections, entities decoded.
+"""HTML: the main text of a page, its headings as sections, entities decoded, titled by its
+<title> less the site's name.
 
 Parsed with selectolax's Lexbor engine (MIT; one small wheel, no lxml), imported only when a
 page is read. What is not the page's own text is dropped before reading: scripts, styles,
@@ -53,6 +54,10 @@ class HtmlLoader:
             raise SkipFile("has no body text")
         blocks: list[tuple[int, str]] = []
         _walk(root, blocks)
+        # "Headline - Site name" (or "Site | Headline"): the page's own <h1> is its title.
+        h1 = next((text for level, text in blocks if level == 1), "")
+        if h1 and h1.casefold() in title.casefold():
+            title = h1
         return sectioned(blocks, title, path,
                          "has no text outside navigation, scripts and styles")
 
