@@ -185,7 +185,7 @@ class Parity:
 
 
 def parity(asked: list[Question], kinds: dict[str, str], formatted: Path, reference: Path,
-           work: Path) -> dict[str, Parity]:
+           work: Path, reference_store: Path | None) -> dict[str, Parity]:
     from qa import Bot
     from qa.ui.evaluate import contains_gold
 
@@ -193,8 +193,9 @@ def parity(asked: list[Question], kinds: dict[str, str], formatted: Path, refere
     bots = {}
     for label, folder in (("formatted", formatted), ("reference", reference)):
         started = time.time()
-        bot = Bot.from_config(ROOT / "config.yaml", corpus=[str(folder)],
-                              store=str(work / label), notify=lambda _m: None)
+        store = reference_store if label == "reference" and reference_store else work / label
+        bot = Bot.from_config(ROOT / "config.yaml", corpus=[str(folder)], store=str(store),
+                              notify=lambda _m: None)
         print(f"indexed {label}: {bot.store.count:,} sentences "
               f"({time.time() - started:.0f} s)", file=sys.stderr)
         bots[label] = bot
@@ -253,6 +254,9 @@ def main() -> int:
                         help="print this many lost sentences per format (to stderr)")
     parser.add_argument("--no-answers", action="store_true",
                         help="sentence fidelity only (no indexing, seconds instead of minutes)")
+    parser.add_argument("--reference-store", type=Path,
+                        help="keep the .txt folder's store here and reuse it (to compare "
+                        "versions of the readers: the .txt store does not depend on them)")
     args = parser.parse_args()
     if not BBC.is_dir() or not all(p.is_file() for p in QUESTIONS):
         print(f"skipped: {BBC} or the BBC question sets are not here (../shared)")
@@ -270,7 +274,8 @@ def main() -> int:
     fid = fidelity(names, kinds, formatted, reference, args.show)
     with tempfile.TemporaryDirectory(prefix="qa-formats-") as tmp:
         par = ({} if args.no_answers
-               else parity(asked, kinds, formatted, reference, Path(tmp)))
+               else parity(asked, kinds, formatted, reference, Path(tmp),
+                           args.reference_store))
     print(f"{len(names)} BBC stories, {len(asked)} questions; "
           f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs")
     print(table(fid, defaultdict(Parity, par)))

@@ -72,19 +72,36 @@ def test_two_column_pdf_is_read_column_by_column() -> None:
 def test_newsletter_pdf_drops_headers_in_the_margin_and_keeps_compound_hyphens() -> None:
     """newsletter.pdf: no header line repeats (each names its page's topic), so only its place
     in the margin gives it away; a footer crossing the gutter does not hide the columns; a
-    line-end hyphen is a compound's ("must-have") or a word break ("every-one"); page 2 has
-    text in its left column only, whose lines must not each end a paragraph."""
+    line-end hyphen is a compound's ("must-have") or a word break ("every-one"); a sentence
+    runs on from the foot of the left column to the right one, whose first line starts with a
+    capital and the next with a dash; page 2 has text in its left column only, whose lines
+    must not each end a paragraph."""
     assert _sentences("newsletter.pdf") == [
         "The harbour's new pilot boat",
         "The new pilot boat Gannet is a must-have for the harbour, says the pilot station.",
         "Its engines are interchangeable with those of the tug.",
-        "The crew trained for a fourth-quarter start in the winter.",
+        ("The crew trained for a fourth-quarter start in the winter with the Harbour Master and "
+         "the two pilots - who took turns at the helm - on the darkest nights of the year."),
         "A new fuel store will open next to the ice plant in May.",
         "The harbour master thanks everyone who helped with the move.",
+        "Ferries: 'late' sailings",
         "The summer timetable for the year 2026 adds a late ferry on Fridays.",
         "Tickets are sold at the kiosk on Pier Road from seven in the morning."]
     assert _where("newsletter.pdf")["Tickets are sold at the kiosk on Pier Road from seven in "
                                     "the morning."][0] == 2
+
+
+def test_a_word_space_in_the_middle_of_a_title_is_no_gutter() -> None:
+    """A centred title whose two runs meet mid-page (3 pt apart), over a story set in the left
+    column only: one column (a split there read the header's right half, the title's second
+    half and the page number as a column of their own)."""
+    from qa.ingest.loaders.pdf import _columns, _Line
+
+    runs = [_Line(57, 806, 193, 814, ""), _Line(426, 806, 539, 814, ""),
+            _Line(160, 764, 297, 777, ""), _Line(300, 764, 436, 777, "")]
+    runs += [_Line(62, 700 - 14 * i, 283, 709 - 14 * i, "") for i in range(8)]
+    runs += [_Line(57, 26, 190, 34, ""), _Line(499, 26, 538, 34, "")]
+    assert len(_columns(runs, 595.0)) == 1
 
 
 def test_libreoffice_pdf_keeps_headings_apart_from_paragraphs() -> None:

@@ -105,8 +105,10 @@ def columns_pdf(path: Path) -> None:
 
 NEWSLETTER_LEFT = ["The new pilot boat Gannet is a must-", "have for the harbour, says the pilot",
                    "station. Its engines are inter-", "changeable with those of the tug.", "",
-                   "The crew trained for a fourth-", "quarter start in the winter."]
-NEWSLETTER_RIGHT = ["A new fuel store will open next to", "the ice plant in May.", "",
+                   "The crew trained for a fourth-", "quarter start in the winter with the"]
+NEWSLETTER_RIGHT = ["Harbour Master and the two pilots", "- who took turns at the helm - on",
+                    "the darkest nights of the year.", "",
+                    "A new fuel store will open next to", "the ice plant in May.", "",
                     "The harbour master thanks every-", "one who helped with the move."]
 NEWSLETTER_SHORT = ["The summer timetable for the year", "2026 adds a late ferry on Fridays.",
                     "Tickets are sold at the kiosk on", "Pier Road from seven in the morning."]
@@ -131,9 +133,9 @@ def newsletter_pdf(path: Path) -> None:
         c.drawString(56, height - 34, "Harbour News - staff newsletter")
         c.drawRightString(width - 56, height - 34, ("Spring issue", "Ferries")[number - 1])
         c.line(56, height - 38, width - 56, height - 38)
-        if number == 1:
-            c.setFont("Times-Bold", 18)
-            c.drawCentredString(width / 2, height - 80, "The harbour's new pilot boat")
+        c.setFont("Times-Bold", 18)
+        c.drawCentredString(width / 2, height - 80,
+                            ("The harbour's new pilot boat", "Ferries: 'late' sailings")[number - 1])
         c.setFont("Times-Roman", 11)
         for x, lines in columns:
             for i, line in enumerate(lines):

@@ -46,6 +46,7 @@ RUNNING_SHARE = 0.5
 MARGIN_SHARE = 0.08
 MARGIN_GAP = 1.5
 MAX_SPANNING = 3  # lines of a header and title set across two columns above them
+MIN_GUTTER = 0.6  # line heights: the narrowest white between two columns (a word space is less)
 MAX_FOOTER = 2  # lines of a footer (a centred page number) across two columns below them
 MAX_PAGES = 5_000  # more is an archive, not a document: read the first ones, say so
 
@@ -164,6 +165,7 @@ def _columns(runs: list[_Line], width: float) -> list[list[_Line]]:
     to MAX_FOOTER lines at the bottom (a footer, a centred page number) last."""
     if len(runs) < 6:
         return [runs]
+    usual = statistics.median(r.height for r in runs)
     bands = _bands(runs)
     for spanning, footer in itertools.product(range(MAX_SPANNING + 1), range(MAX_FOOTER + 1)):
         if spanning + footer >= len(bands):
@@ -175,16 +177,30 @@ def _columns(runs: list[_Line], width: float) -> list[list[_Line]]:
         for r in rest:
             a, b = max(0, int(r.left)), max(0, min(len(covered), int(r.right) + 1))
             covered[a:b] = b"\1" * (b - a)
-        gaps = [x for x in range(int(0.3 * width), int(0.7 * width)) if not covered[x]]
-        if not gaps:
+        gutter = _gutter(covered, width, MIN_GUTTER * usual)
+        if gutter is None:
             continue
-        gutter = gaps[len(gaps) // 2]
         left = [r for r in rest if r.right <= gutter]
         right = [r for r in rest if r.left >= gutter]
         if len(left) < 3 or len(right) < 3:
             return [runs]  # text on one side only: one column, set off-centre
         return [c for c in (top, left, right, bottom) if c]
     return [runs]
+
+
+def _gutter(covered: bytearray, width: float, least: float) -> int | None:
+    """The middle of the widest stretch no run covers in the middle of the page, when it is at
+    least `least` wide (the space between two words is not a gutter)."""
+    best: tuple[int, int] = (0, 0)
+    start = None
+    for x in range(int(0.3 * width), int(0.7 * width) + 1):
+        if x < int(0.7 * width) and not covered[x]:
+            start = x if start is None else start
+        elif start is not None:
+            best = max(best, (x - start, start))
+            start = None
+    size, at = best
+    return at + size // 2 if size and size >= least else None
 
 
 def _bands(runs: list[_Line]) -> list[list[_Line]]:
@@ -274,10 +290,15 @@ def _paragraphs(lines: list[_Line], spellings: Spellings) -> list[str]:
     for prev, line in itertools.pairwise(lines):
         space = prev.bottom - line.top  # the white between the two lines' boxes
         short = prev.right - prev.left < SHORT_LINE * (prev.span or width)
-        runs_on = prev.text[-1] in _HYPHENS or (
-            line.text[:1].islower() and not _SENTENCE_END.search(prev.text))
-        item = bool(_BULLET.match(line.text))
-        if space < -height or item or (not runs_on and (space > PARAGRAPH_GAP * height or short)):
+        ended = bool(_SENTENCE_END.search(prev.text))
+        runs_on = prev.text[-1] in _HYPHENS or (line.text[:1].islower() and not ended)
+        # "- which ..." after a full line that ends no sentence is a dash, not a list item.
+        item = bool(_BULLET.match(line.text)) and (short or ended)
+        if space < -height:  # the next column: a full line ending no sentence runs on there
+            new = not runs_on and (short or ended)
+        else:
+            new = item or (not runs_on and (space > PARAGRAPH_GAP * height or short))
+        if new:
             paragraphs.append([line])
         else:
             paragraphs[-1].append(line)
