@@ -24,7 +24,8 @@ Figures per format:
   same sentence on the mixed folder as on the .txt folder, and Hit@1 (the top answer holds a
   gold phrase) on each;
 - cited: the share of answers from a file of that format that carry a page (PDF) or a section
-  (the heading path: Word, HTML, Markdown).
+  (the heading path: Word, HTML, Markdown); "page right": of the sentences of PDFs of two
+  pages or more, the share whose cited page has their first three words in PDFium's text.
 Needs ../shared (skips cleanly without it) and, to write the folder once, reportlab,
 python-docx, pyphen and LibreOffice (skips cleanly without them).
 """
@@ -34,12 +35,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BBC = ROOT.parent / "shared" / "corpora" / "bbc-news" / "news"
@@ -135,6 +138,27 @@ class Fidelity:
     merged: int = 0
     leaks: int = 0
     formatted_sentences: int = 0
+    paged: int = 0  # sentences of PDFs of more than one page
+    page_right: int = 0  # of those, citing a page whose own text has their first words
+
+
+def _page_right(path: Path, doc: Any) -> tuple[int, int]:
+    """(sentences, those whose cited page's text holds their first three words) of a PDF of
+    more than one page; PDFium's plain text of each page, hyphens and spaces ignored."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(path.read_bytes())
+    flat = [re.sub(r"[\x02\xad-]|\s+", "", pdf[i].get_textpage().get_text_range())
+            for i in range(len(pdf))]
+    pdf.close()
+    if len(flat) < 2:
+        return 0, 0
+    keys = sorted(doc.locations)
+    right = 0
+    for s in doc.sentences:
+        page = doc.locations[max(k for k in keys if k <= s.start)].page
+        right += re.sub(r"-|\s+", "", " ".join(s.text.split()[:3])) in flat[page - 1]
+    return len(doc.sentences), right
 
 
 def fidelity(names: list[str], kinds: dict[str, str], formatted: Path, reference: Path,
@@ -148,14 +172,18 @@ def fidelity(names: list[str], kinds: dict[str, str], formatted: Path, reference
     for name in names:
         kind = kinds[name]
         ref = [norm(s.text) for s in read_document(reference / name, 2**26).sentences]
+        f = out[kind]
         try:
-            got = [norm(s.text) for s in
-                   read_document(formatted_path(formatted, name, kind), 2**26).sentences]
+            doc = read_document(formatted_path(formatted, name, kind), 2**26)
         except SkipFile as exc:
             print(f"[{kind}] {name} skipped: {exc}", file=sys.stderr)
-            got = []
+            doc = None
+        got = [norm(s.text) for s in doc.sentences] if doc else []
+        if doc and kind.startswith("pdf"):
+            paged, right = _page_right(formatted_path(formatted, name, kind), doc)
+            f.paged += paged
+            f.page_right += right
         have = set(got)
-        f = out[kind]
         f.files += 1
         f.sentences += len(ref)
         f.formatted_sentences += len(got)
@@ -228,8 +256,8 @@ def pct(n: int, d: int) -> str:
 
 def table(fid: dict[str, Fidelity], par: dict[str, Parity]) -> str:
     rows = [("| format | files | sentence fidelity | in a longer one | leaks | questions | "
-             "same top answer | Hit@1 format / .txt | cited (page or section) |"),
-            "|---|---|---|---|---|---|---|---|---|"]
+             "same top answer | Hit@1 format / .txt | cited (page or section) | page right |"),
+            "|---|---|---|---|---|---|---|---|---|---|"]
     total_f, total_p = Fidelity(), Parity()
     for kind in KINDS:
         f, p = fid[kind], par[kind]
@@ -237,14 +265,16 @@ def table(fid: dict[str, Fidelity], par: dict[str, Parity]) -> str:
             for k, v in vars(s).items():
                 setattr(t, k, getattr(t, k) + v)
         cited = "n/a" if kind == "txt" else pct(p.cited, p.hits)
+        page = pct(f.page_right, f.paged) if kind.startswith("pdf") else "n/a"
         rows.append(f"| {LABELS[kind]} | {f.files} | {pct(f.found, f.sentences)} | "
                     f"{pct(f.merged, f.sentences)} | {f.leaks} | {p.questions} | "
                     f"{pct(p.same, p.questions)} | {pct(p.hit_formatted, p.questions)} / "
-                    f"{pct(p.hit_reference, p.questions)} | {cited} |")
+                    f"{pct(p.hit_reference, p.questions)} | {cited} | {page} |")
     f, p = total_f, total_p
     rows.append(f"| all | {f.files} | {pct(f.found, f.sentences)} | {pct(f.merged, f.sentences)}"
                 f" | {f.leaks} | {p.questions} | {pct(p.same, p.questions)} | "
-                f"{pct(p.hit_formatted, p.questions)} / {pct(p.hit_reference, p.questions)} | |")
+                f"{pct(p.hit_formatted, p.questions)} / {pct(p.hit_reference, p.questions)} | | "
+                f"{pct(f.page_right, f.paged)} |")
     return "\n".join(rows)
 
 

@@ -75,7 +75,7 @@ def test_newsletter_pdf_drops_headers_in_the_margin_and_keeps_compound_hyphens()
     line-end hyphen is a compound's ("must-have") or a word break ("every-one"); a sentence
     runs on from the foot of the left column to the right one, whose first line starts with a
     capital and the next with a dash; page 2 has text in its left column only, whose lines
-    must not each end a paragraph."""
+    must not each end a paragraph, and it starts by finishing page 1's last sentence."""
     assert _sentences("newsletter.pdf") == [
         "The harbour's new pilot boat",
         "The new pilot boat Gannet is a must-have for the harbour, says the pilot station.",
@@ -84,11 +84,14 @@ def test_newsletter_pdf_drops_headers_in_the_margin_and_keeps_compound_hyphens()
          "the two pilots - who took turns at the helm - on the darkest nights of the year."),
         "A new fuel store will open next to the ice plant in May.",
         "The harbour master thanks everyone who helped with the move.",
-        "Ferries: 'late' sailings",
+        "The office stays open on Sundays.",
         "The summer timetable for the year 2026 adds a late ferry on Fridays.",
         "Tickets are sold at the kiosk on Pier Road from seven in the morning."]
-    assert _where("newsletter.pdf")["Tickets are sold at the kiosk on Pier Road from seven in "
-                                    "the morning."][0] == 2
+    where = _where("newsletter.pdf")
+    assert where["Tickets are sold at the kiosk on Pier Road from seven in the morning."][0] == 2
+    # The sentence across the page break cites the page it starts on, the next its own.
+    assert where["The harbour master thanks everyone who helped with the move."][0] == 1
+    assert where["The office stays open on Sundays."][0] == 2
 
 
 def test_a_word_space_in_the_middle_of_a_title_is_no_gutter() -> None:

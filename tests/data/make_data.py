@@ -109,8 +109,9 @@ NEWSLETTER_LEFT = ["The new pilot boat Gannet is a must-", "have for the harbour
 NEWSLETTER_RIGHT = ["Harbour Master and the two pilots", "- who took turns at the helm - on",
                     "the darkest nights of the year.", "",
                     "A new fuel store will open next to", "the ice plant in May.", "",
-                    "The harbour master thanks every-", "one who helped with the move."]
-NEWSLETTER_SHORT = ["The summer timetable for the year", "2026 adds a late ferry on Fridays.",
+                    "The harbour master thanks every-"]
+NEWSLETTER_SHORT = ["one who helped with the move. The", "office stays open on Sundays.", "",
+                    "The summer timetable for the year", "2026 adds a late ferry on Fridays.",
                     "Tickets are sold at the kiosk on", "Pier Road from seven in the morning."]
 
 
@@ -120,7 +121,8 @@ def newsletter_pdf(path: Path) -> None:
     title across two columns, line-end hyphens that are compounds ("must-have") and word
     breaks ("every-one"), a centred footer ending in the page number, which crosses the
     gutter; on page 2 only the left column has text (its lines are under half the page wide,
-    and a line starting with a digit or capital still continues its sentence)."""
+    and a line starting with a digit or capital still continues its sentence), and it starts
+    by finishing the last sentence of page 1."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -133,9 +135,9 @@ def newsletter_pdf(path: Path) -> None:
         c.drawString(56, height - 34, "Harbour News - staff newsletter")
         c.drawRightString(width - 56, height - 34, ("Spring issue", "Ferries")[number - 1])
         c.line(56, height - 38, width - 56, height - 38)
-        c.setFont("Times-Bold", 18)
-        c.drawCentredString(width / 2, height - 80,
-                            ("The harbour's new pilot boat", "Ferries: 'late' sailings")[number - 1])
+        if number == 1:
+            c.setFont("Times-Bold", 18)
+            c.drawCentredString(width / 2, height - 80, "The harbour's new pilot boat")
         c.setFont("Times-Roman", 11)
         for x, lines in columns:
             for i, line in enumerate(lines):

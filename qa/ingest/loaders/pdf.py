@@ -323,16 +323,18 @@ def _join_lines(lines: list[str], spellings: Spellings) -> str:
 def _join_pages(pages: list[list[str]], spellings: Spellings
                 ) -> tuple[str, dict[int, Location]]:
     """The document's text, paragraphs apart by a blank line, and where each page starts. A
-    paragraph running on to the next page (no sentence end, a lower-case start) is joined, and
-    its sentences cite the page it starts on."""
+    paragraph running on to the next page (no sentence end, a lower-case start) is joined: the
+    sentence across the break cites the page it starts on, the sentences after it the next."""
     text = ""
     locations: dict[int, Location] = {}
     for number, paragraphs in enumerate(pages, 1):
         paragraphs = list(paragraphs)
         if (paragraphs and text and not _SENTENCE_END.search(text)
                 and paragraphs[0][:1].islower()):
-            text = _join_lines([text, paragraphs.pop(0)], spellings) if text[-1] in _HYPHENS else (
-                text + " " + paragraphs.pop(0))
+            tail = paragraphs.pop(0)
+            text = _join_lines([text, tail], spellings) if text[-1] in _HYPHENS else (
+                text + " " + tail)
+            locations[len(text) - len(_join_lines([tail], spellings))] = Location(page=number)
         if not paragraphs:
             continue
         if text:
