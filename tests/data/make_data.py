@@ -112,7 +112,9 @@ NEWSLETTER_RIGHT = ["Harbour Master and the two pilots", "- who took turns at th
                     "The harbour master thanks every-"]
 NEWSLETTER_SHORT = ["one who helped with the move. The", "office stays open on Sundays.", "",
                     "The summer timetable for the year", "2026 adds a late ferry on Fridays.",
-                    "Tickets are sold at the kiosk on", "Pier Road from seven in the morning."]
+                    "Tickets are sold at the kiosk on", "Pier Road from seven in the morning.",
+                    "", "Fares will be held down, as the", "timetable's savings easily out-",
+                    "weigh its costs."]
 
 
 def newsletter_pdf(path: Path) -> None:
