@@ -95,6 +95,14 @@ def test_newsletter_pdf_drops_headers_in_the_margin_and_keeps_compound_hyphens()
     assert where["The office stays open on Sundays."][0] == 2
 
 
+def test_pdf_ligatures_read_as_letters() -> None:
+    """ligatures.pdf is set with DejaVu's ligature glyphs mapped to U+FB01 and the like; PDFium
+    gives them back as letters, so "final" finds the sentence (no mapping of our own needed)."""
+    assert _sentences("ligatures.pdf") == [
+        "The final flight of the season leaves the field at six.",
+        "The ferry office staff will fill the flasks."]
+
+
 def test_a_word_space_in_the_middle_of_a_title_is_no_gutter() -> None:
     """A centred title whose two runs meet mid-page (3 pt apart), over a story set in the left
     column only: one column (a split there read the header's right half, the title's second
@@ -251,7 +259,7 @@ def test_qa_index_lists_what_was_read_and_skipped(formats_bot: tuple[Bot, list[s
     result = CliRunner().invoke(cli, ["index", "--corpus", str(FORMATS), "--store", str(store)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[1] == "read 2 HTML, 1 Markdown, 4 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
+    assert lines[1] == "read 2 HTML, 1 Markdown, 5 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
     assert f"  ! formats/scanned.pdf: {NO_TEXT}" in lines
 
 

@@ -150,6 +150,27 @@ def newsletter_pdf(path: Path) -> None:
     c.save()
 
 
+def ligatures_pdf(path: Path) -> None:
+    """Text set with the ligature glyphs of DejaVu Serif ("ﬁ", "ﬂ", "ﬀ"), which the PDF maps to
+    the ligature code points, as typesetting programs do."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("DejaVuSerif",
+                                   "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"))
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setTitle("Ferry office")
+    c.setFont("DejaVuSerif", 11)
+    _, height = A4
+    for i, line in enumerate(["The \ufb01nal \ufb02ight of the season leaves the \ufb01eld at six.",
+                              "The ferry o\ufb03ce sta\ufb00 will \ufb01ll the \ufb02asks."]):
+        c.drawString(72, height - 100 - 16 * i, line)
+    c.showPage()
+    c.save()
+
+
 def scanned_pdf(path: Path) -> None:
     """A page that is only a picture of text, as a scanner makes it."""
     from PIL import Image, ImageDraw
@@ -337,6 +358,7 @@ def main() -> None:
     report_pdf(OUT / "report.pdf")
     columns_pdf(OUT / "quays.pdf")
     newsletter_pdf(OUT / "newsletter.pdf")
+    ligatures_pdf(OUT / "ligatures.pdf")
     scanned_pdf(OUT / "scanned.pdf")
     minutes_docx(OUT / "minutes.docx")
     libreoffice_pdf(OUT / "pilots.pdf")
