@@ -103,6 +103,27 @@ def test_pdf_ligatures_read_as_letters() -> None:
         "The ferry office staff will fill the flasks."]
 
 
+RULES = ["Ferry rules", "Passengers must follow these rules on board.",
+         "Bicycles travel free of charge.", "Dogs must be kept on a lead.",
+         "Smoking is not allowed on the upper deck.", "Buy a ticket at the kiosk.",
+         "Show it to the crew when boarding.",
+         "The crew may refuse boarding to anyone who breaks them."]
+
+
+def test_list_items_are_sentences_without_their_bullet_or_number(tmp_path: Path) -> None:
+    """rules.pdf (Word lists printed by LibreOffice): its bullets are Symbol-font glyphs, which
+    run the items into one sentence unless read as bullets, and "1." opens a numbered item
+    without being a sentence of its own. The same list in Markdown reads the same."""
+    assert _sentences("rules.pdf") == RULES
+    md = tmp_path / "rules.md"
+    md.write_text("# Ferry rules\n\nPassengers must follow these rules on board.\n\n"
+                  "- Bicycles travel free of charge.\n- Dogs must be kept on a lead.\n"
+                  "- Smoking is not allowed on the upper deck.\n\n1. Buy a ticket at the "
+                  "kiosk.\n2. Show it to the crew when boarding.\n\nThe crew may refuse "
+                  "boarding to anyone who breaks them.\n", encoding="utf-8")
+    assert [s.text for s in read_document(md, 2**20).sentences] == RULES
+
+
 def test_a_word_space_in_the_middle_of_a_title_is_no_gutter() -> None:
     """A centred title whose two runs meet mid-page (3 pt apart), over a story set in the left
     column only: one column (a split there read the header's right half, the title's second
@@ -259,7 +280,7 @@ def test_qa_index_lists_what_was_read_and_skipped(formats_bot: tuple[Bot, list[s
     result = CliRunner().invoke(cli, ["index", "--corpus", str(FORMATS), "--store", str(store)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[1] == "read 2 HTML, 1 Markdown, 5 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
+    assert lines[1] == "read 2 HTML, 1 Markdown, 6 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
     assert f"  ! formats/scanned.pdf: {NO_TEXT}" in lines
 
 

@@ -111,7 +111,9 @@ def _sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[t
     end = len(text) if end is None else end
     cuts = [start]
     for match in _END.finditer(text, start, end):
-        if not _is_abbreviation(text, match.start(), match.end(), start, end):
+        if not _is_abbreviation(text, match.start(), match.end(), start, end) and not (
+                _LIST_NUMBER.fullmatch(text, _line_start(text, start, match.start()),
+                                       match.start())):
             cuts.append(match.end())
     for match in _LINE_START.finditer(text, start, end):
         cuts.append(match.start())
@@ -143,13 +145,24 @@ def _is_abbreviation(text: str, dot: int, after: int, lo: int, hi: int) -> bool:
 
 
 _MARKER = re.compile(r"(?:#{1,6}|[-*+•]|>)[ \t]+")
+_NUMBER_MARKER = re.compile(r"\d{1,2}[.)][ \t]+")
+# "1." or "12" before the stop of a numbered list item, alone at the start of its line.
+_LIST_NUMBER = re.compile(r"[ \t]*\d{1,2}")
+
+
+def _line_start(text: str, lo: int, at: int) -> int:
+    """Where the line holding `at` starts, not before `lo`."""
+    return max(lo, text.rfind("\n", lo, at) + 1)
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    """Drop surrounding whitespace, and a leading Markdown heading, bullet or quote marker."""
+    """Drop surrounding whitespace, and a leading Markdown heading, bullet or quote marker, or
+    a list item's number at the start of a line."""
     while a < b and text[a].isspace():
         a += 1
     marker = _MARKER.match(text, a, b)
+    if marker is None and not text[_line_start(text, 0, a):a].strip():
+        marker = _NUMBER_MARKER.match(text, a, b)  # "1. " opening a line: a list item's number
     if marker:
         a = marker.end()
         while a < b and text[a].isspace():  # "- \r0": more whitespace after the marker

@@ -229,6 +229,28 @@ def libreoffice_pdf(out: Path) -> None:
         shutil.move(Path(tmp) / f"{out.stem}.pdf", out)
 
 
+def rules_pdf(out: Path) -> None:
+    """Word's bulleted and numbered lists printed to PDF by LibreOffice: the bullet is a
+    Symbol-font glyph (a private-use character in the text), the numbers are text."""
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Ferry rules", level=1)
+    d.add_paragraph("Passengers must follow these rules on board.")
+    for item in ("Bicycles travel free of charge.", "Dogs must be kept on a lead.",
+                 "Smoking is not allowed on the upper deck."):
+        d.add_paragraph(item, style="List Bullet")
+    for item in ("Buy a ticket at the kiosk.", "Show it to the crew when boarding."):
+        d.add_paragraph(item, style="List Number")
+    d.add_paragraph("The crew may refuse boarding to anyone who breaks them.")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / f"{out.stem}.docx"
+        d.save(str(source))
+        subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", tmp,
+                        str(source)], check=True, capture_output=True, timeout=120)
+        shutil.move(Path(tmp) / f"{out.stem}.pdf", out)
+
+
 TIDES_FODT = """<?xml version="1.0" encoding="UTF-8"?>
 <office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
  xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"
@@ -362,6 +384,7 @@ def main() -> None:
     scanned_pdf(OUT / "scanned.pdf")
     minutes_docx(OUT / "minutes.docx")
     libreoffice_pdf(OUT / "pilots.pdf")
+    rules_pdf(OUT / "rules.pdf")
     libreoffice_docx(OUT / "tides.docx")
     encrypted_pdf(OUT / "report.pdf", OUT / "locked.pdf")
     data = (OUT / "report.pdf").read_bytes()

@@ -5,6 +5,8 @@ decides the order and shape of the text, so that the sentences are what a reader
 - two columns are read column by column (a vertical gutter no text crosses splits the page);
 - lines are joined into paragraphs (a wider gap, a change of font size or a short line ending a
   sentence starts a new one), so a line break inside a sentence is a space;
+- a bullet from a symbol font (a private-use character) is a bullet, so each item is a
+  paragraph and its sentences are cut as such;
 - a word hyphenated across a line end is joined ("inter-" + "national" = "international"), a
   compound's own hyphen kept ("fourth-" + "quarter"; see hyphens.py);
 - running headers and footers (a line at the top or bottom of most pages, page numbers aside),
@@ -55,6 +57,9 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[\divxlc]+(?:\s*(?:of|/)\s*\d+)?$", re.
 # A footer's text with its page number: "Annual report - page 3", "... Page 2 of 5".
 _ENDS_IN_PAGE = re.compile(r"(?:\bpage\s+\d+|\b\d+\s*(?:of|/)\s*\d+)$", re.IGNORECASE)
 _BULLET = re.compile(r"^(?:[•◦▪▸►‣⁃∙·*–-]|\d{1,2}[.)])\s")  # a list item starts a paragraph
+# A bullet drawn from a symbol font (Word's and LibreOffice's from Symbol or Wingdings) comes
+# out as a private-use character: a line starting with one is a list item.
+_PUA_BULLET = re.compile(r"^[\ue000-\uf8ff]\s")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
 NO_TEXT = "has no text layer: scanned pages need OCR, which qa does not do"
 
@@ -151,7 +156,8 @@ def _page_lines(page: Any) -> list[_Line]:
             # runs' own texts would split "Europe's" at the apostrophe.
             text = textpage.get_text_bounded(line.left - 0.5, line.bottom, line.right + 0.5,
                                              line.top)
-            line.text = " ".join(text.replace("\r", " ").replace("\n", " ").split())
+            line.text = _PUA_BULLET.sub("• ", " ".join(
+                text.replace("\r", " ").replace("\n", " ").split()))
             if line.text:
                 lines.append(line)
     textpage.close()
