@@ -24,8 +24,8 @@ from .conftest import SEEDS
 # --- the splitter -------------------------------------------------------------------------------
 
 # What the splitter may drop besides whitespace: a Markdown heading, bullet or quote marker
-# at the start of a sentence.
-_MARKER = re.compile(r"#{1,6}|[-*+•]|>")
+# at the start of a sentence, or a list item's number at the start of a line.
+_MARKER = re.compile(r"#{1,6}|[-*+•]|>|\d{1,2}[.)]")
 
 # Characters that exercise every rule: endings, quotes, brackets, abbreviations, list markers,
 # paragraph breaks and Unicode whitespace.
