@@ -9,7 +9,7 @@ bbc_fit.jsonl is about, and every 50th other story (sorted by path), all five ca
 sorted order the stories are written in turn as a reportlab PDF (single column, justified and
 hyphenated, running header, "Page n of N" footer), a reportlab PDF with the title across the
 page and two columns, a Word file printed to PDF by LibreOffice, a Word file (title, byline,
-smart quotes, a heading, a table, header and footer), a news-site web page (navigation, cookie
+smart quotes, a heading, a bulleted list, a table, header and footer), a news-site web page (navigation, cookie
 banner, sidebar, footer around an <article>), hard-wrapped Markdown with headings and a list,
 and plain text (benchmarks/formats_make.py). The folder is kept in
 benchmarks/.cache/formats-corpus/ and written only when missing. The reference is the same
@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BBC = ROOT.parent / "shared" / "corpora" / "bbc-news" / "news"
 QUESTIONS = [ROOT.parent / "shared" / "eval" / "bbc_dev.jsonl",
              ROOT / "benchmarks" / "dev" / "bbc_fit.jsonl"]
-CACHE = ROOT / "benchmarks" / ".cache" / "formats-corpus" / "v2"
+CACHE = ROOT / "benchmarks" / ".cache" / "formats-corpus" / "v3"
 KINDS = ("pdf", "pdf-2col", "pdf-lo", "docx", "html", "md", "txt")
 LABELS = {"pdf": "PDF (reportlab)", "pdf-2col": "PDF, two columns", "pdf-lo": "PDF (LibreOffice)",
           "docx": "Word .docx", "html": "HTML page", "md": "Markdown", "txt": "text"}

@@ -114,8 +114,9 @@ def _page_field(paragraph: Any) -> None:
 
 
 def docx_file(path: Path, title: str, paras: list[str], category: str) -> None:
-    """A Word report: title, byline, smart quotes, a heading half way, a facts table, and a
-    running header and page-numbered footer."""
+    """A Word report: title, byline, smart quotes, a heading half way, one paragraph's
+    sentences as a bulleted list, a facts table, and a running header and page-numbered
+    footer."""
     import docx
 
     d = docx.Document()
@@ -131,7 +132,11 @@ def docx_file(path: Path, title: str, paras: list[str], category: str) -> None:
     for i, p in enumerate(paras):
         if i == half:
             d.add_heading("Background", level=1)
-        d.add_paragraph(smart_quotes(p))
+        if i == _listed(paras):
+            for sentence in _SENT.split(p):
+                d.add_paragraph(smart_quotes(sentence), style="List Bullet")
+        else:
+            d.add_paragraph(smart_quotes(p))
     d.add_heading("Key facts", level=1)
     table = d.add_table(rows=3, cols=2)
     table.style = "Table Grid"
@@ -196,13 +201,18 @@ the best experience. Accept all cookies or manage your settings.</p>
 # --- Markdown and text -----------------------------------------------------------------------
 
 
+def _listed(paras: list[str]) -> int:
+    """The paragraph set as a bulleted list: the first after the lead with three sentences."""
+    return next((i for i, p in enumerate(paras) if i and len(_SENT.split(p)) >= 3), -1)
+
+
 def markdown(title: str, paras: list[str], category: str) -> str:
     """Hard-wrapped at 72 columns as editors save it (never at a hyphen, which a Markdown
     reader would show as "single- handedly"); a byline, a heading half way, and the
     sentences of one paragraph as a bulleted list."""
     out = [f"# {title}", "", f"*By our {category} correspondent*", ""]
     half = max(2, len(paras) // 2)
-    listed = next((i for i, p in enumerate(paras) if i and len(_SENT.split(p)) >= 3), -1)
+    listed = _listed(paras)
     for i, p in enumerate(paras):
         if i == half:
             out += ["## Background", ""]

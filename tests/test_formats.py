@@ -83,7 +83,8 @@ def test_newsletter_pdf_drops_headers_in_the_margin_and_keeps_compound_hyphens()
         ("The crew trained for a fourth-quarter start in the winter with the Harbour Master and "
          "the two pilots - who took turns at the helm - on the darkest nights of the year."),
         "A new fuel store will open next to the ice plant in May.",
-        "The harbour master thanks everyone who helped with the move.",
+        "The harbour master thanks everyone in the crew of the pilot boat Gannet who helped with "
+        "the move.",
         "The office stays open on Sundays.",
         "The summer timetable for the year 2026 adds a late ferry on Fridays.",
         "Tickets are sold at the kiosk on Pier Road from seven in the morning.",
@@ -91,7 +92,8 @@ def test_newsletter_pdf_drops_headers_in_the_margin_and_keeps_compound_hyphens()
     where = _where("newsletter.pdf")
     assert where["Tickets are sold at the kiosk on Pier Road from seven in the morning."][0] == 2
     # The sentence across the page break cites the page it starts on, the next its own.
-    assert where["The harbour master thanks everyone who helped with the move."][0] == 1
+    assert where["The harbour master thanks everyone in the crew of the pilot boat Gannet who "
+                 "helped with the move."][0] == 1
     assert where["The office stays open on Sundays."][0] == 2
 
 

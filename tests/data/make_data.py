@@ -109,8 +109,8 @@ NEWSLETTER_LEFT = ["The new pilot boat Gannet is a must-", "have for the harbour
 NEWSLETTER_RIGHT = ["Harbour Master and the two pilots", "- who took turns at the helm - on",
                     "the darkest nights of the year.", "",
                     "A new fuel store will open next to", "the ice plant in May.", "",
-                    "The harbour master thanks every-"]
-NEWSLETTER_SHORT = ["one who helped with the move. The", "office stays open on Sundays.", "",
+                    "The harbour master thanks every-", "one in the crew of the pilot boat"]
+NEWSLETTER_SHORT = ["Gannet who helped with the move. The", "office stays open on Sundays.", "",
                     "The summer timetable for the year", "2026 adds a late ferry on Fridays.",
                     "Tickets are sold at the kiosk on", "Pier Road from seven in the morning.",
                     "", "Fares will be held down, as the", "timetable's savings easily out-",
@@ -124,7 +124,7 @@ def newsletter_pdf(path: Path) -> None:
     breaks ("every-one"), a centred footer ending in the page number, which crosses the
     gutter; on page 2 only the left column has text (its lines are under half the page wide,
     and a line starting with a digit or capital still continues its sentence), and it starts
-    by finishing the last sentence of page 1."""
+    with a capital by finishing the last sentence of page 1."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 

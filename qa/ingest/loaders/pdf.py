@@ -286,10 +286,10 @@ def _in_margin(lines: list[_Line], page_height: float) -> list[_Line]:
     return out
 
 
-def _paragraphs(lines: list[_Line], spellings: Spellings) -> list[str]:
+def _paragraphs(lines: list[_Line], spellings: Spellings) -> tuple[list[str], bool]:
     """The page's lines joined into paragraphs: hyphen breaks closed, line breaks spaces."""
     if not lines:
-        return []
+        return [], False
     height = statistics.median(ln.height for ln in lines)
     width = max(ln.right - ln.left for ln in lines)  # of a column: lines never span two
     paragraphs: list[list[_Line]] = [[lines[0]]]
@@ -308,7 +308,11 @@ def _paragraphs(lines: list[_Line], spellings: Spellings) -> list[str]:
             paragraphs.append([line])
         else:
             paragraphs[-1].append(line)
-    return [_join_lines([ln.text for ln in para], spellings) for para in paragraphs]
+    last = lines[-1]
+    # The page ends mid-paragraph when its last line is full and ends no sentence.
+    open_end = (last.right - last.left >= SHORT_LINE * (last.span or width)
+                and not _SENTENCE_END.search(last.text))
+    return [_join_lines([ln.text for ln in para], spellings) for para in paragraphs], open_end
 
 
 def _join_lines(lines: list[str], spellings: Spellings) -> str:
@@ -326,21 +330,24 @@ def _join_lines(lines: list[str], spellings: Spellings) -> str:
     return text.replace("\x02", "-").replace("\ufffe", "-").replace("\xad", "")
 
 
-def _join_pages(pages: list[list[str]], spellings: Spellings
+def _join_pages(pages: list[tuple[list[str], bool]], spellings: Spellings
                 ) -> tuple[str, dict[int, Location]]:
     """The document's text, paragraphs apart by a blank line, and where each page starts. A
-    paragraph running on to the next page (no sentence end, a lower-case start) is joined: the
-    sentence across the break cites the page it starts on, the sentences after it the next."""
+    paragraph running on to the next page (no sentence end, and a lower-case start or a full
+    last line) is joined: the sentence across the break cites the page it starts on, the
+    sentences after it the next."""
     text = ""
     locations: dict[int, Location] = {}
-    for number, paragraphs in enumerate(pages, 1):
+    open_end = False
+    for number, (paragraphs, ends_open) in enumerate(pages, 1):
         paragraphs = list(paragraphs)
-        if (paragraphs and text and not _SENTENCE_END.search(text)
-                and paragraphs[0][:1].islower()):
+        if paragraphs and text and not _SENTENCE_END.search(text) and (
+                paragraphs[0][:1].islower() or open_end):
             tail = paragraphs.pop(0)
             text = _join_lines([text, tail], spellings) if text[-1] in _HYPHENS else (
                 text + " " + tail)
             locations[len(text) - len(_join_lines([tail], spellings))] = Location(page=number)
+        open_end = ends_open if pages[number - 1][0] else open_end
         if not paragraphs:
             continue
         if text:
