@@ -83,8 +83,8 @@ def test_newsletter_pdf_drops_headers_in_the_margin_and_keeps_compound_hyphens()
         ("The crew trained for a fourth-quarter start in the winter with the Harbour Master and "
          "the two pilots - who took turns at the helm - on the darkest nights of the year."),
         "A new fuel store will open next to the ice plant in May.",
-        "The harbour master thanks everyone in the crew of the pilot boat Gannet who helped with "
-        "the move.",
+        ("The harbour master thanks everyone in the crew of the pilot boat Gannet who helped "
+         "with the move."),
         "The office stays open on Sundays.",
         "The summer timetable for the year 2026 adds a late ferry on Fridays.",
         "Tickets are sold at the kiosk on Pier Road from seven in the morning.",
@@ -201,6 +201,22 @@ def test_news_page_is_titled_by_its_headline_without_the_site_name() -> None:
         "Fishing boats will use the outer pontoons until the work is finished."]
 
 
+def test_a_page_that_does_not_mark_its_story_is_read_from_its_densest_block() -> None:
+    """lifeboat.html has only <div>s: its story is the block with the most paragraph text,
+    under the page's <h1>; the masthead, the other headlines and the footer are left out."""
+    doc = read_document(FORMATS / "lifeboat.html", 2**20)
+    assert doc.title == "Lifeboat crew honoured"
+    assert [s.text for s in doc.sentences] == [
+        "Lifeboat crew honoured",
+        "The crew of the harbour lifeboat received a medal for a rescue in the January storms.",
+        ("They brought eleven fishermen ashore from a trawler that had lost its engine off the "
+         "point."),
+        "The medal was presented at the town hall by the mayor."]
+    where = _where("lifeboat.html")
+    assert where["They brought eleven fishermen ashore from a trawler that had lost its engine "
+                 "off the point."] == (None, ("Lifeboat crew honoured",))
+
+
 def test_markdown_headings_are_the_section_path_and_markup_is_not_text() -> None:
     source = (FORMATS / "handbook.md").read_text(encoding="utf-8")
     doc = read_document(FORMATS / "handbook.md", 2**20)
@@ -282,7 +298,7 @@ def test_qa_index_lists_what_was_read_and_skipped(formats_bot: tuple[Bot, list[s
     result = CliRunner().invoke(cli, ["index", "--corpus", str(FORMATS), "--store", str(store)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[1] == "read 2 HTML, 1 Markdown, 6 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
+    assert lines[1] == "read 3 HTML, 1 Markdown, 6 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
     assert f"  ! formats/scanned.pdf: {NO_TEXT}" in lines
 
 

@@ -342,6 +342,25 @@ NEWS_HTML = """<!DOCTYPE html>
 </body></html>
 """
 
+# The same kind of page as an older site writes it: no <main>, <article>, <header> or <aside>,
+# only <div>s, the headline above the story's <div>, a "most popular" list of other headlines.
+SOUP_HTML = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Lifeboat crew honoured - Port Gazette</title></head>
+<body>
+<div id="masthead"><div class="logo">Port Gazette</div><a href="/">Home</a></div>
+<h1>Lifeboat crew honoured</h1>
+<div class="story-body">
+<p>The crew of the harbour lifeboat received a medal for a rescue in the January storms.</p>
+<p>They brought eleven fishermen ashore from a trawler that had lost its engine off the
+point.</p>
+<p>The medal was presented at the town hall by the mayor.</p>
+</div>
+<div id="most-popular"><h3>Most popular</h3><p>Harbour closed for dredging</p>
+<p>Ferry fares to rise in spring</p></div>
+<div id="bottom"><p>Port Gazette, 4 Quay Street. All rights reserved.</p></div>
+</body></html>
+"""
+
 MARKDOWN = """# Harbour handbook
 
 Welcome to the **harbour handbook** for new staff.
@@ -393,6 +412,7 @@ def main() -> None:
     zip_bomb(OUT / "bomb.docx")
     (OUT / "ferry.html").write_text(HTML, encoding="utf-8")
     (OUT / "dredging.html").write_text(NEWS_HTML, encoding="utf-8")
+    (OUT / "lifeboat.html").write_text(SOUP_HTML, encoding="utf-8")
     (OUT / "handbook.md").write_text(MARKDOWN, encoding="utf-8")
     (OUT / "cafe-cp1252.txt").write_bytes(CP1252.encode("cp1252"))
     (OUT / "office-latin1.txt").write_bytes(LATIN1.encode("latin-1"))
