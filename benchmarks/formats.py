@@ -236,8 +236,9 @@ def parity(asked: list[Question], kinds: dict[str, str], formatted: Path, refere
             top[label] = answer.hits[0] if answer.hits else None
             if label == "formatted":
                 for hit in answer.hits:
-                    stem = str(Path(hit.source).with_suffix(".txt"))
-                    kind = kinds.get(stem) or suffix_kind.get(Path(hit.source).suffix, "txt")
+                    # The story is the hit's file less its suffix: category/name.
+                    story = "/".join(Path(hit.path or hit.source).with_suffix(".txt").parts[-2:])
+                    kind = kinds.get(story) or suffix_kind.get(Path(hit.source).suffix, "txt")
                     out[kind].hits += 1
                     out[kind].cited += bool(hit.page if kind.startswith("pdf") else hit.section)
         p = out[kinds[q.doc]]
