@@ -213,7 +213,7 @@ class Parity:
 
 
 def parity(asked: list[Question], kinds: dict[str, str], formatted: Path, reference: Path,
-           work: Path, reference_store: Path | None) -> dict[str, Parity]:
+           work: Path, reference_store: Path | None, show: bool = False) -> dict[str, Parity]:
     from qa import Bot
     from qa.ui.evaluate import contains_gold
 
@@ -244,8 +244,12 @@ def parity(asked: list[Question], kinds: dict[str, str], formatted: Path, refere
         p = out[kinds[q.doc]]
         p.questions += 1
         a, b = top["formatted"], top["reference"]
-        p.same += (a is None and b is None) or (a is not None and b is not None
-                                                 and norm(a.text) == norm(b.text))
+        same = (a is None and b is None) or (a is not None and b is not None
+                                             and norm(a.text) == norm(b.text))
+        p.same += same
+        if show and not same:
+            print(f"[{kinds[q.doc]}] {q.text}\n  format: {a.text if a else '(declined)'}\n"
+                  f"  .txt:   {b.text if b else '(declined)'}", file=sys.stderr)
         p.hit_formatted += a is not None and contains_gold(a.text, q.gold)
         p.hit_reference += b is not None and contains_gold(b.text, q.gold)
     return out
@@ -282,7 +286,8 @@ def table(fid: dict[str, Fidelity], par: dict[str, Parity]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--show", type=int, default=0,
-                        help="print this many lost sentences per format (to stderr)")
+                        help="print this many lost sentences per format, and every answer "
+                        "that differs from the .txt folder's (to stderr)")
     parser.add_argument("--no-answers", action="store_true",
                         help="sentence fidelity only (no indexing, seconds instead of minutes)")
     parser.add_argument("--reference-store", type=Path,
@@ -306,7 +311,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="qa-formats-") as tmp:
         par = ({} if args.no_answers
                else parity(asked, kinds, formatted, reference, Path(tmp),
-                           args.reference_store))
+                           args.reference_store, args.show > 0))
     print(f"{len(names)} BBC stories, {len(asked)} questions; "
           f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs")
     print(table(fid, defaultdict(Parity, par)))
