@@ -177,6 +177,14 @@ def test_docx_footnotes_are_read_under_their_own_section() -> None:
         None, ("Footnotes",))
 
 
+def test_a_docx_text_box_is_read_once_and_apart_from_its_paragraph() -> None:
+    """pullquote.docx (LibreOffice): a text box anchored in a paragraph is stored twice (the
+    shape and its fallback picture); it is read once, as a paragraph after its anchor's."""
+    assert _sentences("pullquote.docx") == [
+        "Harbour news", "The new pilot boat arrived on Monday from the yard in Hull.",
+        "Pull quote: a boat for the next forty years.", "It will enter service in June."]
+
+
 def test_html_is_its_main_text_titled_with_entities_decoded() -> None:
     doc = read_document(FORMATS / "ferry.html", 2**20)
     assert doc.title == "Ferry timetable £ fares & times"
@@ -298,7 +306,7 @@ def test_qa_index_lists_what_was_read_and_skipped(formats_bot: tuple[Bot, list[s
     result = CliRunner().invoke(cli, ["index", "--corpus", str(FORMATS), "--store", str(store)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[1] == "read 3 HTML, 1 Markdown, 6 PDF, 2 Word, 2 text; skipped 3 PDF, 2 Word"
+    assert lines[1] == "read 3 HTML, 1 Markdown, 6 PDF, 3 Word, 2 text; skipped 3 PDF, 2 Word"
     assert f"  ! formats/scanned.pdf: {NO_TEXT}" in lines
 
 

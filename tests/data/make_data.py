@@ -267,11 +267,29 @@ quay.<text:note text:id="ftn1" text:note-class="footnote"><text:note-citation>1<
 """
 
 
-def libreoffice_docx(out: Path) -> None:
-    """A .docx with a footnote, written by LibreOffice (the second .docx producer)."""
+# A paragraph with a text box (a pull quote) anchored in it: Word stores the box twice, as a
+# shape and as its fallback picture for older readers.
+PULL_QUOTE_FODT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+ xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+ office:version="1.2" office:mimetype="application/vnd.oasis.opendocument.text">
+<office:body><office:text>
+<text:h text:outline-level="1">Harbour news</text:h>
+<text:p>The new pilot boat arrived on <draw:frame text:anchor-type="paragraph" svg:width="5cm"
+svg:height="2cm"><draw:text-box><text:p>Pull quote: a boat for the next forty years.</text:p>
+</draw:text-box></draw:frame>Monday from the yard in Hull.</text:p>
+<text:p>It will enter service in June.</text:p>
+</office:text></office:body></office:document>
+"""
+
+
+def libreoffice_docx(out: Path, fodt: str = TIDES_FODT) -> None:
+    """A .docx written by LibreOffice (the second .docx producer) from a flat ODF text."""
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / f"{out.stem}.fodt"
-        source.write_text(TIDES_FODT, encoding="utf-8")
+        source.write_text(fodt, encoding="utf-8")
         subprocess.run(["soffice", "--headless", "--convert-to", "docx:MS Word 2007 XML",
                         "--outdir", tmp, str(source)], check=True, capture_output=True,
                        timeout=120)
@@ -405,6 +423,7 @@ def main() -> None:
     libreoffice_pdf(OUT / "pilots.pdf")
     rules_pdf(OUT / "rules.pdf")
     libreoffice_docx(OUT / "tides.docx")
+    libreoffice_docx(OUT / "pullquote.docx", PULL_QUOTE_FODT)
     encrypted_pdf(OUT / "report.pdf", OUT / "locked.pdf")
     data = (OUT / "report.pdf").read_bytes()
     (OUT / "damaged.pdf").write_bytes(data[: len(data) // 3])

@@ -1,4 +1,5 @@
-"""Word .docx: paragraphs, headings as sections, tables row by row, then footnotes (under the
+"""Word .docx: paragraphs, headings as sections, tables row by row, text boxes after the
+paragraph they are anchored in (once: not their fallback copy), then footnotes (under the
 section "Footnotes").
 
 A .docx is a zip of XML. It is read with the standard library (zipfile, ElementTree), not
@@ -12,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -21,6 +23,7 @@ from qa.ingest.loaders.base import FOOTNOTES, Loaded, sectioned
 # Inflated XML read from one .docx at most: Word's document.xml for a 500-page book is ~20 MB.
 MAX_XML_BYTES = 64 * 2**20
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _HEADING = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.IGNORECASE)
 
 
@@ -50,6 +53,7 @@ class DocxLoader:
                     style = element.find(f"{_W}pPr/{_W}pStyle")
                     level = levels.get(style.get(f"{_W}val", "") if style is not None else "", 0)
                     blocks.append((level, text))
+                blocks.extend((0, t) for box in _boxes(element) for t in _box_texts(box))
             elif element.tag == f"{_W}tbl":
                 blocks.extend((0, row) for row in _rows(element))
         if footnotes is not None:
@@ -99,10 +103,39 @@ def _heading_levels(styles: ElementTree.Element | None) -> dict[str, int]:
     return levels
 
 
+def _own(element: ElementTree.Element) -> Iterator[ElementTree.Element]:
+    """The element and what it holds, in document order, less text boxes (read apart, after
+    their paragraph) and the fallback copy Word keeps of each for older readers."""
+    stack = [element]  # not recursion: a hostile file may nest thousands deep
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(c for c in reversed(node) if c.tag not in (_FALLBACK, f"{_W}txbxContent"))
+
+
+def _boxes(element: ElementTree.Element) -> Iterator[ElementTree.Element]:
+    """The text boxes anchored in a paragraph (a pull quote, a sidebar), their fallback
+    copies left out."""
+    stack = list(reversed(element))
+    while stack:
+        node = stack.pop()
+        if node.tag == f"{_W}txbxContent":
+            yield node
+        elif node.tag != _FALLBACK:
+            stack.extend(reversed(node))
+
+
+def _box_texts(box: ElementTree.Element) -> list[str]:
+    texts = [_text(p) for p in box if p.tag == f"{_W}p"]
+    texts += [row for table in box if table.tag == f"{_W}tbl" for row in _rows(table)]
+    return [t for t in texts if t]
+
+
 def _text(element: ElementTree.Element) -> str:
-    """A paragraph's text: its runs, tabs and breaks as spaces, spaces single."""
+    """A paragraph's text: its runs, tabs and breaks as spaces, spaces single; the text of a
+    text box anchored in it is not its text."""
     parts = []
-    for node in element.iter():
+    for node in _own(element):
         if node.tag == f"{_W}t" and node.text:
             parts.append(node.text)
         elif node.tag in (f"{_W}tab", f"{_W}br", f"{_W}cr") or (
