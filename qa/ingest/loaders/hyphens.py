@@ -65,6 +65,9 @@ class Spellings:
         if head is None or tail is None:
             return False
         a, b = head.group(), tail.group()
+        if a.isupper() and b.isupper() and len(a) > 1:  # ELE- MENT: a word in capitals
+            word = (a + b).lower()
+            return word not in english_words() and word not in self.words
         if (len(a) == 1 or not a.isalpha() or not b.isalpha() or not b.islower()
                 or not a[1:].islower()):
             return True

@@ -71,7 +71,6 @@ class _Line:
     right: float
     top: float
     text: str
-    span: float = 0.0  # the usual width of a line of its column
 
     @property
     def height(self) -> float:
@@ -138,12 +137,6 @@ def _page_lines(page: Any) -> list[_Line]:
     for column in _columns(runs, width):
         marks = [r for r in column if r.height < 0.4 * usual]
         column_lines = _lines([r for r in column if r.height >= 0.4 * usual])
-        # The column's width: the upper quartile of its lines' widths, which a title, a
-        # header or a column of text set alone on a two-column page does not move.
-        widths = sorted(ln.right - ln.left for ln in column_lines)
-        span = widths[(3 * len(widths)) // 4] if widths else 0.0
-        for line in column_lines:
-            line.span = span
         for mark in marks:
             below = [ln for ln in column_lines if mark.bottom >= ln.bottom]
             if below:
@@ -286,20 +279,26 @@ def _in_margin(lines: list[_Line], page_height: float) -> list[_Line]:
     return out
 
 
-def _paragraphs(lines: list[_Line], spellings: Spellings) -> tuple[list[str], bool]:
+def _paragraphs(lines: list[_Line], spellings: Spellings
+                ) -> tuple[list[str], bool, bool]:
     """The page's lines joined into paragraphs: hyphen breaks closed, line breaks spaces."""
     if not lines:
-        return [], False
+        return [], False, False
     height = statistics.median(ln.height for ln in lines)
-    width = max(ln.right - ln.left for ln in lines)  # of a column: lines never span two
+    # A column's width: the widest line (headers and footers are gone by now, and lines never
+    # span two columns) below the page's title, whose big type across the page over one column
+    # of text would make every line of the column short.
+    body = itertools.dropwhile(lambda ln: ln.height > 1.2 * height, lines)
+    width = max((ln.right - ln.left for ln in body),
+                default=max(ln.right - ln.left for ln in lines))
     paragraphs: list[list[_Line]] = [[lines[0]]]
     for prev, line in itertools.pairwise(lines):
         space = prev.bottom - line.top  # the white between the two lines' boxes
-        short = prev.right - prev.left < SHORT_LINE * (prev.span or width)
+        short = prev.right - prev.left < SHORT_LINE * width
         ended = bool(_SENTENCE_END.search(prev.text))
         runs_on = prev.text[-1] in _HYPHENS or (line.text[:1].islower() and not ended)
         # "- which ..." after a full line that ends no sentence is a dash, not a list item.
-        item = bool(_BULLET.match(line.text)) and (short or ended)
+        item = bool(_BULLET.match(line.text)) and (line.text[0] not in "-–" or short or ended)
         if space < -height:  # the next column: a full line ending no sentence runs on there
             new = not runs_on and (short or ended)
         else:
@@ -308,11 +307,14 @@ def _paragraphs(lines: list[_Line], spellings: Spellings) -> tuple[list[str], bo
             paragraphs.append([line])
         else:
             paragraphs[-1].append(line)
-    last = lines[-1]
-    # The page ends mid-paragraph when its last line is full and ends no sentence.
-    open_end = (last.right - last.left >= SHORT_LINE * (last.span or width)
+    last, first = lines[-1], lines[0]
+    # The page ends mid-paragraph when its last line is full and ends no sentence, and may
+    # start mid-paragraph when its first line is full (a heading is not).
+    open_end = (last.right - last.left >= SHORT_LINE * width
                 and not _SENTENCE_END.search(last.text))
-    return [_join_lines([ln.text for ln in para], spellings) for para in paragraphs], open_end
+    open_start = first.right - first.left >= SHORT_LINE * width
+    return ([_join_lines([ln.text for ln in para], spellings) for para in paragraphs],
+            open_end, open_start)
 
 
 def _join_lines(lines: list[str], spellings: Spellings) -> str:
@@ -330,19 +332,19 @@ def _join_lines(lines: list[str], spellings: Spellings) -> str:
     return text.replace("\x02", "-").replace("\ufffe", "-").replace("\xad", "")
 
 
-def _join_pages(pages: list[tuple[list[str], bool]], spellings: Spellings
+def _join_pages(pages: list[tuple[list[str], bool, bool]], spellings: Spellings
                 ) -> tuple[str, dict[int, Location]]:
     """The document's text, paragraphs apart by a blank line, and where each page starts. A
-    paragraph running on to the next page (no sentence end, and a lower-case start or a full
-    last line) is joined: the sentence across the break cites the page it starts on, the
+    paragraph running on to the next page (no sentence end, and a lower-case start or full
+    lines either side of the break) is joined: the sentence across the break cites the page it starts on, the
     sentences after it the next."""
     text = ""
     locations: dict[int, Location] = {}
     open_end = False
-    for number, (paragraphs, ends_open) in enumerate(pages, 1):
+    for number, (paragraphs, ends_open, starts_open) in enumerate(pages, 1):
         paragraphs = list(paragraphs)
         if paragraphs and text and not _SENTENCE_END.search(text) and (
-                paragraphs[0][:1].islower() or open_end):
+                paragraphs[0][:1].islower() or (open_end and starts_open)):
             tail = paragraphs.pop(0)
             text = _join_lines([text, tail], spellings) if text[-1] in _HYPHENS else (
                 text + " " + tail)
