@@ -149,12 +149,13 @@ def get_chunked(client: Any, collection: str, key: str) -> Any:
 
 # --- manifest and rows -----------------------------------------------------------------------
 
-def manifest(client: Any, collection: str) -> dict[str, dict[str, Any]]:
-    """Every indexed file's manifest row, by path (title vector included)."""
+def manifest(client: Any, collection: str, vectors: bool = True) -> dict[str, dict[str, Any]]:
+    """Every indexed file's manifest row, by path (title vector included with `vectors`)."""
     docs = names(collection)[1]
     out: dict[str, dict[str, Any]] = {}
     for batch in _iterate(client, docs, ["path", "version", "sha1", "file_sha1", "title",
-                                         "size", "mtime_ns", "count", "title_vector"]):
+                                         "size", "mtime_ns", "count"]
+                          + (["title_vector"] if vectors else [])):
         for row in batch:
             out[row["path"]] = dict(row)
     return out
