@@ -223,6 +223,7 @@ class MilvusBackend:
         coll.put(client, name, LEXICON, lexicon_facts(
             [s[0] for p in ordered for s in p.sentences], epoch))
         coll.put(client, name, "state", {"epoch": epoch, "dirty": False})
+        coll.flush(client, name)
         if sum(p.info.count for p in done) >= self.mirror_below:
             reader = open_reader(client, self.where, identity, epoch, skipped)
             assert reader is not None
