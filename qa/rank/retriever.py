@@ -14,6 +14,7 @@ the whole store's row numbers.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -74,7 +75,8 @@ class Retriever:
         self.weights = weights or Weights()
         self.full_scan_below = full_scan_below
         self._queries: dict[str, NDArray[np.float32]] = {}  # the last texts embedded
-        self._last: tuple[Narrowed, Retriever] | None = None  # a narrowed store's last question
+        # A narrowed store's last question, per thread: qa serve asks from several at once.
+        self._asked = threading.local()
 
     @cached_property
     def facts(self) -> StoreFacts:
@@ -143,9 +145,10 @@ class Retriever:
         """How much of the question the corpus holds, and the document and passage of `row`
         (its best hit): whether the corpus is about the question at all (qa.rank.about)."""
         if self.store.narrow is not None:
-            if self._last is None:
+            last: tuple[Narrowed, Retriever] | None = getattr(self._asked, "last", None)
+            if last is None:
                 return NOTHING
-            narrowed, sub = self._last
+            narrowed, sub = last
             local = narrowed.local(np.asarray([row], dtype=np.int64))
             return sub.about(question, int(local[0])) if local.size else NOTHING
         return about(self.facts, self.expand(question), row)
@@ -170,7 +173,7 @@ class Retriever:
         sub = Retriever(narrowed.store, self.embedder, self.context, self.weights,
                         full_scan_below=narrowed.store.count + 1)
         sub._queries = self._queries  # the question is embedded once
-        self._last = (narrowed, sub)
+        self._asked.last = (narrowed, sub)
         return narrowed, sub
 
     def _encode(self, text: str) -> NDArray[np.float32]:
