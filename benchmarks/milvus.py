@@ -35,11 +35,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from quality import CACHE, EVAL, SHARED, dev_set, log, ranks, right_fn, wikiqa
 
 from qa import Bot
+from qa.config import Settings
 from qa.embed import Embedder
 from qa.index import Store
 from qa.rank.weights import FULL_SCAN_BELOW
 from qa.text import clean_question
 
+MIRROR_BELOW = Settings.milvus_mirror_below
 BBC = SHARED / "corpora" / "bbc-news" / "news"
 WORK = CACHE.parent / ".cache-milvus"  # its Milvus Lite files and copies; not in .cache
 
@@ -104,7 +106,7 @@ def parity(rows: list[list[str]], only: tuple[str, ...] = ("seed", "bbc", "wikiq
         for how in ways:
             remote = Bot(corpus=corpus, store=f"milvus://{db}", notify=lambda _: None,
                          embedder=encoder,  # type: ignore[arg-type]
-                         milvus_mirror_below=0 if how == "per question" else 200_000)
+                         milvus_mirror_below=0 if how == "per question" else MIRROR_BELOW)
             remote.reindex()
             if how == "through candidates":  # as a store over FULL_SCAN_BELOW is scored
                 local.retriever.full_scan_below = remote.retriever.full_scan_below = 0
@@ -158,7 +160,7 @@ def sync_times(rows: list[list[str]], embed: str = "full") -> None:
         if t_embedded is None:
             t_embedded = t_local + per_row * (store.count + len(store.documents))
         times = {}
-        for label, below in (("mirrored", 200_000), ("per question", 0)):
+        for label, below in (("mirrored", MIRROR_BELOW), ("per question", 0)):
             remote = Bot(corpus=BBC, store=f"milvus://{Path(tmp) / f'{below}.db'}",
                          notify=quiet, embedder=encoder,  # type: ignore[arg-type]
                          milvus_mirror_below=below)

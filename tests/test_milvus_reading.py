@@ -15,6 +15,7 @@ pytest.importorskip("milvus_lite")
 from pathlib import Path
 
 from qa import Bot
+from qa.config import Settings
 from qa.errors import ConfigError, StoreError
 from qa.index import Wanted
 from qa.milvus.reading import CorpusStore
@@ -89,7 +90,7 @@ def test_a_read_only_reader_asks_without_writing(tmp_path: Path) -> None:
     # as the indexer left it, and writes nothing.
     next(p for p in corpus.iterdir() if p.name.startswith("harbour-")).unlink()
     (corpus / "new.txt").write_text("The new ferry terminal opened in March.\n")
-    for below in (0, 200_000):  # read a question at a time, and mirrored
+    for below in (0, Settings.milvus_mirror_below):  # a question at a time, and mirrored
         reader = milvus_bot(corpus, db, embedder=writer.embedder, milvus_read_only=True,
                             milvus_mirror_below=below)
         assert answers(reader) == expected

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.config import Settings
 from qa.errors import CorpusError, StoreError, StoreMismatchError
 from qa.index import (
     Analyzer,
@@ -74,7 +75,8 @@ class MilvusBackend:
     """
 
     def __init__(self, store: str, collection: str, token_env: str, mirror_root: Path,
-                 mirror_below: int = 200_000, read_only: bool = False) -> None:
+                 mirror_below: int = Settings.milvus_mirror_below, read_only: bool = False
+                 ) -> None:
         self.where = Location.parse(store, collection, token_env)
         self.mirror_below = mirror_below
         self.read_only = read_only
