@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from qa.config import Settings, cache_dir, find_config, load_settings
 from qa.embed import Embedder
-from qa.errors import CorpusError, QAError, QuestionError
+from qa.errors import ConfigError, CorpusError, QAError, QuestionError, StoreError
 from qa.index import LocalBackend, Store, StoreBackend
 from qa.ingest import Corpus, Notify, summary
 from qa.knowledge import StoredAnalysis
@@ -125,7 +125,11 @@ def backend_for(settings: Settings) -> StoreBackend:
         from qa.milvus import MilvusBackend  # pymilvus itself is imported on connecting
 
         return MilvusBackend(settings.store, settings.milvus_collection,
-                             settings.milvus_token_env, cache_dir())
+                             settings.milvus_token_env, cache_dir(),
+                             settings.milvus_mirror_below, settings.milvus_read_only)
+    if settings.milvus_read_only:
+        raise ConfigError("milvus_read_only is for a Milvus store (store: milvus:///path/qa.db "
+                          "or http://host:19530) - a folder store is only read where it is")
     return LocalBackend(settings.store_dir)
 
 
@@ -192,7 +196,7 @@ class Bot:
         """Bring the store in step with the corpus; `rebuild` re-embeds everything, `verify`
         hashes every file to find changes that kept their size and modification time."""
         s = self.settings
-        if not s.corpus:
+        if not s.corpus and not s.milvus_read_only:
             raise CorpusError(NO_CORPUS)
         self._store = self.backend.sync(Corpus.from_settings(s), self.embedder,
                                         notify=self.notify, analyzer=StoredAnalysis(),
@@ -204,6 +208,9 @@ class Bot:
     def update(self, rebuild: bool = False, verify: bool = False) -> Changes:
         """reindex(), saying which files were added, changed, removed or skipped."""
         s = self.settings
+        if s.milvus_read_only:
+            raise StoreError(f"milvus_read_only is set: this qa never writes into "
+                             f"{self.backend.describe()} - index with milvus_read_only: false")
         before = self._opened()
         store = self.reindex(rebuild=rebuild, verify=verify)
         old = {d.path: (d.sha1, d.size, d.mtime_ns) for d in before.documents} if before else {}

@@ -35,6 +35,14 @@ class Settings:
     # The environment variable holding a Milvus server's token ("user:password" or an API
     # key); never the token itself, which stays out of config files and command lines.
     milvus_token_env: str = "QA_MILVUS_TOKEN"
+    # A Milvus collection of fewer sentences is mirrored whole into the cache of each process
+    # that reads it; from this many up, a reader holds only corpus-wide statistics and reads
+    # each question's rows from Milvus (qa.milvus.reading). 200,000 rows of this model are
+    # about 0.4 GB of mirror: what a laptop's cache holds without thinking about it.
+    milvus_mirror_below: int = 200_000
+    # A reader that never writes into the Milvus collection: it asks the collection as its
+    # indexers left it and refuses to sync or index (qa.milvus.backend).
+    milvus_read_only: bool = False
     model: str = "all-MiniLM-L6-v2"
     k: int = 3
     abstain_threshold: float = 0.38
@@ -205,10 +213,11 @@ def _check(key: str, value: Any, base: Path, source: str) -> Any:
         if key == "search" and value not in SEARCH_MODES:
             raise _fail(key, source, f"must be one of {', '.join(SEARCH_MODES)}, got {_shown(value)}")
         return value
-    if key in ("k", "context", "ann_min_sentences"):
+    if key in ("k", "context", "ann_min_sentences", "milvus_mirror_below"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise _fail(key, source, f"must be a whole number, got {_shown(value)}")
-        low, high = {"k": (1, 100), "context": (0, 10), "ann_min_sentences": (1, 10**10)}[key]
+        low, high = {"k": (1, 100), "context": (0, 10), "ann_min_sentences": (1, 10**10),
+                     "milvus_mirror_below": (0, 10**12)}[key]
         if not low <= value <= high:
             raise _fail(key, source, f"must be between {low} and {high}, got {value}")
         return value
@@ -222,7 +231,7 @@ def _check(key: str, value: Any, base: Path, source: str) -> Any:
         if key == "max_file_mb" and not value < 10**9:  # .inf too: it becomes a byte count
             raise _fail(key, source, f"must be a finite number of megabytes, got {_shown(value)}")
         return float(value)
-    if key == "follow_links":
+    if key in ("follow_links", "milvus_read_only"):
         if not isinstance(value, bool):
             raise _fail(key, source, f"must be true or false, got {_shown(value)}")
         return value

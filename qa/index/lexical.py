@@ -50,10 +50,9 @@ class LexicalIndex:
         post_terms = uniq // max(n, 1)
         post_rows = (uniq % max(n, 1)).astype(np.int32)
         df = np.bincount(post_terms, minlength=len(vocab)).astype(np.float32)
-        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        idf = idf_of(df, n)
         avg = float(lengths.mean()) if n else 1.0
-        norm = K1 * (1 - B + B * lengths[post_rows] / max(avg, 1e-9))
-        weights = (idf[post_terms] * tf * (K1 + 1) / (tf + norm)).astype(np.float32)
+        weights = bm25_weights(idf[post_terms], tf, lengths[post_rows], avg)
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(post_terms, minlength=len(vocab)), out=indptr[1:])
         return cls(vocab, idf, indptr, post_rows, weights, n)
@@ -88,6 +87,21 @@ class LexicalIndex:
                 hit, at = members(self.rows[lo:hi], rows)
                 out[hit] += self.weights[lo:hi][at[hit]]
         return out, best
+
+
+def idf_of(df: NDArray[np.float32], n: int) -> NDArray[np.float32]:
+    """Each term's BM25 idf from its sentence frequency `df` among `n` sentences."""
+    return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def bm25_weights(idf: NDArray[np.float32], tf: NDArray[np.int64], lengths: NDArray[np.float32],
+                 avg: float) -> NDArray[np.float32]:
+    """The BM25 weight of each posting: its term's idf, its count in the sentence, the
+    sentence's length in terms and the corpus's mean length. A store read a few documents at
+    a time (qa.milvus) weighs its postings with the whole corpus's idf and mean, and so gets
+    the weights a store of the whole corpus holds."""
+    norm = K1 * (1 - B + B * lengths / max(avg, 1e-9))
+    return (idf * tf * (K1 + 1) / (tf + norm)).astype(np.float32)
 
 
 def members(postings: NDArray[np.int32], rows: NDArray[np.int64]

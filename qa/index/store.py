@@ -109,6 +109,8 @@ class Store:
         # proposing nearest rows, and its BM25's best rows. None: the store's own indexes.
         self.dense: Any = None
         self.lexical: Callable[[tuple[str, ...], int], NDArray[np.int64]] | None = None
+        # A store read a question at a time (qa.index.backend.Narrowed): Wanted -> Narrowed.
+        self.narrow: Callable[[Any], Any] | None = None
 
     @property
     def count(self) -> int:

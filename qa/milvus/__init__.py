@@ -3,7 +3,9 @@
     client.py       where the store is, connecting, one-line errors
     collections.py  the rows, manifest and meta collections; reading and writing them
     backend.py      MilvusBackend: sync a corpus into Milvus, keep this process's mirror
-    search.py       Milvus's dense and BM25 search as the candidates of a big store
+    mirror.py       a process's mirror of a collection below milvus_mirror_below sentences
+    reading.py      reading a bigger collection a question at a time, holding no rows
+    search.py       Milvus's dense and BM25 search as the candidates of a mirrored store
 
 Needs the `milvus` extra (`pip install 'qa[milvus]'`); importing this package does not import
 pymilvus, connecting does.

@@ -1,11 +1,16 @@
 """MilvusBackend: the store seam (qa.index.backend) over a Milvus collection.
 
 Milvus holds the truth: every sentence row (vector, text, BM25 sparse vector), the manifest of
-indexed files, the corpus analysis. Each process keeps a mirror of it: a local generation
-(qa.index) written from what it fetched, tagged with the collection's epoch, so ranking reads
-rows, texts and the lexicon exactly as it reads a local store and answers the same. A sync
-that finds the corpus and the epoch unchanged touches nothing; one that finds the epoch moved
-(another indexer wrote) refreshes the mirror from Milvus.
+indexed files, the corpus analysis and the BM25 statistics readers need. Below `mirror_below`
+sentences each process keeps a mirror of it: a local generation (qa.index) written from what it
+fetched, tagged with the collection's epoch, so ranking reads rows, texts and the lexicon
+exactly as it reads a local store. From `mirror_below` up, a process holds no rows: each
+question reads the rows it needs from Milvus (qa.milvus.reading). A sync that finds the corpus
+and the epoch unchanged touches nothing; one that finds the epoch moved (another indexer wrote)
+refreshes the mirror, or starts reading the new epoch.
+
+A read-only backend (`read_only`) never writes into Milvus: it opens the collection as its
+indexers left it, whatever the corpus setting says, and refuses to sync.
 
 A sync writes a changed file's new rows under a new version, then its manifest row, then
 deletes its other rows; the collection is marked dirty meanwhile, so a sync cut short (killed)
@@ -25,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.config import Settings
 from qa.errors import CorpusError, StoreError, StoreMismatchError
 from qa.index import (
     Analyzer,
@@ -35,17 +41,21 @@ from qa.index import (
     file_stat,
     read_or_skip,
     text_sha1,
-    write_generation,
 )
-from qa.index.generation import lock
 from qa.ingest import Corpus, Document, Notify
 from qa.milvus import collections as coll
 from qa.milvus.client import Location, close, column_writer, connect, failure
 from qa.milvus.lease import Lease
-from qa.milvus.mirror import IDS, fetch, parts_of
+from qa.milvus.mirror import EPOCH, fetch, load_mirror, parts_of, write_mirror
+from qa.milvus.reading import (
+    LEXICON,
+    extras_of,
+    lexicon_facts,
+    open_as_left,
+    open_reader,
+)
 from qa.milvus.search import attach
 
-EPOCH = "milvus_epoch"  # the mirror's extras key naming the epoch it was written from
 # Rows inserted per round trip (several files at once): one insert, one manifest upsert and a
 # delete per file was 3 calls a file, which dominated a sync of 2,000 short news files.
 GROUP_ROWS = 4096
@@ -59,10 +69,17 @@ class MilvusBackend:
         collection: the collection's name (three collections are made from it).
         token_env: the environment variable holding a server's token.
         mirror_root: where this process keeps its mirrors (the cache directory).
+        mirror_below: collections of fewer sentences are mirrored, others read a question at
+            a time (module docstring).
+        read_only: open the collection as it is, never write into it.
     """
 
-    def __init__(self, store: str, collection: str, token_env: str, mirror_root: Path) -> None:
+    def __init__(self, store: str, collection: str, token_env: str, mirror_root: Path,
+                 mirror_below: int = Settings.milvus_mirror_below, read_only: bool = False
+                 ) -> None:
         self.where = Location.parse(store, collection, token_env)
+        self.mirror_below = mirror_below
+        self.read_only = read_only
         key = hashlib.sha1(f"{self.where.uri}|{collection}".encode()).hexdigest()[:16]
         self.mirror = Path(mirror_root) / "milvus-mirrors" / key
         self._client: Any = None
@@ -101,6 +118,9 @@ class MilvusBackend:
         identity = coll.get(client, name, "identity") if coll.exists(client, name) else None
         if identity is not None:
             check_identity(identity, model, self.describe())
+        if self.read_only:
+            return open_as_left(client, self.where, identity, model, self.mirror,
+                                self.mirror_below, analyzer)
         listing: list[str] = []
         files = corpus.files(listing.append)
         if identity is not None and not rebuild:
@@ -108,7 +128,12 @@ class MilvusBackend:
             docs = coll.manifest(client, name)
             skipped = coll.get_chunked(client, name, "skipped") or {}
             if not state.get("dirty") and _unchanged(docs, skipped, files, corpus, verify):
-                mirror = self._mirror(model, state.get("epoch"))
+                epoch = state.get("epoch")
+                if sum(int(d["count"]) for d in docs.values()) >= self.mirror_below:
+                    reader = open_reader(client, self.where, identity, epoch, skipped)
+                    return reader.whole() if reader is not None else self._locked_write(
+                        corpus, encoder, files, notify, analyzer, progress, rebuild, verify)
+                mirror = load_mirror(self.mirror, model, epoch)
                 if mirror is not None and (analyzer is None or analyzer.current(mirror)):
                     check_dim(identity, int(mirror.vectors.shape[1]), self.describe())
                     return attach(mirror, client, self.where)
@@ -117,11 +142,17 @@ class MilvusBackend:
                     known, whole = fetch(client, name, docs)
                     if whole:
                         return self._write_mirror(model, list(known.values()), skipped,
-                                                  _extras(analysis), state["epoch"])
+                                                  extras_of(analysis), state["epoch"])
         for message in listing:
             notify(message)
         if identity is None:  # made before the writer lease, which lives in the collections
             self._create(encoder)
+        return self._locked_write(corpus, encoder, files, notify, analyzer, progress, rebuild,
+                                  verify)
+
+    def _locked_write(self, corpus: Corpus, encoder: DocumentEncoder, files: list[Path],
+                      notify: Notify, analyzer: Analyzer | None, progress: bool, rebuild: bool,
+                      verify: bool) -> Store:
         with self._writing():
             return self._write(corpus, encoder, files, notify, analyzer, progress, rebuild,
                                verify)
@@ -138,7 +169,8 @@ class MilvusBackend:
         check_identity(identity, model, self.describe())
         state = coll.get(client, name, "state") or {}
         docs = coll.manifest(client, name)
-        mirror = None if state.get("dirty") else self._mirror(model, state.get("epoch"))
+        epoch = state.get("epoch")
+        mirror = None if state.get("dirty") else load_mirror(self.mirror, model, epoch)
         known = parts_of(mirror) if mirror is not None else fetch(client, name, docs)[0]
         coll.put(client, name, "state", {"epoch": state.get("epoch"), "dirty": True})
         rows_c, docs_c, _ = coll.names(name)
@@ -187,9 +219,17 @@ class MilvusBackend:
             coll.sweep(client, name, {i for p in done for i in ids[p.info.path]})
         extras = analyzer.analyze(done) if analyzer is not None else {}
         epoch = uuid.uuid4().hex
+        ordered = sorted(done, key=lambda p: p.info.path)
         coll.put(client, name, "skipped", skipped)
         coll.put(client, name, "analysis", {"epoch": epoch, **_jsonable(extras)})
+        coll.put(client, name, LEXICON, lexicon_facts(
+            [s[0] for p in ordered for s in p.sentences], epoch))
         coll.put(client, name, "state", {"epoch": epoch, "dirty": False})
+        coll.flush(client, name)
+        if sum(p.info.count for p in done) >= self.mirror_below:
+            reader = open_reader(client, self.where, identity, epoch, skipped)
+            assert reader is not None
+            return reader.whole()
         return self._write_mirror(model, [(p, ids[p.info.path]) for p in done], skipped,
                                   extras, epoch)
 
@@ -250,16 +290,6 @@ class MilvusBackend:
 
     # --- the mirror ------------------------------------------------------------------------
 
-    def _mirror(self, model: str, epoch: Any) -> Store | None:
-        """This process's mirror, when it was written from `epoch`."""
-        try:
-            store = Store.load(self.mirror, model, verify=False)
-        except StoreError:
-            return None
-        if store is None or epoch is None or store.extras.get(EPOCH) != epoch:
-            return None
-        return store
-
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
         """A server's writer lease (qa.milvus.lease); Milvus Lite is one process's anyway."""
@@ -276,15 +306,9 @@ class MilvusBackend:
     def _write_mirror(self, model: str, parts: Sequence[tuple[Part, list[int]]],
                       skipped: dict[str, dict[str, Any]], extras: dict[str, Any],
                       epoch: str) -> Store:
-        self.mirror.mkdir(parents=True, exist_ok=True)
-        ordered = sorted(parts, key=lambda p: p[0].info.path)
-        extras = {**extras, EPOCH: epoch,
-                  IDS: np.asarray([i for _, ids in ordered for i in ids], dtype=np.int64)}
-        with lock(self.mirror):  # two processes sharing a cache write one at a time
-            write_generation(self.mirror, model, [p for p, _ in ordered], skipped, extras)
-        store = Store.load(self.mirror, model, verify=False)
-        assert store is not None
+        store = write_mirror(self.mirror, model, parts, skipped, extras, epoch)
         return attach(store, self.client, self.where)
+
 
 def check_identity(identity: dict[str, Any], model: str, where: str) -> None:
     """Refuse a collection of another model or layout, before writing anything."""
@@ -330,18 +354,6 @@ def _jsonable(extras: dict[str, Any]) -> dict[str, Any]:
     """An analyzer's output as JSON: arrays as {"array": values, "dtype", "shape"}."""
     return {k: ({"array": v.ravel().tolist(), "dtype": str(v.dtype), "shape": list(v.shape)}
                 if isinstance(v, np.ndarray) else v) for k, v in extras.items()}
-
-
-def _extras(saved: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in saved.items():
-        if k == "epoch":
-            continue
-        if isinstance(v, dict) and set(v) == {"array", "dtype", "shape"}:
-            out[k] = np.asarray(v["array"], dtype=v["dtype"]).reshape(v["shape"])
-        else:
-            out[k] = v
-    return out
 
 
 __all__ = ["EPOCH", "MilvusBackend"]

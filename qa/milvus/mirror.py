@@ -4,14 +4,19 @@ written to (qa.milvus.backend)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qa.index import DocInfo, Part, Store
+from qa.errors import StoreError
+from qa.index import DocInfo, Part, Store, write_generation
+from qa.index.generation import lock
 from qa.milvus import collections as coll
 
+EPOCH = "milvus_epoch"  # the mirror's extras key naming the epoch it was written from
 IDS = "milvus_id"  # the mirror's per-row array of Milvus primary keys
 Known = dict[str, tuple[Part, list[int]]]  # by path: a file's part and its rows' ids
 
@@ -57,4 +62,30 @@ def parts_of(store: Store) -> Known:
     return out
 
 
-__all__ = ["IDS", "Known", "fetch", "parts_of"]
+def load_mirror(directory: Path, model: str, epoch: Any) -> Store | None:
+    """The mirror in `directory`, when it was written from `epoch`."""
+    try:
+        store = Store.load(directory, model, verify=False)
+    except StoreError:
+        return None
+    if store is None or epoch is None or store.extras.get(EPOCH) != epoch:
+        return None
+    return store
+
+
+def write_mirror(directory: Path, model: str, parts: Sequence[tuple[Part, list[int]]],
+                 skipped: dict[str, dict[str, Any]], extras: dict[str, Any], epoch: str
+                 ) -> Store:
+    """Write these parts (in path order) as the mirror of `epoch`, and open it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(parts, key=lambda p: p[0].info.path)
+    extras = {**extras, EPOCH: epoch,
+              IDS: np.asarray([i for _, ids in ordered for i in ids], dtype=np.int64)}
+    with lock(directory):  # two processes sharing a cache write one at a time
+        write_generation(directory, model, [p for p, _ in ordered], skipped, extras)
+    store = Store.load(directory, model, verify=False)
+    assert store is not None
+    return store
+
+
+__all__ = ["EPOCH", "IDS", "Known", "fetch", "load_mirror", "parts_of", "write_mirror"]

@@ -5,20 +5,26 @@ picks the rows to score (all of a small store, candidates.py for a big one), com
 evidence and fuses it (features.py), and turns the best rows into hits with one confidence
 (confidence.py, hits.py). What is known of every row is worked out once (facts.py); every
 fitted number is in weights.py.
+
+A store read a question at a time (`Store.narrow`, qa.index.backend) holds no rows between
+questions: each question is read first, then the backend proposes rows and hands back their
+whole documents as a small store, which a Retriever of its own scores whole; its hits are given
+the whole store's row numbers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
 from qa.embed import Embedder
-from qa.index import Store
+from qa.index import Narrowed, Store, Wanted
 from qa.knowledge import Analysis
-from qa.rank.about import About, about
+from qa.rank.about import NOTHING, About, about
 from qa.rank.candidates import candidate_rows
 from qa.rank.confidence import assurance, confident_hits, top_k
 from qa.rank.facts import StoreFacts
@@ -26,7 +32,15 @@ from qa.rank.features import Cosines, Features, Query, features, relevance
 from qa.rank.hits import Hit
 from qa.rank.intent import Intent, read_intent
 from qa.rank.subjects import subject_rows
-from qa.rank.weights import DENSE_CANDIDATES, FULL_SCAN_BELOW, Weights, ranked_window
+from qa.rank.weights import (
+    DENSE_CANDIDATES,
+    FULL_SCAN_BELOW,
+    LEXICAL_CANDIDATES,
+    TITLE_CANDIDATES,
+    Weights,
+    ranked_window,
+)
+from qa.text import terms
 from qa.vectors import DenseIndex
 
 
@@ -60,6 +74,9 @@ class Retriever:
         self.context = context
         self.weights = weights or Weights()
         self.full_scan_below = full_scan_below
+        self._queries: dict[str, NDArray[np.float32]] = {}  # the last texts embedded
+        # A narrowed store's last question, per thread: qa serve asks from several at once.
+        self._asked = threading.local()
 
     @cached_property
     def facts(self) -> StoreFacts:
@@ -96,6 +113,10 @@ class Retriever:
 
     def fused(self, question: str) -> Fused:
         """The fused relevance of the rows a question scores (`Fused`)."""
+        if self.store.narrow is not None:
+            narrowed, sub = self._narrowed(question)
+            found = sub.fused(question)
+            return replace(found, rows=narrowed.rows[found.rows])
         with self.dense.one_blas_thread():
             return self._fused(self.intent(question))
 
@@ -106,6 +127,11 @@ class Retriever:
         `within` (ascending rows of whole documents) limits the rows scored to those, before
         ranking, so a filtered question costs no more than an unfiltered one.
         """
+        if self.store.narrow is not None:
+            narrowed, sub = self._narrowed(question, within)
+            hits = sub.search(question, k, frozenset(narrowed.local(skip).tolist()),
+                              None if within is None else narrowed.local(within))
+            return [replace(h, row=int(narrowed.rows[h.row])) for h in hits]
         intent = self.intent(question)
         with self.dense.one_blas_thread():
             fused = self._fused(intent, within)
@@ -118,7 +144,47 @@ class Retriever:
     def about(self, question: str, row: int) -> About:
         """How much of the question the corpus holds, and the document and passage of `row`
         (its best hit): whether the corpus is about the question at all (qa.rank.about)."""
+        if self.store.narrow is not None:
+            last: tuple[Narrowed, Retriever] | None = getattr(self._asked, "last", None)
+            if last is None:
+                return NOTHING
+            narrowed, sub = last
+            local = narrowed.local(np.asarray([row], dtype=np.int64))
+            return sub.about(question, int(local[0])) if local.size else NOTHING
         return about(self.facts, self.expand(question), row)
+
+    def _narrowed(self, question: str, within: NDArray[np.int64] | None = None
+                  ) -> tuple[Narrowed, Retriever]:
+        """The small store a narrowed store's backend assembles for a question, and the
+        Retriever that scores it whole (module docstring)."""
+        assert self.store.narrow is not None
+        intent = self.intent(question)
+        names = " ".join((*intent.speaker_names, *intent.who_is, intent.spelled_out)).strip()
+        words = terms(f"{question} {intent.text} {intent.topic} {names}") + list(intent.acts)
+        documents = None
+        if within is not None:
+            firsts = self.facts.spans[0]
+            documents = np.unique(np.searchsorted(firsts, within, side="right") - 1)
+        wanted = Wanted(tuple(self._encode(t) for t in (intent.text, intent.topic) if t),
+                        tuple(t for t in (intent.text, names) if t),
+                        tuple(dict.fromkeys(words)), DENSE_CANDIDATES, LEXICAL_CANDIDATES,
+                        TITLE_CANDIDATES, documents)
+        narrowed: Narrowed = self.store.narrow(wanted)
+        sub = Retriever(narrowed.store, self.embedder, self.context, self.weights,
+                        full_scan_below=narrowed.store.count + 1)
+        sub._queries = self._queries  # the question is embedded once
+        self._asked.last = (narrowed, sub)
+        return narrowed, sub
+
+    def _encode(self, text: str) -> NDArray[np.float32]:
+        """The question's vector, remembered for the few texts embedded last."""
+        vector = self._queries.get(text)
+        if vector is None:
+            vector = self.embedder.encode_query(text)
+            if len(self._queries) >= 4:
+                self._queries.clear()
+            self._queries[text] = vector
+        return vector
 
     def _fused(self, intent: Intent, within: NDArray[np.int64] | None = None) -> Fused:
         facts, w = self.facts, self.weights
@@ -142,7 +208,7 @@ class Retriever:
         titles = self.store.title_vectors
 
         def cosines(text: str) -> Cosines:
-            vector = self.embedder.encode_query(text)
+            vector = self._encode(text)
             if scan:
                 return Cosines.scan(self.dense, titles, vector)
             return Cosines.search(self.dense, titles, vector, DENSE_CANDIDATES)
