@@ -118,7 +118,7 @@ class Retriever:
     def about(self, question: str, row: int) -> About:
         """How much of the question the corpus holds, and the document and passage of `row`
         (its best hit): whether the corpus is about the question at all (qa.rank.about)."""
-        return about(self.facts, self.expand(question), row)
+        return about(self.facts, self.intent(question), row)
 
     def _fused(self, intent: Intent, within: NDArray[np.int64] | None = None) -> Fused:
         facts, w = self.facts, self.weights

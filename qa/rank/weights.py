@@ -100,8 +100,12 @@ TITLE_CANDIDATES = 20  # best-matching titles whose documents become candidates
 # there is mostly a paraphrase or about something else). Tried and dropped: the rarest word's
 # presence as decline evidence beside ABOUT_PASSAGE (fitted weight 0).
 ABOUT_WINDOW = 1
-ABOUT_PASSAGE = 0.3
 CONFIDENT_FROM = 0.40
+SURE_PASSAGE = 0.0
+ASKED_MISSING = 0.0
+ABOUT_POWER = 1.0
+SURE_PLACES = 1000
+SURE_NAMED = 0.0
 
 # Sentences around a hit shown at most, either side, when a quote runs on over several
 # sentences. Set by hand (commit c9512bd) so a long speech does not fill the screen.
@@ -113,7 +117,7 @@ def ranked_window(k: int, skipped: int) -> int:
     return min(RANKED_MAX, max(RANKED_PER_HIT * k, k + skipped + RANKED_SPARE))
 
 
-__all__ = ["ABOUT_PASSAGE", "ABOUT_WINDOW", "CONFIDENT_FROM", "DENSE_CANDIDATES", "DUPLICATE_MIN_WORDS", "DUPLICATE_OVERLAP", "DUPLICATE_SIZE",
+__all__ = ["ABOUT_POWER", "ABOUT_WINDOW", "ASKED_MISSING", "CONFIDENT_FROM", "DENSE_CANDIDATES", "DUPLICATE_MIN_WORDS", "DUPLICATE_OVERLAP", "DUPLICATE_SIZE",
            "FULL_SCAN_BELOW", "LEXICAL_CANDIDATES", "MAX_QUOTE_CONTEXT", "RANKED_MAX",
-           "RANKED_PER_HIT", "RANKED_SPARE", "THIN", "THIN_TERMS", "TITLE_CANDIDATES",
+           "RANKED_PER_HIT", "RANKED_SPARE", "SURE_NAMED", "SURE_PASSAGE", "SURE_PLACES", "THIN", "THIN_TERMS", "TITLE_CANDIDATES",
            "UNKNOWN_DISCOUNT", "Weights", "ranked_window"]
