@@ -81,6 +81,15 @@ def test_a_pipe_is_read_a_line_at_a_time() -> None:
         assert first == [Line(1, "hi")]
 
 
+def test_a_lone_cr_ends_a_line_as_lf_and_crlf_do() -> None:
+    """Old Mac files and some terminals end lines with CR alone: each is its own question."""
+    got = lines(b"who\rwhere\r\nwhen\nwhy\r")
+    assert [(x.number, x.text) for x in got] == [(1, "who"), (2, "where"), (3, "when"),
+                                                (4, "why")]
+    wide = lines("a\rb\n".encode("utf-16"))
+    assert [x.text for x in wide] == ["a", "b"]
+
+
 # --- --questions and qa eval -------------------------------------------------------------------
 
 

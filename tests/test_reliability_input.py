@@ -282,3 +282,17 @@ def test_store_that_cannot_be_created_is_one_line(command: list[str]) -> None:
     assert result.stderr.strip() == (
         "Error: store /proc/qa-no-store/s cannot be created (No such file or directory) - "
         "pass --store DIR in a folder you can write")
+
+
+@pytest.mark.parametrize("command", [["-q", "hi"], ["index"]])
+def test_a_store_path_naming_a_file_is_one_line_and_the_file_is_kept(
+        tmp_path: Path, command: list[str]) -> None:
+    # `--store notes.txt` is a slip of the user's, not a damaged store: nothing is rebuilt.
+    file = tmp_path / "notes.txt"
+    file.write_text("my notes\n")
+    result = CliRunner().invoke(cli, [*command, "--corpus", str(SEEDS), "--store", str(file)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"Error: store {file} is a file, not a folder - pass --store DIR naming a folder "
+        "(new or made by qa)")
+    assert file.read_text() == "my notes\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from qa.bot import Answer
+from qa.bot import Answer, Confidence
 from qa.chat.followups import Turn, standalone
 from qa.chat.names import Names
 from qa.errors import QuestionError
@@ -90,7 +90,7 @@ class Conversation:
                 hits.append(hit)
         if hits:
             # As sure as the question's first reply; after a guess or a decline, a guess.
-            sure = "high" if turn.answer.confidence == "high" else "low"
+            sure: Confidence = "high" if turn.answer.confidence == "high" else "low"
             answer = Answer(turn.question, self.bot.label(hits), False, "", turn.understood_as,
                             sure)
         else:

@@ -101,7 +101,7 @@ class Embedder:
             from transformers.utils import logging as hf_logging
         except ImportError as exc:
             raise ModelError(f"cannot load the embedding model: {exc} - reinstall qa") from None
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         torch.set_num_threads(max(1, os.cpu_count() or 1))
         try:
             return SentenceTransformer(str(self.path), device="cpu")

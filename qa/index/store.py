@@ -214,6 +214,9 @@ class Store:
             return None
         except PermissionError:
             raise
+        except NotADirectoryError:  # not damage: the path names a file, which must stay as it is
+            raise StoreError(f"store {directory} is a file, not a folder - pass --store DIR "
+                             "naming a folder (new or made by qa)") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise StoreCorruptError(f"unreadable CURRENT file ({exc})") from None
         gen = directory / name

@@ -350,8 +350,9 @@ def _embed(directory: Path, docs: list[Document], encoder: DocumentEncoder, noti
             pos = 0
             for number, i in enumerate(chunk):
                 n = len(docs[i].sentences)
-                out[i] = (vectors[pos : pos + n], vectors[len(texts) + number])
-                saved.put(docs[i], *out[i])
+                made = (vectors[pos : pos + n], vectors[len(texts) + number])
+                out[i] = made
+                saved.put(docs[i], *made)
                 pos += n
             done += len(texts)
             if bar is not None:

@@ -88,14 +88,14 @@ def attribute(sentences: Sequence[str], paras: Sequence[int],
             if subject is not None:
                 last_person = subject
             bare[i] = len(masked.split()) <= 5 and not has_quote
-    for name in set(filter(None, own)):
+    for name in dict.fromkeys(filter(None, own)):  # document order: ties break the same way
         parts = name.split()
         if len(parts) >= 2 and name in people.full:  # aliases of persons who speak
             alias_votes[parts[-1].lower()][name] += 1
             alias_votes[parts[0].lower()][name] += 1
     spans = _quote_spans(open_after, n)
     result: list[str | None] = list(own)
-    for a, b in set(spans):
+    for a, b in sorted(set(spans)):
         named = [j for j in range(a, b + 1) if own[j]]
         for j in range(a, b + 1):
             if result[j] is None and named:

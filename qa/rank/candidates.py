@@ -56,7 +56,8 @@ def whole_documents(facts: StoreFacts, docs: NDArray[np.int64]) -> NDArray[np.in
     firsts, counts = firsts[docs], counts[docs]
     # row i of the output is firsts[d] + (i - where document d starts in the output)
     starts = np.cumsum(counts) - counts
-    return np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(firsts - starts, counts)
+    rows = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(firsts - starts, counts)
+    return np.asarray(rows, dtype=np.int64)
 
 
 __all__ = ["candidate_rows", "lexical_best", "whole_documents"]

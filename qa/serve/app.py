@@ -114,7 +114,7 @@ class Api:
 
     async def ready(self, request: Request) -> Response:
         status = self.service.status()
-        body = {"ready": status.ready, "reindexing": status.reindexing,
+        body: dict[str, object] = {"ready": status.ready, "reindexing": status.reindexing,
                 "generation": status.generation, "sentences": status.sentences,
                 "documents": status.documents, "conversations": len(self.conversations)}
         if status.error:

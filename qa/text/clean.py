@@ -11,7 +11,7 @@ import codecs
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -79,7 +79,7 @@ def decode_lines(stream: IO[bytes]) -> Iterator[Line]:
     """The lines of `stream`: UTF-8 (a BOM is allowed), or UTF-16 or UTF-32 with a BOM.
 
     A line with bytes that do not decode comes back with an `error`; the others are still
-    read. UTF-8 is read a line at a time, so a pipe is answered as it flows.
+    read. Lines end at LF, CRLF or a lone CR. UTF-8 is read a line at a time, so a pipe is answered as it flows.
     """
     first = stream.readline()
     for bom, encoding in _BOMS:
@@ -87,12 +87,18 @@ def decode_lines(stream: IO[bytes]) -> Iterator[Line]:
             break
     else:
         bom, encoding = b"", "utf-8"
+    raw_lines: Iterable[bytes]
     if encoding != "utf-8":  # wide units: a 0x0A byte may be half a character, so read it all
         raw_lines = _split_wide(first[len(bom):] + stream.read(), encoding)
     else:
         raw_lines = _chain(first[len(bom):], stream)
-    for number, raw in enumerate(raw_lines, 1):
-        yield _decode_line(number, raw, encoding)
+    number = 1
+    for raw in raw_lines:
+        line = _decode_line(number, raw, encoding)
+        # a lone CR ends a line too (old Mac files, some terminals), as universal newlines read
+        for text in ([line.text] if line.error else line.text.split("\r")):
+            yield Line(number, text, line.error)
+            number += 1
 
 
 def _chain(first: bytes, stream: IO[bytes]) -> Iterator[bytes]:

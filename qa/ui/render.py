@@ -186,9 +186,9 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
         out.append(Terminal(f"{number}. {body}"))
         best = block.hits[0]
         said = f"{best.speaker} said · " if best.speaker else ""
-        shown = f" · score {best.score:.2f}" if scores else ""
+        scored = f" · score {best.score:.2f}" if scores else ""
         where = citation(best, [h.passage + 1 for h in block.hits])
-        out.append(Terminal("   " + paint(f"{said}{where}{shown}", CYAN, color)))
+        out.append(Terminal("   " + paint(f"{said}{where}{scored}", CYAN, color)))
         if not color:  # without dimming, context goes on its own labelled lines
             out.extend(Terminal(f"   {label}: {terminal(' '.join(text))}") for label, text in
                        (("before", before), ("after", after)) if text)

@@ -94,10 +94,6 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
         gen.question_files(st.sampled_from(["who", "harbour", "what did Stoltenberg say?"]),
                            endings=(b"\r",)), st.booleans(), st.just(True), st.just(True),
         st.just(False)), h.check_question_file, 3,
-           "fuzz finding (new, for the decoder work of issue 16): `qa --questions -` reads "
-           "b'who\\rwho' as two questions from a file or under the C.UTF-8 locale, but as "
-           "one question ('who who') under a strict UTF-8 locale (click then reuses "
-           "sys.stdin, which has no universal newlines)",
            explicit=((b"who\rwho", False, True, True, False),)),
     Target("question-files-echo", st.tuples(gen.question_files(gen.echoed_questions),
                                             st.booleans(), st.booleans(), process,
