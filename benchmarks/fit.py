@@ -248,8 +248,8 @@ def reply_evidence() -> list[Found]:
     for name, corpus, questions, sentence_gold in sets:
         if not questions:
             continue
-        retriever = make_bot("bbc" if name == "bbc-fit" else name, corpus).retriever
-        right = right_fn(make_bot("bbc" if name == "bbc-fit" else name, corpus), sentence_gold)
+        bot = make_bot("bbc" if name == "bbc-fit" else name, corpus)
+        retriever, right = bot.retriever, right_fn(bot, sentence_gold)
         for q in questions:
             text = clean_question(q.text)
             hits = retriever.search(text, 1)
@@ -264,12 +264,11 @@ def reply_evidence() -> list[Found]:
 def replies() -> int:
     """The reply thresholds (qa.rank.about) for the shipped ranking, fitting sets only.
 
-    Decline: for every window and power, the ASKED_MISSING and abstain threshold on
-    `About.evidence` that decline at most REPLY_DECLINED of the answerable questions of every
-    set (a step either side too) and as many of the dev sets' off-corpus ones as any; the
-    window and power that decline most. Confident: CONFIDENT_FROM, SURE_PASSAGE, SURE_NAMED
-    and SURE_PLACES with no off-corpus question of the dev sets answered confidently and the most
-    confident answers right, less those wrong, on the answerable ones."""
+    Decline: for every window and power, the NAMED_MISSING, ASKED_MISSING and abstain threshold
+    that decline at most REPLY_DECLINED of the answerable questions of every set (a step either
+    side too) and the most off-corpus ones of the dev sets. Confident: CONFIDENT_FROM,
+    SURE_PLACES and whether the answer kind is needed, with no dev off-corpus question
+    answered confidently and the most confident answers right, less those wrong."""
     found = reply_evidence()
     group = np.array([f[0] for f in found])
     answerable = np.array([f[1] for f in found])
@@ -277,44 +276,52 @@ def replies() -> int:
     score = np.array([f[3] for f in found])
     dev_off = ~answerable & (group != "wikiqa")
     names = sorted(set(group.tolist()))
-    options: list[tuple[int, float, float, float, float, int, float]] = []
-    for window, power in itertools.product(REPLY_WINDOWS, REPLY_POWERS):
-        seen = {n: np.array([getattr(f[4][(window, power)], n) for f in found])
+
+    def evidence(variant: tuple[int, float]) -> dict[str, np.ndarray]:
+        return {n: np.array([getattr(f[4][variant], n) for f in found], dtype=float)
                 for n in About.__slots__}
-        for missing in (0.0, 0.25, 0.5, 0.75, 1.0):
-            evidence = seen["together"] * np.where(seen["asked"] > 0, 1.0, missing)
-            unnamed = seen["named"] == 0.0
-            for cut in np.arange(0.0, 0.9, 0.01):
-                if all((unnamed | (evidence < c))[answerable & (group == g)].mean()
-                       <= REPLY_DECLINED for c in (cut - 0.01, cut, cut + 0.01) for g in names):
-                    # ties: the window and power nearest 1, then the smaller threshold
-                    options.append((int((unnamed | (evidence < cut))[dev_off].sum()),
-                                    -abs(window - 1) - abs(power - 1.0), -float(cut), missing,
-                                    round(float(cut), 2), window, power))
-    _, _, _, missing, cut, window, power = max(options)
-    seen = {n: np.array([getattr(f[4][(window, power)], n) for f in found])
-            for n in About.__slots__}
-    evidence = seen["together"] * np.where(seen["asked"] > 0, 1.0, missing)
-    said = ~((seen["named"] == 0.0) | (evidence < cut))
-    def confident(sure_from: float, share: float, named: float, places: float) -> np.ndarray:
-        return (said & (score >= sure_from) & (seen["asked"] > 0) & (seen["rarest"] > 0)
-                & (seen["passage"] >= share) & (seen["named_near"] >= named)
+
+    def declines(seen: dict[str, np.ndarray], named: float, missing: float, cut: float
+                 ) -> np.ndarray:
+        return (seen["named"] <= named) | (
+            seen["together"] * np.where(seen["asked"] > 0, 1.0, missing) < cut)
+
+    def keeps(seen: dict[str, np.ndarray], named: float, missing: float, cut: float) -> bool:
+        steps = ((named, cut), (named, cut - 0.01), (named, cut + 0.01))
+        if named > 0:
+            steps += ((named - 0.05, cut), (named + 0.05, cut))
+        return all(declines(seen, n, missing, c)[answerable & (group == g)].mean()
+                   <= REPLY_DECLINED for n, c in steps for g in names)
+
+    options = []
+    for window, power in itertools.product(REPLY_WINDOWS, REPLY_POWERS):
+        seen = evidence((window, power))
+        for named, missing in itertools.product((0.0, 0.3, 0.4, 0.5, 0.6, 0.7),
+                                                (0.0, 0.25, 0.5, 1.0)):
+            for cut in np.arange(0.0, 0.7, 0.01):
+                if keeps(seen, named, missing, float(cut)):
+                    # ties: the window and power nearest 1, the smaller thresholds
+                    options.append((int(declines(seen, named, missing, cut)[dev_off].sum()),
+                                    -abs(window - 1) - abs(power - 1.0), -named, -float(cut),
+                                    missing, window, power, named, round(float(cut), 2)))
+    *_, missing, window, power, named, cut = max(options)
+    seen = evidence((window, power))
+    said = ~declines(seen, named, missing, cut)
+
+    def confident(sure_from: float, places: float, kind: float) -> np.ndarray:
+        return (said & (score >= sure_from) & (seen["asked"] > 0) & (seen["kind"] >= kind)
                 & (seen["places"] <= places))
 
-    best = (-1e9, 0.0, 0.0, 0.0, 0.0)
-    for sure_from, share, named, places in itertools.product(
-            np.arange(0.30, 0.80, 0.01), np.arange(0.0, 1.0, 0.05), (0.0, 0.5, 1.0),
-            (1, 2, 3, 5, 1000)):
-        sure = confident(sure_from, share, named, places)
-        if sure[dev_off].any():
-            continue
-        gain = float((sure & right).sum() - (sure & answerable & ~right).sum())
-        # ties: the lowest thresholds, the most places
-        best = max(best, (gain, -round(float(sure_from), 2), -round(float(share), 2), -named,
-                          places))
-    _, sure_from, share, named, places = best
-    sure_from, share, named = -sure_from, -share, -named
-    sure = confident(sure_from, share, named, places)
+    best = (-1e9, 0.0, 0.0, 0.0)
+    for sure_from, places, kind in itertools.product(np.arange(0.30, 0.80, 0.01),
+                                                     (1, 2, 3, 5, 1000), (0.0, 1.0)):
+        sure = confident(float(sure_from), places, kind)
+        if not sure[dev_off].any():
+            gain = float((sure & right).sum() - (sure & answerable & ~right).sum())
+            # ties: the lowest CONFIDENT_FROM, the most places, no answer kind needed
+            best = max(best, (gain, -round(float(sure_from), 2), places, -kind))
+    _, sure_from, places, kind = best
+    sure = confident(-sure_from, places, -kind)
     print("| set | answerable | high, right | high, wrong | tentative | declined | off | "
           "off declined | off high |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -325,8 +332,9 @@ def replies() -> int:
               f"{(~said)[a].mean():.2f} | {o.sum()} | "
               + (f"{(~said)[o].mean():.2f} | {sure[o].mean():.2f} |" if o.any() else "- | - |"))
     print(f"abstain_threshold (config.yaml): {cut}; ABOUT_WINDOW = {window}, "
-          f"ABOUT_POWER = {power}, ASKED_MISSING = {missing}, CONFIDENT_FROM = {sure_from:.2f}, "
-          f"SURE_PASSAGE = {share:.2f}, SURE_NAMED = {named:g}, SURE_PLACES = {places:g}")
+          f"ABOUT_POWER = {power}, NAMED_MISSING = {named}, ASKED_MISSING = {missing}, "
+          f"CONFIDENT_FROM = {-sure_from:.2f}, SURE_PLACES = {places:g}, "
+          f"answer kind needed: {bool(-kind)}")
     return 0
 
 

@@ -49,9 +49,8 @@ def test_the_reply_thresholds_are_the_fitted_ones() -> None:
     from qa.config import Settings, load_settings
     from qa.rank import weights
 
-    fitted = {"ABOUT_WINDOW": 1, "ABOUT_POWER": 1.0, "ASKED_MISSING": 0.0,
-              "CONFIDENT_FROM": 0.40, "SURE_PASSAGE": 0.0, "SURE_NAMED": 0.0,
-              "SURE_PLACES": 1000}
+    fitted = {"ABOUT_WINDOW": 1, "ABOUT_POWER": 1.0, "NAMED_MISSING": 0.5,
+              "ASKED_MISSING": 0.5, "CONFIDENT_FROM": 0.47, "SURE_PLACES": 1}
     assert {name: getattr(weights, name) for name in fitted} == fitted
-    assert Settings().abstain_threshold == 0.01
-    assert load_settings(ROOT / "config.yaml").abstain_threshold == 0.01
+    assert Settings().abstain_threshold == 0.38
+    assert load_settings(ROOT / "config.yaml").abstain_threshold == 0.38

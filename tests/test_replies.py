@@ -6,30 +6,43 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa import Bot
 from qa.rank import About, reply
-from qa.rank.about import content_terms, holds_asked
-from qa.rank.weights import CONFIDENT_FROM
+from qa.rank.about import content_terms, holds_asked, unseen
+from qa.rank.weights import CONFIDENT_FROM, NAMED_MISSING, SURE_PLACES
 
 from .conftest import shared
 
-# corpus, together, passage, named, rarest, asked, places, named_near
-ALL = About(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+# together, named, asked, kind, places
+ALL = About(1.0, 1.0, True, True, 1)
 
 
 def test_reply_kinds_on_hand_made_evidence() -> None:
-    assert reply(CONFIDENT_FROM + 0.05, ALL, 0.01) == "high"
+    assert reply(CONFIDENT_FROM + 0.05, ALL, 0.38) == "high"
     # a low sentence score alone never declines: the corpus holds the question together
-    assert reply(0.0, ALL, 0.01) == "low"
-    # the best hit's passage lacks the question's rarest word: a guess, however it scores
-    assert reply(0.9, About(1.0, 0.8, 0.8, 1.0, 0.0, 1.0, 1.0, 1.0), 0.01) == "low"
-    # it lacks the number the question asks for: never confident
-    assert reply(0.9, About(1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0), 0.0) == "low"
-    # the corpus holds none of the question's content, or none of the things it names
-    assert reply(0.9, About(0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0), 0.01) == "none"
-    assert reply(0.9, About(0.5, 0.5, 0.5, 0.0, 1.0, 1.0, 1.0, 0.0), 0.01) == "none"
+    assert reply(0.0, ALL, 0.38) == "low"
+    # several documents hold as much of the question: which answers is a guess
+    assert reply(0.9, About(1.0, 1.0, True, True, SURE_PLACES + 1), 0.38) == "low"
+    # the best hit lacks the kind of answer asked, or the number asked for: never confident
+    assert reply(0.9, About(1.0, 1.0, True, False, 1), 0.38) == "low"
+    assert reply(0.9, About(1.0, 1.0, False, True, 1), 0.38) == "low"
+    # ... and with little of the question together besides, the corpus is silent on it
+    assert reply(0.9, About(0.6, 1.0, False, True, 1), 0.38) == "none"
+    # the corpus holds little of the question's content anywhere together
+    assert reply(0.9, About(0.2, 1.0, True, True, 1), 0.38) == "none"
+    # or few of the things it names: "How tall is Usain Bolt?" over news that has a Bolt
+    assert reply(0.9, About(0.8, NAMED_MISSING, True, True, 1), 0.38) == "none"
+    # a threshold of 0 declines only questions whose named things the corpus lacks
+    assert reply(0.0, About(0.0, 1.0, False, False, 0), 0.0) == "low"
+
+
+def test_an_unused_word_counts_less_in_a_small_corpus() -> None:
+    # Good-Turing: the share of (sentence, word) pairs whose word occurs once
+    assert unseen(np.array([0, 1, 2, 5])) == 2 / 5
+    assert unseen(np.array([0, 3, 6])) == 0.0
 
 
 def test_the_words_that_name_the_answer_kind_are_not_content() -> None:

@@ -6,8 +6,10 @@ with the question scores low. What does say it is the question's content - its r
 the things it names, weighted by how rare they are in the corpus (idf) - and where the corpus
 holds it: nowhere, only scattered (in passing, never together), or together in one passage.
 A decline needs that silence; a low sentence score alone only makes the reply a marked guess.
-"Who won the Oscar for best picture?" over the BBC news finds a sentence on the People's Choice
-awards that scores well, but "Oscar" is not near it: not a confident answer.
+A confident answer needs more: the kind of answer asked for in the best hit, and the question's
+content held together in one document only. "Who won the Oscar for best picture?" over the BBC
+news finds a sentence on a radio poll for the best film never to win one; four stories hold
+"won", "Oscar", "best" and "picture" together, and which says who won is a guess.
 Computed from the lexical index alone; never from a list of names.
 """
 
@@ -27,8 +29,7 @@ from qa.rank.weights import (
     ABOUT_WINDOW,
     ASKED_MISSING,
     CONFIDENT_FROM,
-    SURE_NAMED,
-    SURE_PASSAGE,
+    NAMED_MISSING,
     SURE_PLACES,
 )
 from qa.text import NAME_TOKEN, terms
@@ -44,41 +45,38 @@ _FRAME = re.compile(r"\b(?:how\s+(?P<how>\w+)|(?:what|which)\s+(?P<what>time|yea
 
 @dataclass(frozen=True, slots=True)
 class About:
-    """How much of a question's content the corpus holds: each share is of the question's
-    content terms, each weighted by its idf to the power ABOUT_POWER, from 0 (none) to 1."""
+    """What the corpus holds of a question. Shares are of the question's content terms, each
+    weighted by its idf to the power ABOUT_POWER (a word the corpus never uses, by the largest
+    idf), from 0 (none) to 1 (all)."""
 
-    corpus: float  # share used anywhere in the corpus
     together: float  # share in the one passage (a sentence, ABOUT_WINDOW either side) most holds
-    passage: float  # share in the best hit's passage
     named: float  # share of the words the question capitalises (its named things) in the corpus
-    rarest: float  # 1 when the rarest content word the corpus uses is in the best hit's passage
-    asked: float  # 0 when the question asks for a number or time the best hit lacks, else 1
-    places: float  # documents with a passage holding nearly as much as `together` (90%)
-    named_near: float  # share of the named things in the best hit's passage (1 when none)
+    asked: bool  # the best hit holds the number or time the question asks for (or none is asked)
+    kind: bool  # ... and the kind of answer it asks for: a person for "who", a place for "where"
+    places: int  # documents with a passage holding at least 90% as much as the best passage
 
     def evidence(self) -> float:
         """What the abstain threshold is compared with: how much of the question's content
         the corpus holds together, times ASKED_MISSING when the best hit lacks the number or
         time the question asks for ("What is the population of Swansea?" over stories that
         mention Swansea but never its population)."""
-        return self.together * (1.0 if self.asked > 0 else ASKED_MISSING)
+        return self.together * (1.0 if self.asked else ASKED_MISSING)
 
     def silent(self, threshold: float) -> bool:
-        """Whether the corpus says nothing on the question: it never mentions the things the
-        question names, or its `evidence` is below `threshold`."""
-        return self.named == 0.0 or self.evidence() < threshold
+        """Whether the corpus says nothing on the question: it mentions at most NAMED_MISSING
+        of the things the question names, or its `evidence` is below `threshold`."""
+        return self.named <= NAMED_MISSING or self.evidence() < threshold
 
     def sure(self, score: float) -> bool:
-        """Whether a best hit of `score` answers: it scores from CONFIDENT_FROM, holds what the
-        question asks for, its passage holds the question's rarest word and at least
-        SURE_PASSAGE of its content and SURE_NAMED of the things it names, and at most
-        SURE_PLACES documents hold as much of it."""
-        return (score >= CONFIDENT_FROM and self.asked > 0 and self.rarest > 0
-                and self.passage >= SURE_PASSAGE and self.named_near >= SURE_NAMED
+        """Whether a best hit of `score` answers: it scores from CONFIDENT_FROM, holds the kind
+        of answer asked for, and no more than SURE_PLACES documents hold as much of the
+        question (several stories on the Oscars hold "won", "Oscar", "best picture"; which of
+        them says who won is a guess)."""
+        return (score >= CONFIDENT_FROM and self.asked and self.kind
                 and self.places <= SURE_PLACES)
 
 
-NOTHING = About(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+NOTHING = About(0.0, 0.0, False, False, 0)
 
 
 def reply(score: float, seen: About, threshold: float) -> Reply:
@@ -93,19 +91,18 @@ def reply(score: float, seen: About, threshold: float) -> Reply:
 
 def about(facts: StoreFacts, intent: Intent, row: int, window: int = ABOUT_WINDOW,
           power: float = ABOUT_POWER) -> About:
-    """How much of the question `intent` reads the corpus holds, and near `row` (its best
-    hit); `window` and `power` as ABOUT_WINDOW and ABOUT_POWER (benchmarks/fit.py tries
-    others)."""
+    """What the corpus holds of the question `intent` reads, `row` its best hit; `window`
+    and `power` as ABOUT_WINDOW and ABOUT_POWER (benchmarks/fit.py --replies tries others)."""
     lexicon = facts.store.lexicon
     asked = content_terms(intent.text)
     if not asked or row < 0:
         return NOTHING
     named = _named_terms(intent.text)
-    first, count = (int(x[facts.doc[row]]) for x in facts.spans)
-    near = (max(first, row - window), min(first + count, row + window + 1))
-    rare = lexicon.max_idf() ** power
-    total = corpus = passage = named_total = named_held = named_near = 0.0
-    rarest, rarest_held = -1.0, False
+    # a word the corpus never uses weighs as its rarest word, discounted by the chance that
+    # the corpus simply has not used it yet (`unseen`): in one short article most words go
+    # unused, in thousands of stories few do
+    rare = lexicon.max_idf() ** power * (1.0 - unseen(lexicon.indptr))
+    total = named_total = named_held = 0.0
     found: list[tuple[NDArray[np.int32], float]] = []
     for term in asked:
         tid = lexicon.vocab.get(term)
@@ -114,24 +111,25 @@ def about(facts: StoreFacts, intent: Intent, row: int, window: int = ABOUT_WINDO
         if term in named:
             named_total += weight
             named_held += weight * (tid is not None)
-        if tid is None:
-            continue
-        corpus += weight
-        postings = lexicon.postings(tid)
-        found.append((postings, weight))
-        held = _any_in(postings, *near)
-        passage += weight * held
-        if term in named:
-            named_near += weight * held
-        if weight > rarest:
-            rarest, rarest_held = weight, held
+        if tid is not None:
+            found.append((lexicon.postings(tid), weight))
     if total <= 0:
         return NOTHING
-    answers = intent.needs is None or holds_asked(intent.needs, facts.store.text(row))
+    text = facts.store.text(row)
     most, places = _together(facts, found, window)
-    return About(corpus / total, most / total, passage / total,
-                 named_held / named_total if named_total else 1.0, float(rarest_held),
-                 float(answers), float(places), named_near / named_total if named_total else 1.0)
+    return About(most / total, named_held / named_total if named_total else 1.0,
+                 intent.needs is None or holds_asked(intent.needs, text),
+                 intent.kind is None or holds_asked(intent.kind, text), places)
+
+
+def unseen(indptr: NDArray[np.int64]) -> float:
+    """The Good-Turing estimate of the chance that a further sentence uses a word the corpus
+    has not: the share of all (sentence, word) pairs whose word occurs in one sentence only.
+    `indptr` is a lexical index's postings offsets (term t occurs in indptr[t+1] - indptr[t]
+    sentences)."""
+    counts = np.diff(indptr)
+    total = int(counts.sum())
+    return int(np.count_nonzero(counts == 1)) / total if total else 1.0
 
 
 def holds_asked(needs: str, text: str) -> bool:
@@ -191,10 +189,4 @@ def _named_terms(question: str) -> set[str]:
     return {t for w in tokens[1:] if w[:1].isupper() for t in terms(w)}
 
 
-def _any_in(postings: NDArray[np.int32], lo: int, hi: int) -> bool:
-    """Whether the ascending row list `postings` holds a row in [lo, hi)."""
-    at = int(np.searchsorted(postings, lo))
-    return at < postings.shape[0] and int(postings[at]) < hi
-
-
-__all__ = ["NOTHING", "About", "Reply", "about", "content_terms", "holds_asked", "reply"]
+__all__ = ["NOTHING", "About", "Reply", "about", "content_terms", "holds_asked", "reply", "unseen"]
