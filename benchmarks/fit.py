@@ -229,7 +229,7 @@ def weights_lines(w: Weights) -> list[str]:
 
 
 # Passages (sentences either side) and idf powers the reply fit tries for qa.rank.about.
-REPLY_WINDOWS = (0, 1, 2)
+REPLY_WINDOWS = (0, 1)
 REPLY_POWERS = (1.0, 2.0)
 Found = tuple[str, bool, bool, float, dict[tuple[int, float], About]]
 
@@ -281,32 +281,35 @@ def replies() -> int:
         return {n: np.array([getattr(f[4][variant], n) for f in found], dtype=float)
                 for n in About.__slots__}
 
-    def declines(seen: dict[str, np.ndarray], named: float, missing: float, cut: float
-                 ) -> np.ndarray:
+    def declines(seen: dict[str, np.ndarray], named: float, missing: float, cut: float,
+                 shrink: float) -> np.ndarray:
         return (seen["named"] <= named) | (
-            seen["together"] * np.where(seen["asked"] > 0, 1.0, missing) < cut)
+            seen["together"] * np.where(seen["asked"] > 0, 1.0, missing)
+            < cut * (1.0 - seen["unseen"]) ** shrink)
 
-    def keeps(seen: dict[str, np.ndarray], named: float, missing: float, cut: float) -> bool:
+    def keeps(seen: dict[str, np.ndarray], named: float, missing: float, cut: float,
+              shrink: float) -> bool:
         steps = ((named, cut), (named, cut - 0.01), (named, cut + 0.01))
         if named > 0:
             steps += ((named - 0.05, cut), (named + 0.05, cut))
-        return all(declines(seen, n, missing, c)[answerable & (group == g)].mean()
+        return all(declines(seen, n, missing, c, shrink)[answerable & (group == g)].mean()
                    <= REPLY_DECLINED for n, c in steps for g in names)
 
     options = []
     for window, power in itertools.product(REPLY_WINDOWS, REPLY_POWERS):
         seen = evidence((window, power))
-        for named, missing in itertools.product((0.0, 0.3, 0.4, 0.5, 0.6, 0.7),
-                                                (0.0, 0.25, 0.5, 1.0)):
+        for named, missing, shrink in itertools.product(
+                (0.0, 0.3, 0.4, 0.5, 0.6, 0.7), (0.0, 0.25, 0.5, 1.0), (0.0, 1.0, 2.0)):
             for cut in np.arange(0.0, 0.7, 0.01):
-                if keeps(seen, named, missing, float(cut)):
+                if keeps(seen, named, missing, float(cut), shrink):
                     # ties: the window and power nearest 1, the smaller thresholds
-                    options.append((int(declines(seen, named, missing, cut)[dev_off].sum()),
-                                    -abs(window - 1) - abs(power - 1.0), -named, -float(cut),
-                                    missing, window, power, named, round(float(cut), 2)))
-    *_, missing, window, power, named, cut = max(options)
+                    got = declines(seen, named, missing, float(cut), shrink)[dev_off].sum()
+                    options.append((int(got), -abs(window - 1) - abs(power - 1.0), -named,
+                                    -float(cut), -shrink, missing, window, power, named,
+                                    round(float(cut), 2), shrink))
+    *_, missing, window, power, named, cut, shrink = max(options)
     seen = evidence((window, power))
-    said = ~declines(seen, named, missing, cut)
+    said = ~declines(seen, named, missing, cut, shrink)
 
     def confident(sure_from: float, places: float, kind: float) -> np.ndarray:
         return (said & (score >= sure_from) & (seen["asked"] > 0) & (seen["kind"] >= kind)
@@ -333,6 +336,7 @@ def replies() -> int:
               + (f"{(~said)[o].mean():.2f} | {sure[o].mean():.2f} |" if o.any() else "- | - |"))
     print(f"abstain_threshold (config.yaml): {cut}; ABOUT_WINDOW = {window}, "
           f"ABOUT_POWER = {power}, NAMED_MISSING = {named}, ASKED_MISSING = {missing}, "
+          f"UNSEEN_POWER = {shrink}, "
           f"CONFIDENT_FROM = {-sure_from:.2f}, SURE_PLACES = {places:g}, "
           f"answer kind needed: {bool(-kind)}")
     return 0

@@ -16,8 +16,8 @@ from qa.rank.weights import CONFIDENT_FROM, NAMED_MISSING, SURE_PLACES
 
 from .conftest import shared
 
-# together, named, asked, kind, places
-ALL = About(1.0, 1.0, True, True, 1)
+# together, named, asked, kind, places, unseen
+ALL = About(1.0, 1.0, True, True, 1, 0.0)
 
 
 def test_reply_kinds_on_hand_made_evidence() -> None:
@@ -25,18 +25,21 @@ def test_reply_kinds_on_hand_made_evidence() -> None:
     # a low sentence score alone never declines: the corpus holds the question together
     assert reply(0.0, ALL, 0.38) == "low"
     # several documents hold as much of the question: which answers is a guess
-    assert reply(0.9, About(1.0, 1.0, True, True, SURE_PLACES + 1), 0.38) == "low"
+    assert reply(0.9, About(1.0, 1.0, True, True, SURE_PLACES + 1, 0.0), 0.38) == "low"
     # the best hit lacks the kind of answer asked, or the number asked for: never confident
-    assert reply(0.9, About(1.0, 1.0, True, False, 1), 0.38) == "low"
-    assert reply(0.9, About(1.0, 1.0, False, True, 1), 0.38) == "low"
+    assert reply(0.9, About(1.0, 1.0, True, False, 1, 0.0), 0.38) == "low"
+    assert reply(0.9, About(1.0, 1.0, False, True, 1, 0.0), 0.38) == "low"
     # ... and with little of the question together besides, the corpus is silent on it
-    assert reply(0.9, About(0.6, 1.0, False, True, 1), 0.38) == "none"
+    assert reply(0.9, About(0.6, 1.0, False, True, 1, 0.0), 0.38) == "none"
     # the corpus holds little of the question's content anywhere together
-    assert reply(0.9, About(0.2, 1.0, True, True, 1), 0.38) == "none"
+    assert reply(0.9, About(0.2, 1.0, True, True, 1, 0.0), 0.38) == "none"
     # or few of the things it names: "How tall is Usain Bolt?" over news that has a Bolt
-    assert reply(0.9, About(0.8, NAMED_MISSING, True, True, 1), 0.38) == "none"
+    assert reply(0.9, About(0.8, NAMED_MISSING, True, True, 1, 0.0), 0.38) == "none"
+    # in a corpus too small to have used most words, less of the question need be together
+    assert reply(0.9, About(0.3, 1.0, True, True, 1, 0.5), 0.4) == "high"
+    assert reply(0.9, About(0.3, 1.0, True, True, 1, 0.0), 0.4) == "none"
     # a threshold of 0 declines only questions whose named things the corpus lacks
-    assert reply(0.0, About(0.0, 1.0, False, False, 0), 0.0) == "low"
+    assert reply(0.0, About(0.0, 1.0, False, False, 0, 0.0), 0.0) == "low"
 
 
 def test_an_unused_word_counts_less_in_a_small_corpus() -> None:

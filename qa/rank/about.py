@@ -31,6 +31,7 @@ from qa.rank.weights import (
     CONFIDENT_FROM,
     NAMED_MISSING,
     SURE_PLACES,
+    UNSEEN_POWER,
 )
 from qa.text import NAME_TOKEN, terms
 
@@ -54,6 +55,7 @@ class About:
     asked: bool  # the best hit holds the number or time the question asks for (or none is asked)
     kind: bool  # ... and the kind of answer it asks for: a person for "who", a place for "where"
     places: int  # documents with a passage holding at least 90% as much as the best passage
+    unseen: float  # the chance that a further sentence uses a word the corpus has not (`unseen`)
 
     def evidence(self) -> float:
         """What the abstain threshold is compared with: how much of the question's content
@@ -64,8 +66,11 @@ class About:
 
     def silent(self, threshold: float) -> bool:
         """Whether the corpus says nothing on the question: it mentions at most NAMED_MISSING
-        of the things the question names, or its `evidence` is below `threshold`."""
-        return self.named <= NAMED_MISSING or self.evidence() < threshold
+        of the things the question names, or its `evidence` is below `threshold`, lowered in
+        a corpus too small to have used most words (one article answers in its own words,
+        and a question's other words are mostly missing from it)."""
+        return (self.named <= NAMED_MISSING
+                or self.evidence() < threshold * (1.0 - self.unseen) ** UNSEEN_POWER)
 
     def sure(self, score: float) -> bool:
         """Whether a best hit of `score` answers: it scores from CONFIDENT_FROM, holds the kind
@@ -76,7 +81,7 @@ class About:
                 and self.places <= SURE_PLACES)
 
 
-NOTHING = About(0.0, 0.0, False, False, 0)
+NOTHING = About(0.0, 0.0, False, False, 0, 0.0)
 
 
 def reply(score: float, seen: About, threshold: float) -> Reply:
@@ -101,7 +106,8 @@ def about(facts: StoreFacts, intent: Intent, row: int, window: int = ABOUT_WINDO
     # a word the corpus never uses weighs as its rarest word, discounted by the chance that
     # the corpus simply has not used it yet (`unseen`): in one short article most words go
     # unused, in thousands of stories few do
-    rare = lexicon.max_idf() ** power * (1.0 - unseen(lexicon.indptr))
+    new = unseen(lexicon.indptr)
+    rare = lexicon.max_idf() ** power * (1.0 - new)
     total = named_total = named_held = 0.0
     found: list[tuple[NDArray[np.int32], float]] = []
     for term in asked:
@@ -119,7 +125,7 @@ def about(facts: StoreFacts, intent: Intent, row: int, window: int = ABOUT_WINDO
     most, places = _together(facts, found, window)
     return About(most / total, named_held / named_total if named_total else 1.0,
                  intent.needs is None or holds_asked(intent.needs, text),
-                 intent.kind is None or holds_asked(intent.kind, text), places)
+                 intent.kind is None or holds_asked(intent.kind, text), places, new)
 
 
 def unseen(indptr: NDArray[np.int64]) -> float:
