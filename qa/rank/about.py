@@ -53,7 +53,7 @@ class About:
     together: float  # share in the one passage (a sentence, ABOUT_WINDOW either side) most holds
     named: float  # share of the words the question capitalises (its named things) in the corpus
     asked: bool  # the best hit holds the number or time the question asks for (or none is asked)
-    kind: bool  # ... and the kind of answer it asks for: a person for "who", a place for "where"
+    kind: bool  # ... and the kind of answer it asks for: a place for "where", a reason for "why"
     places: int  # documents with a passage holding at least 90% as much as the best passage
     unseen: float  # the chance that a further sentence uses a word the corpus has not (`unseen`)
 
@@ -139,10 +139,13 @@ def unseen(indptr: NDArray[np.int64]) -> float:
 
 
 def holds_asked(needs: str, text: str) -> bool:
-    """Whether a sentence may hold the "time", "age" or "number" a question asks for: looser
-    than the answer kinds ranking prefers, as what it decides is whether to decline. A clock
-    time is a number ("The ferry leaves at nine."), and an age may be given as a number
-    ("fourteen at the time") or a birth date."""
+    """Whether a sentence may hold the kind of answer a question asks for (qa.rank.intent):
+    looser than the kinds ranking prefers, as what it decides is the reply. A clock time is a
+    number ("The ferry leaves at nine."), an age may be given as a number ("14 when filming
+    began") or a birth date, and whom a "who" question asks after may be any noun phrase:
+    ranking's full name is not needed."""
+    if needs == "person":
+        return True  # "who did Okafor thank?": "the volunteers of the lifeboat crew"
     return any(holds_kind(kind, text) for kind in _LOOSER.get(needs, (needs,)))
 
 
