@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/fit.py            # needs the stores benchmarks/quality.py caches
     .venv/bin/python benchmarks/fit.py --shipped  # only the confidence, for the shipped weights
-    .venv/bin/python benchmarks/fit.py --replies  # the reply thresholds (qa.rank.about)
+    .venv/bin/python benchmarks/fit.py --replies  # the reply thresholds (qa.rank.about), also
+                                                  # on benchmarks/dev/bbc_fit.jsonl; ~35 s
 
 Prints the best weights and, for them, the confidence weights and the abstain threshold that
 maximise answer-triggering F1 on the even WikiQA questions while keeping every seed answer,
@@ -22,7 +23,6 @@ sentence with every answer kind checked.
 from __future__ import annotations
 
 import itertools
-import math
 import pickle
 import sys
 from dataclasses import dataclass, fields
@@ -33,16 +33,18 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from quality import (
+    FIT,
     ROOT,
     SHARED,
     Question,
     dev_set,
     make_bot,
+    probe_set,
     right_fn,
     wikiqa,
 )
 
-from qa.rank import NOTHING, About, Features, Weights, fuse, unmet
+from qa.rank import NOTHING, About, Features, Weights, about, fuse, unmet
 from qa.text import clean_question
 
 POOL = 150
@@ -227,48 +229,117 @@ def weights_lines(w: Weights) -> list[str]:
             for f in fields(Weights)]
 
 
-def replies() -> int:
-    """The reply thresholds (qa.rank.about.reply) for the shipped ranking, dev sets only:
-    the decline threshold and ABOUT_PASSAGE declining at most REPLY_DECLINED of the answerable
-    questions of every set (a step either side too) and as many of the dev sets' unanswerable
-    ones as any; then the lowest CONFIDENT_FROM with no dev unanswerable question confident."""
+# Passages (sentences either side) and idf powers the reply fit tries for qa.rank.about.
+REPLY_WINDOWS = (0, 1)
+REPLY_POWERS = (1.0, 2.0)
+Found = tuple[str, bool, bool, float, dict[tuple[int, float], About]]
+
+
+def reply_evidence() -> list[Found]:
+    """Per question of the fitting sets: its set, whether it is answerable, whether the best
+    hit is right, the best hit's score, and what the corpus holds of it (qa.rank.about) for
+    every window and power tried."""
     docs, wq = wikiqa()
-    even = [q for q in wq if int(q.id[1:]) % 2 == 0]
-    found: list[tuple[str, bool, float, About]] = []
-    for name, corpus, questions in (
-            ("wikiqa", docs, even), ("seed", ROOT / "seeds", dev_set("seed_dev.jsonl")),
-            ("bbc", SHARED / "corpora" / "bbc-news" / "news", dev_set("bbc_dev.jsonl"))):
-        retriever = make_bot(name, corpus).retriever
+    bbc_news = SHARED / "corpora" / "bbc-news" / "news"
+    sets = [("wikiqa", docs, [q for q in wq if int(q.id[1:]) % 2 == 0], True),
+            ("seed", ROOT / "seeds", dev_set("seed_dev.jsonl"), False),
+            ("bbc", bbc_news, dev_set("bbc_dev.jsonl"), False),
+            ("bbc-fit", bbc_news, probe_set("bbc_fit.jsonl", FIT), False)]
+    found: list[Found] = []
+    for name, corpus, questions, sentence_gold in sets:
+        if not questions:
+            continue
+        bot = make_bot("bbc" if name == "bbc-fit" else name, corpus)
+        retriever, right = bot.retriever, right_fn(bot, sentence_gold)
         for q in questions:
-            hits = retriever.search(clean_question(q.text), 1)
-            seen = retriever.about(clean_question(q.text), hits[0].row) if hits else NOTHING
-            found.append((name, bool(q.gold), hits[0].score if hits else 0.0, seen))
+            text = clean_question(q.text)
+            hits = retriever.search(text, 1)
+            intent = retriever.intent(text)
+            seen = {(w, p): about(retriever.facts, intent, hits[0].row, w, p) if hits else NOTHING
+                    for w in REPLY_WINDOWS for p in REPLY_POWERS}
+            found.append((name, bool(q.gold), bool(hits) and bool(q.gold)
+                          and right(q, hits[0].row), hits[0].score if hits else 0.0, seen))
+    return found
 
-    def declined(weight: float, cut: float) -> dict[tuple[str, bool], float]:
-        out: dict[tuple[str, bool], list[bool]] = {}
-        for name, answerable, score, seen in found:
-            out.setdefault((name, answerable), []).append(
-                seen.named == 0.0 or score + weight * seen.passage < cut)
-        return {key: float(np.mean(v)) for key, v in out.items()}
 
-    def allowed(weight: float, cut: float) -> bool:
-        return all(declined(weight, c)[(g, True)] <= REPLY_DECLINED
-                   for c in (cut - 0.01, cut, cut + 0.01) for g in ("wikiqa", "seed", "bbc"))
+def replies() -> int:
+    """The reply thresholds (qa.rank.about) for the shipped ranking, fitting sets only.
 
-    best: tuple[float, float, float] = (-1.0, 0.0, 0.0)
-    for weight in (0.0, 0.1, 0.2, 0.3, 0.4):
-        for cut in np.arange(0.15, 0.70, 0.01):
-            if allowed(weight, float(cut)):
-                d = declined(weight, float(cut))
-                best = max(best, (d[("seed", False)] + d[("bbc", False)], weight,
-                                  round(float(cut), 2)))
-    _, weight, cut = best
-    unanswerable = [score for name, answerable, score, seen in found
-                    if not answerable and name != "wikiqa" and seen.rarest > 0]
-    print("declined:", {f"{g} {'answerable' if a else 'unanswerable'}": round(v, 2)
-                        for (g, a), v in sorted(declined(weight, cut).items())})
-    print(f"ABOUT_PASSAGE = {weight}, abstain_threshold (config.yaml): "
-          f"{cut}, CONFIDENT_FROM = {math.floor(max(unanswerable, default=0) * 100 + 1) / 100:.2f}")
+    Decline: for every window and power, the NAMED_MISSING, ASKED_MISSING and abstain threshold
+    that decline at most REPLY_DECLINED of the answerable questions of every set (a step either
+    side too) and the most off-corpus ones of the dev sets. Confident: CONFIDENT_FROM,
+    SURE_PLACES and whether the answer kind is needed, with no dev off-corpus question
+    answered confidently and the most confident answers right, less those wrong."""
+    found = reply_evidence()
+    group = np.array([f[0] for f in found])
+    answerable = np.array([f[1] for f in found])
+    right = np.array([f[2] for f in found])
+    score = np.array([f[3] for f in found])
+    dev_off = ~answerable & (group != "wikiqa")
+    names = sorted(set(group.tolist()))
+
+    def evidence(variant: tuple[int, float]) -> dict[str, np.ndarray]:
+        return {n: np.array([getattr(f[4][variant], n) for f in found], dtype=float)
+                for n in About.__slots__}
+
+    def declines(seen: dict[str, np.ndarray], named: float, missing: float, cut: float,
+                 shrink: float) -> np.ndarray:
+        return (seen["named"] <= named) | (
+            seen["together"] * np.where(seen["asked"] > 0, 1.0, missing)
+            < cut * (1.0 - seen["unseen"]) ** shrink)
+
+    def keeps(seen: dict[str, np.ndarray], named: float, missing: float, cut: float,
+              shrink: float) -> bool:
+        steps = ((named, cut), (named, cut - 0.01), (named, cut + 0.01))
+        if named > 0:
+            steps += ((named - 0.05, cut), (named + 0.05, cut))
+        return all(declines(seen, n, missing, c, shrink)[answerable & (group == g)].mean()
+                   <= REPLY_DECLINED for n, c in steps for g in names)
+
+    options = []
+    for window, power in itertools.product(REPLY_WINDOWS, REPLY_POWERS):
+        seen = evidence((window, power))
+        for named, missing, shrink in itertools.product(
+                (0.0, 0.3, 0.4, 0.5, 0.6, 0.7), (0.0, 0.25, 0.5, 1.0), (0.0, 1.0, 2.0)):
+            for cut in np.arange(0.0, 0.7, 0.01):
+                if keeps(seen, named, missing, float(cut), shrink):
+                    # ties: the window and power nearest 1, the smaller thresholds
+                    got = declines(seen, named, missing, float(cut), shrink)[dev_off].sum()
+                    options.append((int(got), -abs(window - 1) - abs(power - 1.0), -named,
+                                    -float(cut), -shrink, missing, window, power, named,
+                                    round(float(cut), 2), shrink))
+    *_, missing, window, power, named, cut, shrink = max(options)
+    seen = evidence((window, power))
+    said = ~declines(seen, named, missing, cut, shrink)
+
+    def confident(sure_from: float, places: float, kind: float) -> np.ndarray:
+        return (said & (score >= sure_from) & (seen["asked"] > 0) & (seen["kind"] >= kind)
+                & (seen["places"] <= places))
+
+    best = (-1e9, 0.0, 0.0, 0.0)
+    for sure_from, places, kind in itertools.product(np.arange(0.30, 0.80, 0.01),
+                                                     (1, 2, 3, 5, 1000), (0.0, 1.0)):
+        sure = confident(float(sure_from), places, kind)
+        if not sure[dev_off].any():
+            gain = float((sure & right).sum() - (sure & answerable & ~right).sum())
+            # ties: the lowest CONFIDENT_FROM, the most places, no answer kind needed
+            best = max(best, (gain, -round(float(sure_from), 2), places, -kind))
+    _, sure_from, places, kind = best
+    sure = confident(-sure_from, places, -kind)
+    print("| set | answerable | high, right | high, wrong | tentative | declined | off | "
+          "off declined | off high |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for g in names:
+        a, o = answerable & (group == g), ~answerable & (group == g)
+        print(f"| {g} | {a.sum()} | {(sure & right)[a].mean():.2f} | "
+              f"{(sure & ~right)[a].mean():.2f} | {(said & ~sure)[a].mean():.2f} | "
+              f"{(~said)[a].mean():.2f} | {o.sum()} | "
+              + (f"{(~said)[o].mean():.2f} | {sure[o].mean():.2f} |" if o.any() else "- | - |"))
+    print(f"abstain_threshold (config.yaml): {cut}; ABOUT_WINDOW = {window}, "
+          f"ABOUT_POWER = {power}, NAMED_MISSING = {named}, ASKED_MISSING = {missing}, "
+          f"UNSEEN_POWER = {shrink}, "
+          f"CONFIDENT_FROM = {-sure_from:.2f}, SURE_PLACES = {places:g}, "
+          f"answer kind needed: {bool(-kind)}")
     return 0
 
 

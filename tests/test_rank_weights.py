@@ -47,8 +47,11 @@ def test_fit_prints_the_weights_as_weights_py_holds_them() -> None:
 def test_the_reply_thresholds_are_the_fitted_ones() -> None:
     # benchmarks/fit.py --replies prints them (qa.rank.about.reply)
     from qa.config import Settings, load_settings
-    from qa.rank.weights import ABOUT_PASSAGE, ABOUT_WINDOW, CONFIDENT_FROM
+    from qa.rank import weights
 
-    assert (ABOUT_PASSAGE, ABOUT_WINDOW, CONFIDENT_FROM) == (0.3, 1, 0.40)
-    assert Settings().abstain_threshold == 0.38
-    assert load_settings(ROOT / "config.yaml").abstain_threshold == 0.38
+    fitted = {"ABOUT_WINDOW": 1, "ABOUT_POWER": 1.0, "NAMED_MISSING": 0.5,
+              "ASKED_MISSING": 0.5, "UNSEEN_POWER": 1.0, "CONFIDENT_FROM": 0.47,
+              "SURE_PLACES": 1}
+    assert {name: getattr(weights, name) for name in fitted} == fitted
+    assert Settings().abstain_threshold == 0.40
+    assert load_settings(ROOT / "config.yaml").abstain_threshold == 0.40

@@ -21,10 +21,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from qa.rank.about import holds_asked
 from qa.rank.facts import StoreFacts
 from qa.rank.features import Features
 from qa.rank.hits import Hit, make_hit
-from qa.rank.intent import Intent, holds_kind
+from qa.rank.intent import Intent
 from qa.rank.weights import DUPLICATE_MIN_WORDS, DUPLICATE_OVERLAP, DUPLICATE_SIZE, Weights
 from qa.text import words
 
@@ -47,8 +48,9 @@ def assurance(f: Features, w: Weights) -> NDArray[np.float32]:
 
 
 def unmet(intent: Intent, text: str) -> bool:
-    """The question asks for a number or a time, and the sentence `text` holds none."""
-    return intent.needs is not None and not holds_kind(intent.needs, text)
+    """The question asks for a number or a time, and the sentence `text` holds none (as the
+    reply judges it, qa.rank.about.holds_asked: "at nine" is a time)."""
+    return intent.needs is not None and not holds_asked(intent.needs, text)
 
 
 def confidence(ranked: Sequence[tuple[int, float]], sure: float, missing: bool,

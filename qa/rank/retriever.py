@@ -151,7 +151,7 @@ class Retriever:
             narrowed, sub = last
             local = narrowed.local(np.asarray([row], dtype=np.int64))
             return sub.about(question, int(local[0])) if local.size else NOTHING
-        return about(self.facts, self.expand(question), row)
+        return about(self.facts, self.intent(question), row)
 
     def _narrowed(self, question: str, within: NDArray[np.int64] | None = None
                   ) -> tuple[Narrowed, Retriever]:
