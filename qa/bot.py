@@ -313,7 +313,7 @@ class Bot:
         understood = text if understood_as is None else clean_question(understood_as)
         rows = self.rows_within(_paths(within)) if within else None
         hits = self.retriever.search(understood, k, within=rows)
-        return self._answer(text, hits, understood)
+        return self._answer(text, hits, understood, rows)
 
     def check_k(self, k: int | None) -> int:
         """`k` as asked, or the configured one; a QuestionError for anything but a count."""
@@ -322,10 +322,11 @@ class Bot:
             raise QuestionError(f"k must be a whole number of at least 1, got {k!r}")
         return k
 
-    def _answer(self, question: str, hits: list[Hit], understood: str) -> Answer:
+    def _answer(self, question: str, hits: list[Hit], understood: str,
+                within: NDArray[np.int64] | None = None) -> Answer:
         """A confident answer, a marked guess, or a decline (qa.rank.about.reply): declined
-        only when the corpus holds too little of the question near its best hit."""
-        seen = self.retriever.about(understood, hits[0].row) if hits else NOTHING
+        only when the corpus (or the part of it asked, `within`) is silent on the question."""
+        seen = self.retriever.about(understood, hits[0].row, within) if hits else NOTHING
         said = reply(hits[0].score if hits else 0.0, seen, self.settings.abstain_threshold)
         if said == "none":
             n = len(self.store.documents)

@@ -64,6 +64,10 @@ class LexicalIndex:
     def max_idf(self) -> float:
         return float(np.log1p((self.count + 0.5) / 0.5))
 
+    def unseen(self) -> float:
+        """The chance that a further sentence uses a word this corpus has not (`unseen`)."""
+        return unseen(np.diff(self.indptr))
+
     def scores(self, query_terms: Sequence[str], rows: NDArray[np.int64] | None = None
                ) -> tuple[NDArray[np.float32], float]:
         """BM25 of every sentence (or of `rows` only) for the query, and the best score a
@@ -111,3 +115,11 @@ def members(postings: NDArray[np.int32], rows: NDArray[np.int64]
         return np.zeros(rows.shape[0], dtype=bool), np.zeros(rows.shape[0], dtype=np.int64)
     at = np.minimum(np.searchsorted(postings, rows), postings.shape[0] - 1)
     return postings[at] == rows, at
+
+
+def unseen(sentences_per_term: NDArray[np.int64]) -> float:
+    """The Good-Turing estimate of the chance that a further sentence uses a word the corpus
+    has not: the share of all (sentence, word) pairs whose word occurs in one sentence only.
+    A short article leaves most words unused; thousands of stories leave few."""
+    total = int(sentences_per_term.sum())
+    return int(np.count_nonzero(sentences_per_term == 1)) / total if total else 1.0

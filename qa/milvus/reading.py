@@ -35,6 +35,7 @@ from qa.index import (
     Wanted,
     bm25_weights,
     idf_of,
+    unseen,
 )
 from qa.milvus import collections as coll
 from qa.milvus.client import Location, failure
@@ -55,9 +56,13 @@ class CorpusLexicon(LexicalIndex):
     """A LexicalIndex of some rows, whose unknown-word bound is the whole corpus's."""
 
     corpus_count: int = 0
+    corpus_unseen: float = 1.0
 
     def max_idf(self) -> float:
         return float(np.log1p((self.corpus_count + 0.5) / 0.5))
+
+    def unseen(self) -> float:
+        return self.corpus_unseen
 
 
 def lexicon_facts(sentences: Sequence[str], epoch: str) -> dict[str, Any]:
@@ -124,6 +129,7 @@ class Reader:
         self.idf = idf_of(np.asarray(lexicon["df"], dtype=np.float32), int(lexicon["count"]))
         self.avg = float(lexicon["avg"])
         self.corpus_count = int(lexicon["count"])
+        self.unseen = unseen(np.asarray(lexicon["df"], dtype=np.int64))
         self.arrays = {k: v for k, v in extras.items() if isinstance(v, np.ndarray)}
         self.extras = {k: v for k, v in extras.items() if not isinstance(v, np.ndarray)}
         self.skipped = skipped
@@ -136,7 +142,7 @@ class Reader:
         empty = np.zeros(0, dtype=np.int64)
         lexicon = CorpusLexicon(self.vocab, self.idf, np.zeros(len(self.vocab) + 1, np.int64),
                                 empty.astype(np.int32), empty.astype(np.float32),
-                                self.corpus_count, self.corpus_count)
+                                self.corpus_count, self.corpus_count, self.unseen)
         vectors = np.zeros((0, self.dim), dtype=np.float32)
         # every row's document, passage, start, end: not held; a view that costs nothing
         rows = np.broadcast_to(np.zeros((1, 4), dtype=np.int32), (self.total, 4))
@@ -293,7 +299,7 @@ class Reader:
         indptr = np.zeros(len(local) + 1, dtype=np.int64)
         np.cumsum(np.bincount(post_terms, minlength=len(local)), out=indptr[1:])
         return CorpusLexicon(local, idf.astype(np.float32), indptr, post_rows, weights,
-                             len(texts), self.corpus_count)
+                             len(texts), self.corpus_count, self.unseen)
 
     def _row_arrays(self, rows: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
         """The analysis's per-row arrays for these whole-store rows; a quote's rows (which lie

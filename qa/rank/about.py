@@ -95,9 +95,11 @@ def reply(score: float, seen: About, threshold: float) -> Reply:
 
 
 def about(facts: StoreFacts, intent: Intent, row: int, window: int = ABOUT_WINDOW,
-          power: float = ABOUT_POWER) -> About:
+          power: float = ABOUT_POWER, within: NDArray[np.int64] | None = None) -> About:
     """What the corpus holds of the question `intent` reads, `row` its best hit; `window`
-    and `power` as ABOUT_WINDOW and ABOUT_POWER (benchmarks/fit.py --replies tries others)."""
+    and `power` as ABOUT_WINDOW and ABOUT_POWER (benchmarks/fit.py --replies tries others).
+    With `within` (ascending rows), only those rows count: a question asked of one file is
+    declined when that file is silent on it."""
     lexicon = facts.store.lexicon
     asked = content_terms(intent.text)
     if not asked or row < 0:
@@ -106,7 +108,7 @@ def about(facts: StoreFacts, intent: Intent, row: int, window: int = ABOUT_WINDO
     # a word the corpus never uses weighs as its rarest word, discounted by the chance that
     # the corpus simply has not used it yet (`unseen`): in one short article most words go
     # unused, in thousands of stories few do
-    new = unseen(lexicon.indptr)
+    new = lexicon.unseen()
     rare = lexicon.max_idf() ** power * (1.0 - new)
     total = named_total = named_held = 0.0
     found: list[tuple[NDArray[np.int32], float]] = []
@@ -118,7 +120,8 @@ def about(facts: StoreFacts, intent: Intent, row: int, window: int = ABOUT_WINDO
             named_total += weight
             named_held += weight * (tid is not None)
         if tid is not None:
-            found.append((lexicon.postings(tid), weight))
+            rows = lexicon.postings(tid)
+            found.append((rows if within is None else rows[np.isin(rows, within)], weight))
     if total <= 0:
         return NOTHING
     text = facts.store.text(row)
@@ -126,16 +129,6 @@ def about(facts: StoreFacts, intent: Intent, row: int, window: int = ABOUT_WINDO
     return About(most / total, named_held / named_total if named_total else 1.0,
                  intent.needs is None or holds_asked(intent.needs, text),
                  intent.kind is None or holds_asked(intent.kind, text), places, new)
-
-
-def unseen(indptr: NDArray[np.int64]) -> float:
-    """The Good-Turing estimate of the chance that a further sentence uses a word the corpus
-    has not: the share of all (sentence, word) pairs whose word occurs in one sentence only.
-    `indptr` is a lexical index's postings offsets (term t occurs in indptr[t+1] - indptr[t]
-    sentences)."""
-    counts = np.diff(indptr)
-    total = int(counts.sum())
-    return int(np.count_nonzero(counts == 1)) / total if total else 1.0
 
 
 def holds_asked(needs: str, text: str) -> bool:
@@ -186,6 +179,8 @@ def _together(facts: StoreFacts, found: list[tuple[NDArray[np.int32], float]], w
         rows.append(near)
         weights.append(np.full(near.shape[0], weight))
     every, at = np.unique(np.concatenate(rows), return_inverse=True)
+    if every.shape[0] == 0:  # known words whose sentences a narrowed store did not fetch
+        return 0.0, 0
     held = np.bincount(at, weights=np.concatenate(weights), minlength=every.shape[0])
     most = float(held.max())
     return most, int(np.unique(doc[every[held >= 0.9 * most]]).shape[0])
@@ -198,4 +193,4 @@ def _named_terms(question: str) -> set[str]:
     return {t for w in tokens[1:] if w[:1].isupper() for t in terms(w)}
 
 
-__all__ = ["NOTHING", "About", "Reply", "about", "content_terms", "holds_asked", "reply", "unseen"]
+__all__ = ["NOTHING", "About", "Reply", "about", "content_terms", "holds_asked", "reply"]

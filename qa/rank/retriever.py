@@ -141,9 +141,10 @@ class Retriever:
             return confident_hits(self.facts, rows, sure, intent, self.weights, k, skip,
                                   self.context)
 
-    def about(self, question: str, row: int) -> About:
-        """How much of the question the corpus holds, and the document and passage of `row`
-        (its best hit): whether the corpus is about the question at all (qa.rank.about)."""
+    def about(self, question: str, row: int, within: NDArray[np.int64] | None = None) -> About:
+        """How much of the question the corpus (or its rows `within`) holds, and the document
+        and passage of `row` (its best hit): whether it is about the question at all
+        (qa.rank.about). A narrowed store holds only the rows it fetched, `within` them."""
         if self.store.narrow is not None:
             last: tuple[Narrowed, Retriever] | None = getattr(self._asked, "last", None)
             if last is None:
@@ -151,7 +152,7 @@ class Retriever:
             narrowed, sub = last
             local = narrowed.local(np.asarray([row], dtype=np.int64))
             return sub.about(question, int(local[0])) if local.size else NOTHING
-        return about(self.facts, self.intent(question), row)
+        return about(self.facts, self.intent(question), row, within=within)
 
     def _narrowed(self, question: str, within: NDArray[np.int64] | None = None
                   ) -> tuple[Narrowed, Retriever]:
