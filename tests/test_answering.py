@@ -4,7 +4,6 @@ that only names the subject."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from qa import Bot
