@@ -48,7 +48,7 @@ from numpy.typing import NDArray
 from qa.index import K1, members
 from qa.rank.facts import StoreFacts
 from qa.rank.intent import Intent, new_values
-from qa.rank.weights import RANKED_MAX, THIN, UNKNOWN_DISCOUNT, Weights
+from qa.rank.weights import PASSED_ROWS, RANKED_MAX, THIN, UNKNOWN_DISCOUNT, Weights
 from qa.vectors import DenseIndex
 
 Rows = NDArray[np.int64]
@@ -221,30 +221,32 @@ def _with_kinds(found: Features, facts: StoreFacts, intent: Intent, rows: Rows |
         return found
     firsts, doc_at = docs
     if ranking is None:
-        need = np.arange(n, dtype=np.int64)
-    else:  # whole documents: `passed` looks at every sentence of one
-        need = np.flatnonzero(np.isin(doc_at, doc_at[_reachable(found, ranking, facts, rows)]))
-    at = need if rows is None else rows[need]
+        need = whole = np.arange(n, dtype=np.int64)
+    else:
+        need = _reachable(found, ranking, facts, rows)
+        # `passed` looks at every sentence of the documents of the best PASSED_ROWS rows
+        best = need[np.argsort(-fuse(found, ranking)[need])[:PASSED_ROWS]]
+        whole = np.flatnonzero(np.isin(doc_at, doc_at[best]))
     held = np.zeros(n, dtype=np.float32)
-    held[need] = facts.kinds(kind, at)
+    held[need] = facts.kinds(kind, need if rows is None else rows[need])
     answers = np.zeros(n, dtype=np.float32)
-    answers[need] = [new_values(v, intent.text) for v in facts.values(kind, at)]
+    answers[whole] = [new_values(v, intent.text)
+                      for v in facts.values(kind, whole if rows is None else rows[whole])]
     passed = document_max(answers, firsts, doc_at) * (1.0 - answers)
     return replace(found, kind=held, passed=passed.astype(np.float32))
 
 
 def _reachable(f: Features, w: Weights, facts: StoreFacts, rows: Rows | None) -> Rows:
     """Positions whose score with the best answer-kind evidence could reach the best
-    RANKED_MAX scores with the worst: the kind adds at most w.kind / w.total() to a score,
-    passed takes at most w.passed off it, and nothing else, so the others stay below those best
-    rows whatever they hold."""
+    RANKED_MAX scores: the kind adds at most w.kind / w.total() to a score and nothing else.
+    Passed only lowers scores."""
     headings = facts.headings if rows is None else facts.headings[rows]
     thin = facts.thin if rows is None else facts.thin[rows]
     fused = relevance(f, w, headings, thin)
     m = min(RANKED_MAX, fused.shape[0])
     # 1e-6: the float32 sums of `fuse` round
     gain = w.kind / max(w.total(), 1e-9)
-    cutoff = float(np.partition(fused, -m)[-m]) - gain - w.passed - 1e-6
+    cutoff = float(np.partition(fused, -m)[-m]) - gain - 1e-6
     return np.flatnonzero(fused >= cutoff)
 
 

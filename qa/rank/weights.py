@@ -109,6 +109,12 @@ ABOUT_WINDOW = 1
 ABOUT_PASSAGE = 0.3
 CONFIDENT_FROM = 0.40
 
+# `Weights.passed` is worked out for the whole documents of the best PASSED_ROWS rows only
+# (fit.py: for every document): reading the values of every sentence of every document within
+# reach of the best RANKED_MAX rows doubled the time of a BBC question (57 -> 102 ms). Set by
+# hand (4 hits' worth of RANKED_PER_HIT); not tuned.
+PASSED_ROWS = 20
+
 # Sentences around a hit shown at most, either side, when a quote runs on over several
 # sentences. Set by hand (commit c9512bd) so a long speech does not fill the screen.
 MAX_QUOTE_CONTEXT = 4
@@ -120,6 +126,6 @@ def ranked_window(k: int, skipped: int) -> int:
 
 
 __all__ = ["ABOUT_PASSAGE", "ABOUT_WINDOW", "CONFIDENT_FROM", "DENSE_CANDIDATES", "DUPLICATE_MIN_WORDS", "DUPLICATE_OVERLAP", "DUPLICATE_SIZE",
-           "FULL_SCAN_BELOW", "LEXICAL_CANDIDATES", "MAX_QUOTE_CONTEXT", "RANKED_MAX",
+           "FULL_SCAN_BELOW", "LEXICAL_CANDIDATES", "MAX_QUOTE_CONTEXT", "PASSED_ROWS", "RANKED_MAX",
            "RANKED_PER_HIT", "RANKED_SPARE", "THIN", "THIN_TERMS", "TITLE_CANDIDATES",
            "UNKNOWN_DISCOUNT", "Weights", "ranked_window"]
