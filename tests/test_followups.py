@@ -83,9 +83,6 @@ def test_a_named_speaker_is_not_someone_with_the_same_first_name(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="ranking: the lead sentence on Ebbers still beats 'Mr Ebbers, 63,'; "
-                   "the answer-kind weight was fitted at 0.014 and an age-times-focus feature "
-                   "at 0 (issue 17, not done)", strict=True)
 def test_how_old_is_he_looks_for_an_age(bbc_bot: Bot) -> None:
     # "how old is he?" after Bernie Ebbers returned "a sentence of 85 years", not "63".
     chat = Conversation(bbc_bot)

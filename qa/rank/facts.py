@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from qa.index import Store
 from qa.knowledge import Analysis, for_store
-from qa.rank.intent import holds_kind
+from qa.rank.intent import answer_values, holds_kind
 from qa.rank.weights import THIN_TERMS
 from qa.text import normal, terms
 from qa.vectors import gather
@@ -35,6 +35,7 @@ class StoreFacts:
         self.store = store
         self.big = big
         self._kinds: dict[str, NDArray[np.int8]] = {}  # per kind: 1, 0, or -1 not yet known
+        self._values: dict[str, dict[int, frozenset[str]]] = {}  # per kind, rows read so far
 
     @cached_property
     def analysis(self) -> Analysis:
@@ -145,6 +146,17 @@ class StoreFacts:
         for r in at[known[at] < 0].tolist():
             known[r] = 1 if holds_kind(kind, self.store.text(r)) else 0
         return known[at].astype(np.float32)
+
+    def values(self, kind: str, rows: NDArray[np.int64]) -> list[frozenset[str]]:
+        """The values of `kind` each of `rows` holds (qa.rank.intent.answer_values); remembered."""
+        known = self._values.setdefault(kind, {})
+        out = []
+        for r in rows.tolist():
+            found = known.get(r)
+            if found is None:
+                found = known[r] = answer_values(kind, self.store.text(r))
+            out.append(found)
+        return out
 
     def unknown(self, word: str) -> bool:
         """Whether the corpus never uses this word."""

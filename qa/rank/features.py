@@ -16,8 +16,12 @@ How a sentence is scored (`fuse`; in [0, 1], higher is better):
                           a number for "how many", a name for "who", a place for "where"]
           + w_speaker  * [the sentence is one the question names (qa.rank.subjects): its
                           speaker's words or deeds, who its person is, what its acronym means]
+          - w_passed   * [another sentence of its document holds a value of the asked kind
+                          that the question does not give (a number for "how many", an age
+                          for "how old", a name for "who"), and this one holds none]
 
-The weights (qa.rank.weights) sum to 1 without the speaker term; the result is clipped to 1.
+The weights (qa.rank.weights) sum to 1 without the speaker and passed terms; the result is
+clipped to 1.
 A document's heading scores 0, and a thin sentence (fewer than THIN_TERMS words that count)
 loses THIN: "According to him." is close to many questions and answers none.
 
@@ -26,7 +30,11 @@ from the question without the speaker's names ("What did say about terrorism?"):
 attributed by "he said" does not name its speaker, and must compete on its topic with the
 speaker's sentences that do. The two focus terms tell apart the sentences of one document: in
 a document about Kennedy, "how did Kennedy die?" is answered by the sentence on his death, not
-by the lead sentence that names him (and so is close to any question about him).
+by the lead sentence that names him (and so is close to any question about him). The passed
+term does the same for what a question asks for: in the article on a bridge, "how many cars
+cross it?" is answered by the sentence with a number, not by the lead that names the bridge;
+a document none of whose sentences holds such a value keeps its order (the value may be
+written in a way qa.rank.intent does not read).
 """
 
 from __future__ import annotations
@@ -39,8 +47,8 @@ from numpy.typing import NDArray
 
 from qa.index import K1, members
 from qa.rank.facts import StoreFacts
-from qa.rank.intent import Intent
-from qa.rank.weights import RANKED_MAX, THIN, UNKNOWN_DISCOUNT, Weights
+from qa.rank.intent import Intent, new_values
+from qa.rank.weights import PASSED_ROWS, RANKED_MAX, THIN, UNKNOWN_DISCOUNT, Weights
 from qa.vectors import DenseIndex
 
 Rows = NDArray[np.int64]
@@ -59,7 +67,10 @@ class Features:
     kind: NDArray[np.float32]
     focus: NDArray[np.float32]
     focus_coverage: NDArray[np.float32]
-    speaker: NDArray[np.float32]  # last: benchmarks/fit.py adds it unnormalised, as `fuse` does
+    # last two: benchmarks/fit.py adds the speaker's unnormalised and takes `passed` off, as
+    # `fuse` does
+    speaker: NDArray[np.float32]
+    passed: NDArray[np.float32]
 
 
 @dataclass(frozen=True)
@@ -151,9 +162,10 @@ def features(facts: StoreFacts, query: Query, rows: Rows | None = None,
         focus_coverage = np.where(mine, _focus_coverage(facts, intent.topic_terms, doc, rows),
                                   focus_coverage).astype(np.float32)
     lead = facts.lead if rows is None else facts.lead[rows]
-    found = Features(dense, lexical, titles, document, document_dense, lead,
-                     np.zeros(n, dtype=np.float32), focused, focus_coverage, speaker)
-    return _with_kinds(found, facts, intent.kind, rows, ranking)
+    none = np.zeros(n, dtype=np.float32)
+    found = Features(dense, lexical, titles, document, document_dense, lead, none, focused,
+                     focus_coverage, speaker, none)
+    return _with_kinds(found, facts, intent, rows, (firsts, doc_at), ranking)
 
 
 def fuse(f: Features, w: Weights) -> NDArray[np.float32]:
@@ -162,7 +174,8 @@ def fuse(f: Features, w: Weights) -> NDArray[np.float32]:
              + w.document * f.document + w.document_dense * f.document_dense + w.lead * f.lead
              + w.kind * f.kind + w.focus * f.focus
              + w.focus_coverage * f.focus_coverage) / max(w.total(), 1e-9)
-    return np.minimum(score + w.speaker * f.speaker, 1.0).astype(np.float32)
+    return np.minimum(score + w.speaker * f.speaker - w.passed * f.passed, 1.0
+                      ).astype(np.float32)
 
 
 def relevance(f: Features, w: Weights, headings: NDArray[np.bool_],
@@ -197,29 +210,43 @@ def document_max(values: NDArray[np.float32], firsts: NDArray[np.int64],
     return per_doc[doc]
 
 
-def _with_kinds(found: Features, facts: StoreFacts, kind: str | None, rows: Rows | None,
+def _with_kinds(found: Features, facts: StoreFacts, intent: Intent, rows: Rows | None,
+                docs: tuple[Rows, NDArray[np.int32] | NDArray[np.int64]],
                 ranking: Weights | None) -> Features:
-    """`found` with its answer-kind evidence, for every row or the reachable ones (`features`)."""
-    if kind is None or found.kind.shape[0] == 0:
+    """`found` with its answer-kind evidence, for every row or for the whole documents of the
+    reachable ones (`features`)."""
+    kind = intent.kind
+    n = found.kind.shape[0]
+    if kind is None or n == 0:
         return found
+    firsts, doc_at = docs
     if ranking is None:
-        return replace(found, kind=facts.kinds(kind, rows))
-    need = _reachable(found, ranking, facts, rows)
-    held = np.zeros(found.kind.shape[0], dtype=np.float32)
+        need = whole = np.arange(n, dtype=np.int64)
+    else:
+        need = _reachable(found, ranking, facts, rows)
+        # `passed` looks at every sentence of the documents of the best PASSED_ROWS rows
+        best = need[np.argsort(-fuse(found, ranking)[need])[:PASSED_ROWS]]
+        whole = np.flatnonzero(np.isin(doc_at, doc_at[best]))
+    held = np.zeros(n, dtype=np.float32)
     held[need] = facts.kinds(kind, need if rows is None else rows[need])
-    return replace(found, kind=held)
+    answers = np.zeros(n, dtype=np.float32)
+    answers[whole] = [new_values(v, intent.text)
+                      for v in facts.values(kind, whole if rows is None else rows[whole])]
+    passed = document_max(answers, firsts, doc_at) * (1.0 - answers)
+    return replace(found, kind=held, passed=passed.astype(np.float32))
 
 
 def _reachable(f: Features, w: Weights, facts: StoreFacts, rows: Rows | None) -> Rows:
     """Positions whose score with the best answer-kind evidence could reach the best
-    RANKED_MAX scores: kind adds at most w.kind / w.total() to a score and nothing else, so
-    the others stay below those best rows whatever they hold."""
+    RANKED_MAX scores: the kind adds at most w.kind / w.total() to a score and nothing else.
+    Passed only lowers scores."""
     headings = facts.headings if rows is None else facts.headings[rows]
     thin = facts.thin if rows is None else facts.thin[rows]
     fused = relevance(f, w, headings, thin)
     m = min(RANKED_MAX, fused.shape[0])
-    # 1e-6: the float32 sums of `fuse` round; a kind adds w.kind / total within that
-    cutoff = float(np.partition(fused, -m)[-m]) - w.kind / max(w.total(), 1e-9) - 1e-6
+    # 1e-6: the float32 sums of `fuse` round
+    gain = w.kind / max(w.total(), 1e-9)
+    cutoff = float(np.partition(fused, -m)[-m]) - gain - 1e-6
     return np.flatnonzero(fused >= cutoff)
 
 

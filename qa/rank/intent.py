@@ -88,6 +88,31 @@ _ANSWER_KINDS = {
     "reason": re.compile(r"\b(?:because|due to|owing to|as a result|thanks to|in order to|"
                          r"so that|reasons?|blamed|after|following|amid)\b", re.IGNORECASE),
 }
+# The values of an answer kind a sentence holds, compared with the question's words: a
+# sentence answers "how many tickets?" with a number the question does not already give.
+# Numbers: digits (with their separators, currency and unit: "£162,086", "10%", "£20m") or
+# spelled out ("nine", "sixteen", "a dozen"; not "one", mostly "one of"); a day of a month ("3 April") and a year are
+# times, not amounts.
+_SPELLED = (rf"{alternation(NUMBER_WORDS - {'one'})}|(?:thir|four|fif|six|seven|eigh|nine)teen|"
+            r"(?:twen|thir|for|fif|six|seven|eigh|nine)ty")
+_AMOUNT = re.compile(rf"[£$€]?\d[\d,.]*\d%?|[£$€]?\d%?|\b(?:{_SPELLED})\b", re.IGNORECASE)
+_DATE_NEAR = re.compile(rf"^\s*(?:{_MONTHS})\b|\b(?:{_MONTHS})\s*$")
+_YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
+# Where a pattern has a group "v", that is the value; else the whole match is.
+_NAMED = re.compile(r"(?:(?<=[a-z0-9,;:)] )|(?<=[“\"‘']))[A-Z][\w'’.-]*"
+                    r"(?: (?:of |de |van |von )?[A-Z][\w'’.-]*)*")
+_VALUE_KINDS = {
+    "time": _ANSWER_KINDS["time"],
+    "age": re.compile(r"\b[A-Z][a-z]+, (?P<v>\d{1,3}),|\baged (?P<v2>\d{1,3})\b|"
+                      r"\b(?P<v3>\d{1,3})-year-old\b|\b(?P<v4>\d{1,3}) years old\b"),
+    # a person or a place is a named thing: any run of capitalised words inside a sentence,
+    # "Jim Levine", "Google", “Jens can ...”, "the Canary Islands" ("in X" alone misses that)
+    "person": _NAMED,
+    "place": _NAMED,
+    "reason": _ANSWER_KINDS["reason"],
+}
+_VALUE_WORD = re.compile(r"[a-z0-9]+")
+_CALENDAR = WEEKDAYS | MONTHS  # "on Wednesday" is no place, "in May" no person
 # Questions after an amount without "how many": "What is the population of Swansea?"
 _ASKS_AMOUNT = re.compile(rf"^\s*what(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\b.*"
                           rf"\b(?:{alternation(AMOUNT_NOUNS)})\b", re.IGNORECASE)
@@ -156,6 +181,31 @@ def asks_who_is(question: str) -> bool:
 def holds_kind(kind: str, text: str) -> bool:
     """Whether a sentence holds an answer kind: a year or a weekday for "time", ..."""
     return _ANSWER_KINDS[kind].search(text) is not None
+
+
+def answer_values(kind: str, text: str) -> frozenset[str]:
+    """The values of an answer kind a sentence holds, as lower-case word strings: "£162,086"
+    and "nine" for "number", "63" for "age" ("Mr Ebbers, 63,"), "brussels" for "place"."""
+    if kind == "number":
+        found = []
+        for m in _AMOUNT.finditer(text):
+            if _YEAR.fullmatch(m.group()) or _DATE_NEAR.search(text[max(0, m.start() - 12):
+                                                                      m.start()]) \
+                    or _DATE_NEAR.search(text[m.end():m.end() + 12]):
+                continue
+            found.append(m.group())
+    else:
+        found = [next((v for v in m.groups() if v), m.group()) if m.groups() else m.group()
+                 for m in _VALUE_KINDS[kind].finditer(text)]
+    values = frozenset(" ".join(_VALUE_WORD.findall(v.lower())) for v in found) - {""}
+    return values - _CALENDAR if kind in ("place", "person") else values
+
+
+def new_values(values: frozenset[str], question: str) -> bool:
+    """Whether one of a sentence's `answer_values` is not already in the question: "1.1%" in
+    "after December's 1.1% rise, what is the average price?" answers nothing."""
+    asked = set(_VALUE_WORD.findall(question.lower()))
+    return any(not set(v.split()) <= asked for v in values)
 
 
 def act_pattern(names: tuple[str, ...], acts: tuple[str, ...]) -> re.Pattern[str]:
@@ -242,4 +292,5 @@ def _typed_name(rest: str) -> set[str]:
     return {" ".join(parts)}
 
 
-__all__ = ["Intent", "act_pattern", "asks_who_is", "holds_kind", "read_intent"]
+__all__ = ["Intent", "act_pattern", "answer_values", "asks_who_is", "holds_kind", "new_values",
+           "read_intent"]

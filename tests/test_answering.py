@@ -1,0 +1,68 @@
+"""The answering sentence before the lead (issue 17): within a document, the sentence that holds
+what the question asks for (a number it does not give, an age, a name) beats the lead sentence
+that only names the subject."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa import Bot
+from qa.rank.intent import answer_values, new_values
+
+# Five sentences: the lead names the subject, which is close to any question about it; the
+# numbers, the age, the builder and the reason come later.
+HARBOUR = """# Harbour bridge reopens
+
+The Kelderwick harbour bridge reopened to traffic on Monday after a long repair.
+
+Engineers replaced the rusted steel deck and repainted the towers in the original green.
+
+About 14,000 vehicles are expected to cross the bridge every day.
+
+The repair was led by structural engineer Mirela Ostrova, 47, who designed the new deck.
+
+The bridge had been closed because cracks were found in two of its supporting cables.
+"""
+
+
+@pytest.fixture(scope="module")
+def harbour_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
+    corpus = tmp_path_factory.mktemp("harbour")
+    (corpus / "harbour-bridge.md").write_text(HARBOUR, encoding="utf-8")
+    bot = Bot(corpus=corpus, store=corpus.parent / f"{corpus.name}-store",
+              notify=lambda _: None)
+    bot.reindex()
+    return bot
+
+
+def test_values_of_each_kind() -> None:
+    assert answer_values("number", "The province will be given at least 8,000 tickets.") == {
+        "8 000"}
+    # a day of a month and a year are times, not amounts; "one of" is no amount
+    assert answer_values("number", "The tie on 3 April 2005 is one of the biggest.") == set()
+    assert answer_values("number", "It stands at £162,086, up 1.1%, after nine months.") == {
+        "162 086", "1 1", "nine"}
+    assert answer_values("age", "Mr Ebbers, 63, denies it; a 16-year-old was aged 42.") == {
+        "63", "16", "42"}
+    assert answer_values("person", "It is the brainchild of IBM researcher Jim Levine.") == {
+        "ibm", "jim levine"}
+    # “Jens can attest”: a name right after a quote mark; a weekday is no name
+    assert answer_values("person", "He said that “Jens can attest to it” on Monday.") == {"jens"}
+
+
+def test_a_value_the_question_gives_answers_nothing() -> None:
+    risen = answer_values("number", "UK house prices rose by 1.1% in December.")
+    assert not new_values(risen, "After December's 1.1% rise, what is the average price?")
+    assert new_values(answer_values("number", "The average price is £162,086."),
+                      "After December's 1.1% rise, what is the average price?")
+
+
+@pytest.mark.parametrize(("question", "held"), [
+    ("How many vehicles will cross the Kelderwick bridge each day?", "14,000 vehicles"),
+    ("How old is the engineer who led the Kelderwick bridge repair?", "Ostrova, 47,"),
+    ("Who led the repair of the Kelderwick bridge?", "Mirela Ostrova"),
+])
+def test_the_answering_sentence_beats_the_lead(harbour_bot: Bot, question: str,
+                                               held: str) -> None:
+    hits = harbour_bot.retriever.search(question, 3)
+    assert held in hits[0].text, [h.text for h in hits]
