@@ -174,8 +174,8 @@ def fuse(f: Features, w: Weights) -> NDArray[np.float32]:
              + w.document * f.document + w.document_dense * f.document_dense + w.lead * f.lead
              + w.kind * f.kind + w.focus * f.focus
              + w.focus_coverage * f.focus_coverage) / max(w.total(), 1e-9)
-    return np.minimum(score + w.speaker * f.speaker - w.passed * f.passed, 1.0
-                      ).astype(np.float32)
+    return np.asarray(np.minimum(score + w.speaker * f.speaker - w.passed * f.passed, 1.0),
+                      dtype=np.float32)
 
 
 def relevance(f: Features, w: Weights, headings: NDArray[np.bool_],
@@ -197,7 +197,7 @@ def focus(dense: NDArray[np.float32], title: NDArray[np.float32],
     """
     rest = np.sqrt(np.maximum(1.0 - title * title, 1e-6) * np.maximum(
         1.0 - sentence_title * sentence_title, 1e-6))
-    return np.clip((dense - title * sentence_title) / rest, 0.0, 1.0).astype(np.float32)
+    return np.asarray(np.clip((dense - title * sentence_title) / rest, 0.0, 1.0), dtype=np.float32)
 
 
 def document_max(values: NDArray[np.float32], firsts: NDArray[np.int64],
