@@ -48,7 +48,9 @@ chat: setup
 JOBS ?= 2
 PYTEST := $(BIN)/python -m pytest -q -n $(JOBS) --dist worksteal
 
+# mypy --strict (pyproject.toml [tool.mypy]) on the package first: a type error fails fast.
 test: setup
+	$(BIN)/mypy qa
 	$(PYTEST)
 
 check: setup
