@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,9 +69,28 @@ def connect(where: Location) -> Any:
     try:
         client = MilvusClient(uri=where.uri, token=token, timeout=CONNECT_TIMEOUT)
         client.list_collections(timeout=CONNECT_TIMEOUT)
+        version = str(client.get_server_version())
     except Exception as exc:  # noqa: BLE001 - pymilvus raises its own and plain grpc errors
         raise failure(where, exc) from None
+    if _older(version, MIN_SERVER):
+        raise StoreError(f"Milvus at {where.uri} is version {version}; qa needs "
+                         f"{'.'.join(map(str, MIN_SERVER))} or later (its BM25 full-text "
+                         "search) - upgrade the server")
     return client
+
+
+# BM25 full-text search (a sparse field Milvus computes from the text) came with Milvus 2.5; an
+# older server refuses the collection's index with a message about "field 104".
+MIN_SERVER = (2, 5)
+
+
+def _older(version: str, least: tuple[int, ...]) -> bool:
+    """Whether a server version such as "v2.3.5" or "2.6.0-rc1" is older than `least`; a
+    version that does not parse is let through (the server's own errors then speak)."""
+    numbers = re.findall(r"\d+", version)
+    if len(numbers) < len(least):
+        return False
+    return tuple(int(n) for n in numbers[:len(least)]) < least
 
 
 def column_writer(where: Location, collection: str) -> Any:
@@ -147,12 +167,26 @@ def _busy(folder: Path) -> StoreError:
 
 
 def failure(where: Location, exc: BaseException) -> StoreError:
-    """One line for a failed call to Milvus, saying what to check."""
+    """One line for a failed call to Milvus, saying what to check. pymilvus reports a refused
+    token as a failed connection; the gRPC error it wraps says UNAUTHENTICATED, so the whole
+    chain of causes is read."""
     text = str(getattr(exc, "message", "") or exc).strip().splitlines()[0] if str(exc) else ""
-    low = text.lower()
-    if any(w in low for w in ("auth", "token", "credential", "password", "permission denied")):
-        return StoreError(f"Milvus at {where.uri} refused the credentials in ${where.token_env}"
-                          f" ({text}) - set {where.token_env} to a valid token (user:password)")
+    chain: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(chain) < 8:
+        chain.append(str(seen).lower())
+        seen = seen.__cause__ or seen.__context__
+    low = " ".join(chain)
+    if any(w in low for w in ("unauthenticated", "auth", "token", "credential", "password",
+                              "permission denied")):
+        if not where.token_env:
+            return StoreError(f"Milvus at {where.uri} asks for a token - put it in an "
+                              "environment variable and name that in milvus_token_env")
+        if not os.environ.get(where.token_env):
+            return StoreError(f"Milvus at {where.uri} asks for a token and ${where.token_env} "
+                              f"is not set - set it to a valid token (user:password)")
+        return StoreError(f"Milvus at {where.uri} refused the token in ${where.token_env} - "
+                          f"set {where.token_env} to a valid token (user:password)")
     if any(w in low for w in ("fail connecting", "unavailable", "deadline", "connect",
                               "illegal connection")):
         return StoreError(f"cannot reach Milvus at {where.uri} ({text}) - is the server "
