@@ -73,8 +73,11 @@ def test_ctrl_c_keeps_the_work_and_the_next_run_goes_on(tmp_path: Path) -> None:
     assert not (store / PARTIAL).exists()  # published: the partial work is gone
 
     answer = subprocess.run(
-        [*args[:3], "-q", "How much did the Kelby council spend on the bridge in week 3?",
+        [*args[:3], "-q", "How much did the Kelby council spend on the water tower in week 3?",
          "--json", "--corpus", str(corpus), "--store", str(store)],
         cwd=tmp_path, env=qa_env(), capture_output=True, text=True, timeout=300, check=False)
     assert answer.returncode == 0, answer.stderr
-    assert json.loads(answer.stdout)["hits"]
+    # (Kelby's reports name the water tower in week 3, never the bridge: asking for the bridge
+    # is declined, as the corpus is silent on it.)
+    top = json.loads(answer.stdout)["hits"][0]["text"]
+    assert top.startswith("In week 3 the Kelby council spent") and "water tower" in top
