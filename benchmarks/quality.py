@@ -272,6 +272,9 @@ def main() -> int:
         ("bbc-probe2", "bbc", lambda: bbc_news, lambda: probe_set("bbc_probe2.jsonl"), False),
         # written like the probes, on other articles, for fitting (benchmarks/dev/README.md)
         ("bbc-fit", "bbc", lambda: bbc_news, lambda: probe_set("bbc_fit.jsonl", FIT), False),
+        ("bbc-fit2", "bbc", lambda: bbc_news, lambda: probe_set("bbc_fit2.jsonl", FIT), False),
+        ("seed-fit", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_fit.jsonl", FIT),
+         False),
     ]
     results: dict[str, dict[str, dict[str, float]]] = {}
     started = time.time()
@@ -316,8 +319,8 @@ def main() -> int:
     return 0
 
 
-ORDER = ("wikiqa-even", "wikiqa-odd", "wikiqa", "seed", "seed-probe", "seed-probe2", "bbc",
-         "bbc-fit", "bbc-probe", "bbc-probe2")
+ORDER = ("wikiqa-even", "wikiqa-odd", "wikiqa", "seed", "seed-fit", "seed-probe", "seed-probe2",
+         "bbc", "bbc-fit", "bbc-fit2", "bbc-probe", "bbc-probe2")
 
 
 def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
