@@ -66,3 +66,31 @@ def test_the_answering_sentence_beats_the_lead(harbour_bot: Bot, question: str,
                                                held: str) -> None:
     hits = harbour_bot.retriever.search(question, 3)
     assert held in hits[0].text, [h.text for h in hits]
+
+
+@pytest.mark.parametrize(("question", "speaker", "held"), [
+    # the one before the speech word speaks; the other is what he spoke of
+    ("What did Vucic claim the NATO chief could vouch for?", ("Aleksandar Vucic",), None),
+    ("Does Vucic believe the NATO secretary general dislikes his country?",
+     ("Aleksandar Vucic",), "hates Serbia"),
+    # someone the corpus does not know by that description speaks, not the one named
+    ("What did the Serbian president say Stoltenberg persuaded him of?", (), None),
+])
+def test_the_speaker_is_the_one_who_speaks(seed_bot: Bot, question: str,
+                                           speaker: tuple[str, ...], held: str | None) -> None:
+    intent = seed_bot.retriever.intent(question)
+    assert intent.speaker_names == speaker
+    hits = seed_bot.retriever.search(question, 3)
+    if speaker:
+        assert hits[0].speaker in speaker, [h.text for h in hits]
+    if held is not None:
+        assert held in hits[0].text, [h.text for h in hits]
+
+
+def test_a_name_in_full_does_not_hide_another_by_surname(seed_bot: Bot) -> None:
+    analysis = seed_bot.retriever.facts.analysis
+    # the NATO chief is spelled out in brackets; Vucic, named by surname, still counts
+    expanded = analysis.expand("What did Vucic claim the NATO chief could vouch for?",
+                               lambda _: False)
+    assert "Jens Stoltenberg" in expanded
+    assert analysis.mentioned(expanded) == {"Aleksandar Vucic", "Jens Stoltenberg"}

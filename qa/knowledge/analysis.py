@@ -91,11 +91,17 @@ class Analysis:
         return phrases[0] if phrases else None
 
     def mentioned(self, question: str) -> set[str]:
-        """Speakers a question names, by full name, surname, first name or role."""
-        found = {name for key in self.alias_keys(question) for name in self.aliases[key]}
+        """Speakers a question names, by full name, surname, first name or role. Of those a
+        word could mean ("Michael"), the one named in full wins, if any; a name in full does
+        not hide another person named by surname alone ("what did Vucic say the NATO chief
+        (Jens Stoltenberg) ...")."""
         low = question.lower()
-        exact = {name for name in found if name.lower() in low}
-        return exact or {name for name in found if not _someone_else(name, question)}
+        found: set[str] = set()
+        for key in self.alias_keys(question):
+            names = self.aliases[key]
+            exact = {name for name in names if name.lower() in low}
+            found |= exact or {name for name in names if not _someone_else(name, question)}
+        return found
 
     def alias_keys(self, question: str) -> list[str]:
         """Alias keys a question uses: names as written with a capital (any word when the

@@ -44,6 +44,10 @@ _SPEECH_CUE = re.compile(rf"\b(?:{alternation(SPEECH_CUES)})\b", re.IGNORECASE)
 _SPEECH_ONLY = re.compile(rf"\b(?:{alternation(SPEECH_ONLY_WORDS)})\b", re.IGNORECASE)
 # "X on Y" asks for X's view without a speech word: "Stoltenberg on the KSF".
 _ON_TOPIC = re.compile(r"\w\s+on\s")
+# Who speaks in a speech question: the words between its auxiliary and the speech word
+# ("what did [the Serbian president] say ...", "does [Vucic] believe ..."), searched in the
+# lower-cased question up to the speech word.
+_SPEECH_SUBJECT = re.compile(r"\b(?:did|does|do|has|have|had|will|would)\s+(?P<who>(?:\S+\s+){1,5})$")
 # What a speech question is about follows one of these (searched in the lower-cased question).
 _TOPIC_MARKER = re.compile(rf"\b(?:{alternation(TOPIC_MARKERS)})\b")
 # "Who thanked Stoltenberg?": who did it is asked, the one named is its object.
@@ -232,13 +236,10 @@ def _speakers_asked(question: str, names: set[str], analysis: Analysis) -> set[s
     """Of the persons a speech question names, those it asks to hear from: in "what did
     Vucic say about Stoltenberg?" the one before the topic ("about", "on", ...) speaks,
     the other is what he spoke of. All of them when that does not tell them apart."""
-    if len(names) < 2:
+    if not names:
         return names
     low = question.lower()
     cue = _SPEECH_CUE.search(low)
-    marker = _TOPIC_MARKER.search(low, cue.end() if cue else 0)
-    if marker is None:
-        return names
     where: dict[str, int] = {}
     for key in analysis.alias_keys(question):
         at = low.find(key)
@@ -248,6 +249,17 @@ def _speakers_asked(question: str, names: set[str], analysis: Analysis) -> set[s
     for name in names:
         if name.lower() in low:
             where[name] = min(where.get(name, len(low)), low.find(name.lower()))
+    subject = _SPEECH_SUBJECT.search(low[:cue.start()]) if cue else None
+    if subject is not None:
+        # "what did Vucic claim the NATO chief could vouch for?": Vucic speaks; "what did the
+        # Serbian president say Stoltenberg persuaded him of?": someone unnamed does
+        speaking = {n for n in names if subject.start("who") <= where.get(n, -1) < cue.start()}
+        return speaking
+    if len(names) < 2:
+        return names
+    marker = _TOPIC_MARKER.search(low, cue.end() if cue else 0)
+    if marker is None:
+        return names
     first = {n for n in names if where.get(n, len(low)) < marker.start()}
     return first if first and first != names else names
 
