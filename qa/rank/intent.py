@@ -250,11 +250,10 @@ def _speakers_asked(question: str, names: set[str], analysis: Analysis) -> set[s
         if name.lower() in low:
             where[name] = min(where.get(name, len(low)), low.find(name.lower()))
     subject = _SPEECH_SUBJECT.search(low[:cue.start()]) if cue else None
-    if subject is not None:
+    if cue is not None and subject is not None:
         # "what did Vucic claim the NATO chief could vouch for?": Vucic speaks; "what did the
         # Serbian president say Stoltenberg persuaded him of?": someone unnamed does
-        speaking = {n for n in names if subject.start("who") <= where.get(n, -1) < cue.start()}
-        return speaking
+        return {n for n in names if subject.start("who") <= where.get(n, -1) < cue.start()}
     if len(names) < 2:
         return names
     marker = _TOPIC_MARKER.search(low, cue.end() if cue else 0)
