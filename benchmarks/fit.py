@@ -256,12 +256,14 @@ def reply_evidence() -> list[Found]:
     sets = [("wikiqa", docs, [q for q in wq if int(q.id[1:]) % 2 == 0], True),
             ("seed", ROOT / "seeds", dev_set("seed_dev.jsonl"), False),
             ("bbc", bbc_news, dev_set("bbc_dev.jsonl"), False),
-            ("bbc-fit", bbc_news, probe_set("bbc_fit.jsonl", FIT), False)]
+            ("seed-fit", ROOT / "seeds", probe_set("seed_fit.jsonl", FIT), False),
+            ("bbc-fit", bbc_news, probe_set("bbc_fit.jsonl", FIT), False),
+            ("bbc-fit2", bbc_news, probe_set("bbc_fit2.jsonl", FIT), False)]
     found: list[Found] = []
     for name, corpus, questions, sentence_gold in sets:
         if not questions:
             continue
-        bot = make_bot("bbc" if name == "bbc-fit" else name, corpus)
+        bot = make_bot(name.split("-")[0], corpus)
         retriever, right = bot.retriever, right_fn(bot, sentence_gold)
         for q in questions:
             text = clean_question(q.text)
@@ -296,9 +298,9 @@ def replies() -> int:
 
     def declines(seen: dict[str, np.ndarray], named: float, missing: float, cut: float,
                  shrink: float) -> np.ndarray:
-        return (seen["named"] <= named) | (
-            seen["together"] * np.where(seen["asked"] > 0, 1.0, missing)
-            < cut * (1.0 - seen["unseen"]) ** shrink)
+        small = (1.0 - seen["unseen"]) ** shrink
+        return (seen["named"] <= named * small) | (
+            seen["together"] * np.where(seen["asked"] > 0, 1.0, missing) < cut * small)
 
     def keeps(seen: dict[str, np.ndarray], named: float, missing: float, cut: float,
               shrink: float) -> bool:
@@ -312,7 +314,7 @@ def replies() -> int:
     for window, power in itertools.product(REPLY_WINDOWS, REPLY_POWERS):
         seen = evidence((window, power))
         for named, missing, shrink in itertools.product(
-                (0.0, 0.3, 0.4, 0.5, 0.6, 0.7), (0.0, 0.25, 0.5, 1.0), (0.0, 1.0, 2.0)):
+                (0.0, 0.3, 0.4, 0.5, 0.6, 0.7), (0.0, 0.25, 0.5, 1.0), (0.0, 1.0, 2.0, 3.0)):
             for cut in np.arange(0.0, 0.7, 0.01):
                 if keeps(seen, named, missing, float(cut), shrink):
                     # ties: the window and power nearest 1, the smaller thresholds

@@ -66,11 +66,11 @@ class About:
 
     def silent(self, threshold: float) -> bool:
         """Whether the corpus says nothing on the question: it mentions at most NAMED_MISSING
-        of the things the question names, or its `evidence` is below `threshold`, lowered in
-        a corpus too small to have used most words (one article answers in its own words,
-        and a question's other words are mostly missing from it)."""
-        return (self.named <= NAMED_MISSING
-                or self.evidence() < threshold * (1.0 - self.unseen) ** UNSEEN_POWER)
+        of the things the question names, or its `evidence` is below `threshold`; both bars
+        lowered in a corpus too small to have used most words (one article answers in its own
+        words: it says "Serbia" where the question says "Belgrade")."""
+        small = (1.0 - self.unseen) ** UNSEEN_POWER
+        return self.named <= NAMED_MISSING * small or self.evidence() < threshold * small
 
     def sure(self, score: float) -> bool:
         """Whether a best hit of `score` answers: it scores from CONFIDENT_FROM, holds the kind

@@ -97,12 +97,17 @@ TITLE_CANDIDATES = 20  # best-matching titles whose documents become candidates
 # NAMED_MISSING (idf-weighted) of the things it names occur in the corpus, or the share of its
 # content in the one passage (a sentence and ABOUT_WINDOW either side; terms weighted by idf to
 # the power ABOUT_POWER) that holds most of it, times ASKED_MISSING when the best hit lacks the
-# number or time asked for, is below the abstain threshold (config.yaml, 0.40) times
-# (1 - the corpus's Good-Turing chance of an unseen word) ** UNSEEN_POWER. It is answered
+# number or time asked for, is below the abstain threshold (config.yaml, 0.42); both bars
+# times (1 - the corpus's Good-Turing chance of an unseen word) ** UNSEEN_POWER. It is answered
 # confidently from a best score of CONFIDENT_FROM when the best hit holds the kind of answer
 # asked and at most SURE_PLACES documents hold as much of the question; else a marked guess.
-# All fitted by benchmarks/fit.py --replies on the dev sets, benchmarks/dev/bbc_fit.jsonl and
-# the even WikiQA questions (never the probes): the window (0-1), power (1-2), NAMED_MISSING,
+# All fitted by benchmarks/fit.py --replies on the dev sets, benchmarks/dev/ (bbc_fit,
+# bbc_fit2, seed_fit) and the even WikiQA questions (never the probes). With seed_fit, the
+# bar on named things is lowered for a small corpus too: the seed article says "Serbia" where
+# a question says "Belgrade", and 11% of seed_fit's answerable questions were declined
+# (UNSEEN_POWER 1 -> 3, the threshold 0.40 -> 0.42; CONFIDENT_FROM 0.47 -> 0.54, as
+# bbc_fit2 had off-corpus questions answered confidently). The window (0-1), power (1-2),
+# NAMED_MISSING,
 # ASKED_MISSING, UNSEEN_POWER and threshold that decline at most 4% of the answerable questions
 # of every set (a step either side too) and the most dev off-corpus ones; then the confident
 # rule with no dev off-corpus question answered confidently and the most confident answers
@@ -114,9 +119,9 @@ ABOUT_WINDOW = 1
 ABOUT_POWER = 1.0
 NAMED_MISSING = 0.5
 ASKED_MISSING = 0.5
-CONFIDENT_FROM = 0.47
+CONFIDENT_FROM = 0.54
 SURE_PLACES = 1
-UNSEEN_POWER = 1.0
+UNSEEN_POWER = 3.0
 
 # `Weights.passed` is worked out for the whole documents of the best PASSED_ROWS rows only
 # (fit.py: for every document): reading the values of every sentence of every document within
