@@ -148,6 +148,9 @@ def test_seed_article_speakers() -> None:
     assert speaker_of(seed, "He said he spoke with officials") == "Aleksandar Vucic"
     assert seed[0].acronyms["KSF"] == ["Kosovo Security Forces"]
     assert seed[0].aliases["nato chief"] == ["Jens Stoltenberg"]
+    # a role before a name that does not speak in that sentence ("a news conference with
+    # Serbian President Aleksandar Vucic")
+    assert seed[0].aliases["serbian president"] == ["Aleksandar Vucic"]
 
 
 def test_round_trip_through_the_store_form(harbour) -> None:  # type: ignore[no-untyped-def]

@@ -48,6 +48,7 @@ _ROLE = LazyPattern(rf"\b[Tt]he\s+(?P<role>(?:[\w'’\-]+\s+){{0,3}}?{_ROLE_WORD
 # A colon that opens a quote: "Manchester United boss Sir Alex Ferguson: “It wasn't ...”".
 _COLON_QUOTE = LazyPattern(r":\s*[“\"]")
 _NAME_AT_END = LazyPattern(rf"(?P<name>{NAME})\s*$")
+_NAME_RUN = LazyPattern(rf"(?<![\w'’])(?P<name>{NAME})")
 _PRONOUN_FIRST = LazyPattern(r"\s*(?:[Hh]e|[Ss]he)\b")
 # A name among the first words of a sentence: its subject.
 _LEADING_NAME = LazyPattern(rf"\s*(?:[\w,]+\s+){{0,3}}?(?P<name>{NAME})")
@@ -79,6 +80,7 @@ def attribute(sentences: Sequence[str], paras: Sequence[int],
         open_after[i] = inside_after
         inside = inside_after
         speaker, subject = _find_speaker(masked, people, last_person, alias_votes)
+        _learn_roles(masked, people, alias_votes)
         if speaker is None:
             speaker, subject = _colon_speaker(text, people, last_person, subject)
         if speaker is None and subject is not None:
@@ -159,6 +161,22 @@ def _quote_spans(open_after: list[bool], n: int) -> list[tuple[int, int]]:
             spans.extend([(start, i)] * (i - start + 1))
             start = i + 1
     return spans
+
+
+def _learn_roles(masked: str, people: People, alias_votes: dict[str, Counter[str]]) -> None:
+    """Votes for the roles written before any person's name, not only a speaker's: "a news
+    conference with Serbian President Aleksandar Vucic" teaches that "the Serbian president"
+    is Vucic, whoever speaks in that sentence."""
+    for match in _NAME_RUN.finditer(masked):
+        raw = match.group("name")
+        m = clean_name(raw)
+        if m is None or m.name == raw:
+            continue  # no title or role inside the run; one before it is read by the speakers
+        name, person = people.resolve(m)
+        if person:
+            role = role_before(masked[: match.start("name")] + raw[: len(raw) - len(m.name)])
+            if role:
+                alias_votes[role][name] += 1
 
 
 def _find_speaker(masked: str, people: People, last_person: str | None,
