@@ -308,12 +308,25 @@ class Bot:
         follow-up ("who did he thank?" as "who did Vucic thank?"); the answer keeps both.
         `within` is a file or folder of the corpus (or several): answers come only from there.
         """
+        rows = self.rows_within(_paths(within)) if within else None
+        return self.ask_rows(question, rows, k, understood_as=understood_as)
+
+    def ask_rows(self, question: str, rows: NDArray[np.int64] | None, k: int | None = None, *,
+                 understood_as: str | None = None) -> Answer:
+        """As `ask`, answered from these rows only (ascending, whole documents; None for all),
+        and declined when they are silent on it: a conversation's follow-up looks first in
+        the document its last answer came from (qa.chat)."""
         text = clean_question(question)
         k = self.check_k(k)
         understood = text if understood_as is None else clean_question(understood_as)
-        rows = self.rows_within(_paths(within)) if within else None
         hits = self.retriever.search(understood, k, within=rows)
         return self._answer(text, hits, understood, rows)
+
+    def document_rows(self, row: int) -> NDArray[np.int64]:
+        """Every row of the document that holds `row`, ascending."""
+        first, count = self.retriever.facts.spans
+        doc = int(np.searchsorted(first, row, side="right")) - 1
+        return np.arange(first[doc], first[doc] + count[doc], dtype=np.int64)
 
     def check_k(self, k: int | None) -> int:
         """`k` as asked, or the configured one; a QuestionError for anything but a count."""

@@ -258,3 +258,59 @@ def test_a_quote_that_does_not_name_its_speaker_competes_on_its_topic(harbour: B
     answer = harbour.ask("What did Brandt say about the lighthouse road?")
     assert answer.hits[0].text.startswith("He warned that the lighthouse road would close")
     assert answer.hits[0].speaker == "Tomas Brandt"
+
+
+BAKERY = """# Harlow bakery wins the national bread prize
+
+The Harlow Street Bakery won the national bread prize on Friday.
+
+Owner Tomas Reyes, 52, opened the bakery in 1998 with a loan from his brother.
+
+Second place went to the Dunmore Loaf Company.
+
+The prize comes with five thousand pounds, which Reyes will spend on a new oven.
+"""
+MARATHON = """# Record field at the Kessington marathon
+
+Ana Brook won the Kessington marathon on Sunday in a record time.
+
+Lena Voss came second in the women's race, ten seconds behind her.
+
+More than six thousand runners took part, the most since the race began.
+"""
+
+
+@pytest.fixture(scope="module")
+def two_stories(tmp_path_factory: pytest.TempPathFactory) -> Bot:
+    corpus = tmp_path_factory.mktemp("stories")
+    (corpus / "bakery.md").write_text(BAKERY, encoding="utf-8")
+    (corpus / "marathon.md").write_text(MARATHON, encoding="utf-8")
+    bot = Bot(corpus=corpus, store=corpus.parent / f"{corpus.name}-store",
+              notify=lambda _: None)
+    bot.reindex()
+    return bot
+
+
+def test_a_follow_up_is_answered_from_the_story_of_the_last_answer(two_stories: Bot) -> None:
+    # asked alone, "who came second?" is the marathon's; after the bread prize, the bakery's
+    assert "Lena Voss" in two_stories.ask("who came second?").hits[0].text
+    chat = Conversation(two_stories)
+    assert "Harlow Street Bakery" in chat.ask("Which bakery won the national bread prize?"
+                                              ).hits[0].text
+    assert "Dunmore Loaf" in chat.ask("who came second?", k=1).hits[0].text
+    shown = chat.more(1)  # "more" looks where the answer came from
+    assert shown.hits and all(h.path.endswith("bakery.md") for h in shown.hits), shown.hits
+
+
+def test_a_question_on_another_story_leaves_the_last_one(two_stories: Bot) -> None:
+    chat = Conversation(two_stories)
+    chat.ask("Which bakery won the national bread prize?")
+    # it names what the bakery story never mentions
+    assert "Ana Brook" in chat.ask("Who won the Kessington marathon?").hits[0].text
+    assert "Lena Voss" in chat.ask("who came second?").hits[0].text
+
+
+def test_a_file_that_never_names_the_subject_is_silent_on_it(two_stories: Bot) -> None:
+    bakery = str(two_stories.settings.corpus[0] / "bakery.md")
+    assert two_stories.ask("Who won the Kessington marathon?", within=bakery).abstained
+    assert not two_stories.ask("Who won the bread prize?", within=bakery).abstained

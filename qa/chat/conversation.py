@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+from numpy.typing import NDArray
+
 from qa.bot import Answer, Confidence
 from qa.chat.followups import Turn, standalone
 from qa.chat.names import Names
@@ -59,9 +62,31 @@ class Conversation:
         if text.lower().strip(" .!:") in ("more", "show more", "next"):
             return self.more(k)
         k = self.bot.check_k(k)
-        answer = self.bot.ask(text, k, understood_as=self.understand(text), within=self.within)
-        self._turns.append(Turn(text, answer.understood_as, answer, answer.hits))
+        understood = self.understand(text)
+        rows = self.bot.rows_within(self.within) if self.within else None
+        focus = self._focus()
+        answer = None
+        if focus is not None:
+            # a follow-up is about the story the last answer came from, unless that story is
+            # silent on it: "who came second?" after the best Scottish band of all time
+            answer = self.bot.ask_rows(text, focus, k, understood_as=understood)
+            if answer.abstained:
+                answer = None
+            else:
+                rows = focus
+        if answer is None:
+            answer = self.bot.ask_rows(text, rows, k, understood_as=understood)
+        self._turns.append(Turn(text, answer.understood_as, answer, answer.hits, rows))
         return answer
+
+    def _focus(self) -> NDArray[np.int64] | None:
+        """The rows of the document the last answer's first sentence came from; None before
+        any answer, or when that document is the whole corpus."""
+        last = next((t for t in reversed(self._turns) if t.answer.hits), None)
+        if last is None or last.answer.hits[0].row < 0:
+            return None
+        rows = self.bot.document_rows(last.answer.hits[0].row)
+        return rows if rows.size < self.bot.store.count else None
 
     def understand(self, question: str) -> str:
         """`question` as a standalone question, with what it leaves out taken from the turns."""
@@ -81,7 +106,7 @@ class Conversation:
             if h.row >= 0:
                 shown.update(range(h.row - len(h.before), h.row + len(h.after) + 1))
         seen = {normal(t) for h in turn.shown for t in (h.text, *h.before, *h.after)}
-        rows = self.bot.rows_within(self.within) if self.within else None
+        rows = turn.rows
         hits: list[Hit] = []
         for hit in self.bot.retriever.search(turn.understood_as, k + len(turn.shown),
                                              frozenset(shown), within=rows):

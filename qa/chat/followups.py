@@ -19,6 +19,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from qa.bot import Answer
 from qa.chat.names import ORGANISATION, PERSON, PLACE, THING, Entity, Names
 from qa.rank import Hit, asks_who_is
@@ -71,6 +74,8 @@ class Turn:
     understood_as: str
     answer: Answer
     shown: tuple[Hit, ...]
+    # the rows the answer was looked for in: its document's, for a follow-up answered there
+    rows: NDArray[np.int64] | None = None
 
 
 def standalone(question: str, turns: Sequence[Turn], names: Names) -> str:

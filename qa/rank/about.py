@@ -69,7 +69,7 @@ class About:
         of the things the question names, or its `evidence` is below `threshold`; both bars
         lowered in a corpus too small to have used most words (one article answers in its own
         words: it says "Serbia" where the question says "Belgrade")."""
-        small = (1.0 - self.unseen) ** UNSEEN_POWER
+        small: float = (1.0 - self.unseen) ** UNSEEN_POWER
         return self.named <= NAMED_MISSING * small or self.evidence() < threshold * small
 
     def sure(self, score: float) -> bool:
@@ -98,8 +98,8 @@ def about(facts: StoreFacts, intent: Intent, row: int, window: int = ABOUT_WINDO
           power: float = ABOUT_POWER, within: NDArray[np.int64] | None = None) -> About:
     """What the corpus holds of the question `intent` reads, `row` its best hit; `window`
     and `power` as ABOUT_WINDOW and ABOUT_POWER (benchmarks/fit.py --replies tries others).
-    With `within` (ascending rows), only those rows count: a question asked of one file is
-    declined when that file is silent on it."""
+    With `within` (ascending rows), only those rows count, for the things the question names
+    too: a question asked of one file is declined when that file is silent on it."""
     lexicon = facts.store.lexicon
     asked = content_terms(intent.text)
     if not asked or row < 0:
@@ -116,12 +116,14 @@ def about(facts: StoreFacts, intent: Intent, row: int, window: int = ABOUT_WINDO
         tid = lexicon.vocab.get(term)
         weight = rare if tid is None else float(lexicon.idf[tid]) ** power
         total += weight
-        if term in named:
+        rows = lexicon.postings(tid) if tid is not None else np.zeros(0, dtype=np.int32)
+        if within is not None:
+            rows = rows[np.isin(rows, within)]
+        if term in named:  # held by the rows asked: Portmill's engineer is not in the seed
             named_total += weight
-            named_held += weight * (tid is not None)
+            named_held += weight * (rows.size > 0)
         if tid is not None:
-            rows = lexicon.postings(tid)
-            found.append((rows if within is None else rows[np.isin(rows, within)], weight))
+            found.append((rows, weight))
     if total <= 0:
         return NOTHING
     text = facts.store.text(row)
