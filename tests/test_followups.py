@@ -90,3 +90,29 @@ def test_how_old_is_he_looks_for_an_age(bbc_bot: Bot) -> None:
     answer = chat.ask("how old is he?")
     assert answer.understood_as == "how old is Ebbers?"
     assert not answer.abstained and "Mr Ebbers, 63," in answer.hits[0].text
+
+
+MATCH = """# France beat Italy in Paris
+
+France beat Italy 2-1 in Paris on Saturday to top the group.
+
+France said the result was a fair one after a difficult week.
+
+Coach Marc Delors said France had played with great spirit in the second half.
+
+Delors, 51, has led the team since 2019 and signed a new contract in May.
+
+France face Spain in Madrid next month.
+"""
+
+
+def test_a_country_that_speaks_is_no_he(tmp_path: Path) -> None:
+    # "France said" makes France a speaker; still, "he" is the coach, never the country
+    (tmp_path / "match.md").write_text(MATCH, encoding="utf-8")
+    bot = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
+    chat = Conversation(bot)
+    chat.ask("What did France's coach say about the second half?")
+    answer = chat.ask("how old is he?")
+    assert answer.understood_as == "how old is Delors?"
+    assert "Delors, 51," in answer.hits[0].text
+    assert chat.names.entity(["France"]).kind != PERSON
