@@ -116,3 +116,14 @@ def test_a_country_that_speaks_is_no_he(tmp_path: Path) -> None:
     assert answer.understood_as == "how old is Delors?"
     assert "Delors, 51," in answer.hits[0].text
     assert chat.names.entity(["France"]).kind != PERSON
+
+
+def test_what_for_asks_why_and_a_preposition_replaces_its_phrase(seed_bot: Bot) -> None:
+    chat = Conversation(seed_bot)
+    chat.ask("Who did Vucic thank?")
+    answer = chat.ask("what for?")
+    assert not answer.abstained and "for maintaining peace" in answer.hits[0].text
+    chat.new()
+    chat.ask("What does Stoltenberg think a strong Serbia means for the region?")
+    assert chat.ask("and for NATO allies?").understood_as == (
+        "What does Stoltenberg think a strong Serbia means for NATO allies?")

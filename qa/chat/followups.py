@@ -108,6 +108,8 @@ class _FollowUp:
                 return self._new_topic(previous, match.group("x"), explicit=False)
         if words and words[0] in QUESTION_WORDS and all(w in VAGUE_WORDS for w in words[1:]):
             return _ask_again(previous, words[0])
+        if words == ["what", "for"]:  # "what for?" asks why
+            return _ask_again(previous, "why")
         if len(words) > 1 and words[1] in QUESTION_WORDS and words[0] in PREPOSITIONS \
                 and all(w in VAGUE_WORDS for w in words[2:]):  # "with whom?", "since when?"
             return _ask_again(previous, words[1], words[0])
@@ -231,6 +233,12 @@ class _FollowUp:
                 m = places[-1]
                 return previous[: m.start] + where.group("x") + previous[m.end :]
             return f"{body} {topic}?"
+        lead = topic.split()[0].lower() if topic.split() else ""
+        at = body.lower().rfind(f" {lead} ")
+        if lead in PREPOSITIONS and not explicit and at > 0:
+            # "and for NATO allies?" after "what does a strong Serbia mean for the region?":
+            # the phrase of the same preposition changes
+            return f"{body[:at]} {topic}?"
         if not explicit and new and new[0].entity.kind == PERSON:
             people = [m for m in old if m.entity.kind == PERSON]
             if people:
