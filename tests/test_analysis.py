@@ -167,3 +167,17 @@ def test_round_trip_through_the_store_form(harbour) -> None:  # type: ignore[no-
     assert back.quote.tolist() == analysis.quote.tolist()
     assert from_extras({"analysis_version": VERSION - 1}, arrays) is None  # another version
     assert from_extras({}, {}) is None  # a store saved without an analysis
+
+
+def test_a_surname_inside_a_longer_name_is_nobody_else() -> None:
+    analysis = analyze([[
+        "Andrew Green said the plan would fail.",
+        "French Green MEP Alain Lipietz said the vote was an insult.",
+        "Aleksandar Vucic said Serbia would stay neutral.",
+        "Jens Stoltenberg said the alliance welcomed the talks.",
+    ]])
+    assert analysis.mentioned("What did French Green MEP Alain Lipietz say about the vote?"
+                              ) == {"Alain Lipietz"}
+    # alone, a surname still counts beside a name in full
+    assert analysis.mentioned("What did Vucic say about Jens Stoltenberg?") == {
+        "Aleksandar Vucic", "Jens Stoltenberg"}

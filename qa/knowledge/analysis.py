@@ -96,11 +96,16 @@ class Analysis:
         not hide another person named by surname alone ("what did Vucic say the NATO chief
         (Jens Stoltenberg) ...")."""
         low = question.lower()
+        keys = self.alias_keys(question)
+        named = [{name for name in self.aliases[key] if name.lower() in low} for key in keys]
+        typed = as_typed(question)
         found: set[str] = set()
-        for key in self.alias_keys(question):
-            names = self.aliases[key]
-            exact = {name for name in names if name.lower() in low}
-            found |= exact or {name for name in names if not _someone_else(name, question)}
+        for key, exact in zip(keys, named):
+            if exact:
+                found |= exact
+            elif not (any(named) and _inside_run(key, typed)):
+                # "Green" in "French Green MEP Alain Lipietz" is no Mr Green
+                found |= {name for name in self.aliases[key] if not _someone_else(name, question)}
         return found
 
     def alias_keys(self, question: str) -> list[str]:
@@ -183,6 +188,17 @@ def analyze(documents: Sequence[Sequence[str]],
 def as_typed(question: str) -> str:
     """A question without the brackets `Analysis.expand` added to it."""
     return _EXPANDED.sub("", question)
+
+
+def _inside_run(key: str, question: str) -> bool:
+    """Whether a one-word alias is written inside a longer run of capitalised words ("French
+    Green MEP Alain Lipietz"), not alone as a surname ("what did Vucic claim")."""
+    tokens = LOOSE_WORD.findall(question)
+    for i, token in enumerate(tokens):
+        if token.lower().removesuffix("'s").removesuffix("’s") == key:
+            return any(0 <= j < len(tokens) and tokens[j][:1].isupper()
+                       for j in (i - 1, i + 1) if j > 0)
+    return False
 
 
 def _someone_else(name: str, question: str) -> bool:
