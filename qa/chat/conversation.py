@@ -64,7 +64,7 @@ class Conversation:
         k = self.bot.check_k(k)
         understood = self.understand(text)
         rows = self.bot.rows_within(self.within) if self.within else None
-        focus = self._focus()
+        focus = self._focus(text, understood)
         answer = None
         if focus is not None:
             # a follow-up is about the story the last answer came from, unless that story is
@@ -76,12 +76,18 @@ class Conversation:
                 rows = focus
         if answer is None:
             answer = self.bot.ask_rows(text, rows, k, understood_as=understood)
-        self._turns.append(Turn(text, answer.understood_as, answer, answer.hits, rows))
+        self._turns.append(Turn(text, answer.understood_as, answer, answer.hits, rows,
+                                self.within))
         return answer
 
-    def _focus(self) -> NDArray[np.int64] | None:
-        """The rows of the document the last answer's first sentence came from; None before
-        any answer, or when that document is the whole corpus."""
+    def _focus(self, question: str, understood: str) -> NDArray[np.int64] | None:
+        """For a follow-up, the rows of the document the last answer's first sentence came
+        from; a question asked again, or after `within` changed, is no follow-up. None too
+        when that document is the whole corpus."""
+        if not self._turns or self._turns[-1].within != self.within:
+            return None
+        if normal(question) == normal(self._turns[-1].question):
+            return None
         last = next((t for t in reversed(self._turns) if t.answer.hits), None)
         if last is None or last.answer.hits[0].row < 0:
             return None

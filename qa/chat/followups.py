@@ -76,6 +76,7 @@ class Turn:
     shown: tuple[Hit, ...]
     # the rows the answer was looked for in: its document's, for a follow-up answered there
     rows: NDArray[np.int64] | None = None
+    within: tuple[str, ...] | None = None  # the files the conversation was limited to then
 
 
 def standalone(question: str, turns: Sequence[Turn], names: Names) -> str:
