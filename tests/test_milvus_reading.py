@@ -121,3 +121,56 @@ def test_read_only_misuse_is_one_line(tmp_path: Path) -> None:
         assert result.returncode == 1 and len(lines) == 1, result.stderr
         assert "Traceback" not in result.stderr
         assert "holds no store yet" in lines[0] or "never writes" in lines[0], lines[0]
+
+
+def test_a_conversation_on_a_reader_holding_no_rows_follows_the_same_story(tmp_path: Path
+                                                                          ) -> None:
+    from qa.chat import Conversation
+    from tests.test_conversation import BAKERY, MARATHON
+
+    corpus = tmp_path / "stories"
+    corpus.mkdir()
+    (corpus / "bakery.md").write_text(BAKERY, encoding="utf-8")
+    (corpus / "marathon.md").write_text(MARATHON, encoding="utf-8")
+    local = Bot(corpus=corpus, store=tmp_path / "local", notify=lambda _: None)
+    remote = milvus_bot(corpus, tmp_path / "qa.db", embedder=local.embedder,
+                        milvus_mirror_below=0)
+    talks = [Conversation(local), Conversation(remote)]
+    for question in ("Which bakery won the national bread prize?", "who came second?", "more",
+                     "Who won the Kessington marathon?"):
+        mine, theirs = (t.ask(question, k=1).to_dict() for t in talks)
+        assert mine == theirs, question
+    assert "Dunmore Loaf" in talks[1].history[1].answer.hits[0].text
+    remote.backend.close()  # type: ignore[attr-defined]
+
+
+def test_pages_and_sections_are_cited_on_milvus_as_on_the_folder(tmp_path: Path) -> None:
+    """A PDF's hits cite their page and a Markdown file's their section, from a mirror, from
+    rows fetched again after the mirror is gone, and from a reader holding no rows."""
+    import shutil
+
+    from tests.conftest import DATA
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    for name in ("report.pdf", "handbook.md"):
+        shutil.copy(DATA / "formats" / name, corpus / name)
+    local = Bot(corpus=corpus, store=tmp_path / "local", notify=lambda _: None)
+    store = local.store
+    asked = [store.text(r) for d in store.documents for r in range(d.first + 1,
+                                                                   d.first + d.count, 3)][:8]
+    want = [local.ask(q, k=1).to_dict() for q in asked]
+    assert any(w["hits"][0]["page"] for w in want)
+    assert any(w["hits"][0]["section"] for w in want)
+    mirrored = milvus_bot(corpus, tmp_path / "qa.db", embedder=local.embedder)
+    assert [mirrored.ask(q, k=1).to_dict() for q in asked] == want
+    mirror = mirrored.backend.mirror  # type: ignore[attr-defined]
+    mirrored.backend.close()  # type: ignore[attr-defined]
+    shutil.rmtree(mirror)  # the next reader fetches the rows, and the places, again
+    again = milvus_bot(corpus, tmp_path / "qa.db", embedder=local.embedder)
+    assert [again.ask(q, k=1).to_dict() for q in asked] == want
+    again.backend.close()  # type: ignore[attr-defined]
+    narrow = milvus_bot(corpus, tmp_path / "qa.db", embedder=local.embedder,
+                        milvus_mirror_below=0)
+    assert [narrow.ask(q, k=1).to_dict() for q in asked] == want
+    narrow.backend.close()  # type: ignore[attr-defined]

@@ -299,7 +299,9 @@ class Names:
         surname = full.split()[-1]
         prof = self.profile(surname)
         gender = "m" if prof.male > 2 * prof.female else "f" if prof.female > 2 * prof.male else ""
-        shown = surname if self._unique_surname(surname, full) else full
+        # the surname alone when the corpus knows nobody else by it
+        unique = not {n for n in self._aliases.get(surname.lower(), []) if n != full}
+        shown = surname if unique else full
         return Entity(shown, PERSON, gender, full.lower())
 
     def _first_name(self, name: list[str]) -> str | None:
@@ -314,10 +316,6 @@ class Names:
                     self.profile(parts[1]).firsts[parts[0]] >= 0.3 * self.profile(word).capital:
                 return n
         return None
-
-    def _unique_surname(self, surname: str, full: str) -> bool:
-        others = {n for n in self._aliases.get(surname.lower(), []) if n != full}
-        return not others
 
     def _titled(self, words: list[str]) -> Entity | None:
         """A title ("NATO Secretary General") the corpus puts in front of one person's name."""

@@ -88,7 +88,7 @@ class Store:
         found = meta.get("locations")
         if not isinstance(found, list) or len(found) != len(meta["documents"]):
             found = [[]] * len(meta["documents"])
-        self.documents = [DocInfo(**d, file_sha1=str(h), locations=_places(p))
+        self.documents = [DocInfo(**d, file_sha1=str(h), locations=read_places(p))
                           for d, h, p in zip(meta["documents"], digests, found, strict=True)]
         self.skipped: dict[str, dict[str, Any]] = meta.get("skipped", {})
         self.vectors: NDArray[np.float32] = arrays["vectors"]
@@ -261,8 +261,9 @@ class Store:
         return store
 
 
-def _places(raw: Any) -> Places:
-    """meta.json's locations of one document; nothing for what does not parse."""
+def read_places(raw: Any) -> Places:
+    """A document's locations as JSON keeps them (meta.json, a Milvus store's meta), read
+    back; nothing for what does not parse."""
     try:
         return tuple((int(o), None if p is None else int(p), tuple(str(h) for h in hs))
                      for o, p, hs in raw)

@@ -39,6 +39,7 @@ from qa.index import (
     Part,
     Store,
     file_stat,
+    places,
     read_or_skip,
     text_sha1,
 )
@@ -221,6 +222,8 @@ class MilvusBackend:
         epoch = uuid.uuid4().hex
         ordered = sorted(done, key=lambda p: p.info.path)
         coll.put(client, name, "skipped", skipped)
+        coll.put(client, name, coll.PLACES, {p.info.path: [p.info.sha1, p.info.locations]
+                                             for p in ordered if p.info.locations})
         coll.put(client, name, "analysis", {"epoch": epoch, **_jsonable(extras)})
         coll.put(client, name, LEXICON, lexicon_facts(
             [s[0] for p in ordered for s in p.sentences], epoch))
@@ -261,7 +264,8 @@ class MilvusBackend:
         pos, group, rows = 0, [], []
         for number, (slot, doc, (size, mtime), digest) in enumerate(fresh):
             n = len(doc.sentences)
-            info = DocInfo(doc.path, doc.title, size, mtime, text_sha1(doc), 0, n, digest)
+            info = DocInfo(doc.path, doc.title, size, mtime, text_sha1(doc), 0, n, digest,
+                           places(doc.locations))
             sentences = [(s.text, s.passage, s.start, s.end) for s in doc.sentences]
             for text, *_ in sentences:
                 if len(text.encode("utf-8", "surrogatepass")) > coll.TEXT_BYTES:

@@ -6,7 +6,9 @@
     {name}_docs   the manifest: one row per indexed file (path, version, title, size, mtime,
                   SHA-1 of its text and of its bytes, sentence count, title vector)
     {name}_meta   key -> JSON: "identity" (format, model, dim), "state" (epoch, dirty),
-                  "skipped", the corpus analysis in chunks, and a server's writer lease
+                  "skipped", the corpus analysis in chunks, "places" (the pages and sections
+                  of the files whose format has them, with the SHA-1 of the text they are
+                  of), and a server's writer lease
 
 A file's rows carry the version of the manifest row that lists them; rows of any other version
 are leftovers of a sync that was cut short, never read and deleted by the next sync.
@@ -25,6 +27,7 @@ FORMAT = 1  # of the collections' layout; a collection of another format is refu
 TEXT_BYTES = 65_535  # Milvus's longest VARCHAR
 PATH_BYTES = 4_096
 CHUNK_CHARS = 60_000  # a JSON value longer than this is split over several meta rows
+PLACES = "places"  # the meta key of the files' pages and sections
 ROW_FIELDS = ["id", "path", "version", "seq", "passage", "start", "end", "text"]
 
 
@@ -230,5 +233,16 @@ def quoted(values: list[str]) -> str:
     return json.dumps(values, ensure_ascii=False)
 
 
-__all__ = ["FORMAT", "ROW_FIELDS", "TEXT_BYTES", "create", "exists", "flush", "get", "get_chunked",
-           "insert_rows", "manifest", "names", "put", "quoted", "rows_of", "sweep"]
+def places_of(client: Any, collection: str) -> dict[str, tuple[str, Any]]:
+    """The pages and sections kept under PLACES, by path: the SHA-1 of the text they are of,
+    and the places as JSON holds them (qa.index.read_places reads them back)."""
+    kept = get_chunked(client, collection, PLACES)
+    if not isinstance(kept, dict):
+        return {}
+    return {str(p): (str(v[0]), v[1]) for p, v in kept.items()
+            if isinstance(v, list) and len(v) == 2}
+
+
+__all__ = ["FORMAT", "PLACES", "ROW_FIELDS", "TEXT_BYTES", "create", "exists", "flush", "get",
+           "get_chunked", "insert_rows", "manifest", "names", "places_of", "put", "quoted",
+           "rows_of", "sweep"]

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from qa.errors import StoreError
-from qa.index import DocInfo, Part, Store, write_generation
+from qa.index import DocInfo, Part, Store, read_places, write_generation
 from qa.index.generation import lock
 from qa.milvus import collections as coll
 
@@ -25,6 +25,7 @@ def fetch(client: Any, name: str, docs: dict[str, dict[str, Any]]) -> tuple[Know
     """Every file's part and row ids as Milvus holds them (rows of the manifest's version
     only), by path, and whether every file was whole: a file missing rows is left out."""
     found: dict[str, list[dict[str, Any]]] = {p: [] for p in docs}
+    kept = coll.places_of(client, name)
     for batch in coll.rows_of(client, name):
         for row in batch:
             entry = docs.get(row["path"])
@@ -37,8 +38,9 @@ def fetch(client: Any, name: str, docs: dict[str, dict[str, Any]]) -> tuple[Know
         if len(rows) != int(entry["count"]):
             whole = False
             continue
-        info = DocInfo(path, entry["title"], int(entry["size"]), int(entry["mtime_ns"]),
-                       entry["sha1"], 0, len(rows), entry["file_sha1"])
+        info = located(DocInfo(path, entry["title"], int(entry["size"]),
+                               int(entry["mtime_ns"]), entry["sha1"], 0, len(rows),
+                               entry["file_sha1"]), kept)
         vectors = np.asarray([r["vector"] for r in rows], dtype=np.float32)
         part = Part(info, [(r["text"], int(r["passage"]), int(r["start"]), int(r["end"]))
                            for r in rows],
@@ -46,6 +48,15 @@ def fetch(client: Any, name: str, docs: dict[str, dict[str, Any]]) -> tuple[Know
                     np.asarray(entry["title_vector"], dtype=np.float32))
         out[path] = (part, [int(r["id"]) for r in rows])
     return out, whole
+
+
+def located(info: DocInfo, kept: dict[str, tuple[str, Any]]) -> DocInfo:
+    """`info` with the pages and sections kept for it (`coll.places_of`), when they are of its
+    text: a PDF's hits cite their page, a Markdown file's their section, on Milvus too."""
+    found = kept.get(info.path)
+    if found is None or found[0] != info.sha1:
+        return info
+    return replace(info, locations=read_places(found[1]))
 
 
 def parts_of(store: Store) -> Known:
@@ -88,4 +99,4 @@ def write_mirror(directory: Path, model: str, parts: Sequence[tuple[Part, list[i
     return store
 
 
-__all__ = ["EPOCH", "IDS", "Known", "fetch", "load_mirror", "parts_of", "write_mirror"]
+__all__ = ["EPOCH", "IDS", "Known", "fetch", "load_mirror", "located", "parts_of", "write_mirror"]

@@ -18,7 +18,7 @@ sentence question after question, for as long as the collection's epoch stands.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from qa.index import (
 )
 from qa.milvus import collections as coll
 from qa.milvus.client import Location, failure
-from qa.milvus.mirror import fetch, load_mirror, write_mirror
+from qa.milvus.mirror import fetch, load_mirror, located, write_mirror
 from qa.milvus.search import attach
 from qa.text import terms
 from qa.vectors import DenseIndex
@@ -113,16 +113,18 @@ class Reader:
 
     def __init__(self, client: Any, where: Location, docs: dict[str, dict[str, Any]],
                  lexicon: dict[str, Any], extras: dict[str, Any],
-                 skipped: dict[str, dict[str, Any]], dim: int) -> None:
+                 skipped: dict[str, dict[str, Any]], dim: int,
+                 kept: dict[str, tuple[str, Any]] | None = None) -> None:
         self.client, self.where, self.dim = client, where, dim
         self.paths = sorted(docs)
         self.number = {p: i for i, p in enumerate(self.paths)}
         self.version = [str(docs[p]["version"]) for p in self.paths]
         counts = np.asarray([int(docs[p]["count"]) for p in self.paths], dtype=np.int64)
         self.firsts = np.cumsum(counts) - counts
-        self.infos = [DocInfo(p, str(docs[p]["title"]), int(docs[p]["size"]),
-                              int(docs[p]["mtime_ns"]), str(docs[p]["sha1"]),
-                              int(self.firsts[i]), int(counts[i]), str(docs[p]["file_sha1"]))
+        self.infos = [located(DocInfo(p, str(docs[p]["title"]), int(docs[p]["size"]),
+                                      int(docs[p]["mtime_ns"]), str(docs[p]["sha1"]),
+                                      int(self.firsts[i]), int(counts[i]),
+                                      str(docs[p]["file_sha1"])), kept or {})
                       for i, p in enumerate(self.paths)]
         self.total = int(counts.sum())
         self.vocab = {t: i for i, t in enumerate(lexicon["terms"])}
@@ -243,8 +245,7 @@ class Reader:
             if len(rows) != info.count or d not in titles:
                 continue  # replaced since this epoch began: left out until the next sync
             n = len(infos)
-            infos.append(DocInfo(info.path, info.title, info.size, info.mtime_ns, info.sha1,
-                                 len(texts), info.count, info.file_sha1))
+            infos.append(replace(info, first=len(texts)))
             for r in rows:
                 texts.append(r["text"])
                 table.append((n, int(r["passage"]), int(r["start"]), int(r["end"])))
@@ -327,7 +328,8 @@ def open_reader(client: Any, where: Location, identity: dict[str, Any], epoch: A
             or not isinstance(analysis, dict) or analysis.get("epoch") != epoch):
         return None
     docs = coll.manifest(client, name, vectors=False)
-    return Reader(client, where, docs, lexicon, extras_of(analysis), skipped, int(identity["dim"]))
+    return Reader(client, where, docs, lexicon, extras_of(analysis), skipped, int(identity["dim"]),
+                  coll.places_of(client, name))
 
 
 def open_as_left(client: Any, where: Location, identity: dict[str, Any] | None, model: str,
@@ -380,7 +382,9 @@ def _meta(infos: list[DocInfo], skipped: dict[str, dict[str, Any]], extras: dict
     return {"documents": [{"path": d.path, "title": d.title, "size": d.size,
                            "mtime_ns": d.mtime_ns, "sha1": d.sha1, "first": d.first,
                            "count": d.count} for d in infos],
-            "file_sha1": [d.file_sha1 for d in infos], "skipped": skipped, "extras": extras,
+            "file_sha1": [d.file_sha1 for d in infos],
+            "locations": [[list(x) for x in d.locations] for d in infos],
+            "skipped": skipped, "extras": extras,
             "extra_arrays": list(arrays), "dim": dim}
 
 
