@@ -139,7 +139,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
 # `known` text kept as the record of what they found, their explicit examples as regressions.
 FIXED = ("text-hostile", "questions-bidi", "questions-undecodable", "question-files-echo",
          "question-files-undecodable", "config-echo", "config-infinite", "config-nested",
-         "links")
+         "links", "names-hostile", "names-undecodable")
 TARGETS.update({name: replace(TARGETS[name], known="") for name in FIXED})
 
 __all__ = ["FIXED", "SUFFIXES", "TARGETS", "Target"]
