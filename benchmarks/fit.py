@@ -5,7 +5,6 @@
     .venv/bin/python benchmarks/fit.py --replies  # the reply thresholds (qa.rank.about), also
                                                   # on benchmarks/dev/bbc_fit.jsonl; ~35 s
     .venv/bin/python benchmarks/fit.py --passed   # only `Weights.passed`, the others as shipped
-    .venv/bin/python benchmarks/fit.py --quote    # only `Weights.quote`, the others as shipped
 
 Prints the best weights and, for them, the confidence weights and the abstain threshold that
 maximise answer-triggering F1 on the even WikiQA questions while keeping every seed answer,
@@ -27,7 +26,6 @@ from __future__ import annotations
 import itertools
 import pickle
 import sys
-import zlib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -59,13 +57,8 @@ BBC_DECLINED = 0.06
 # leaves bbc_dev's unanswerable questions at the 0.5 floor in the full benchmark.
 UNMET = 0.4
 REPLY_DECLINED = 0.04  # answerable questions of any set a decline threshold may decline
+CACHE_FILE = Path(__file__).resolve().parent / ".cache" / "fit-items.pkl"
 NAMES = [f.name for f in fields(Features)]
-# From this feature on the weights are not normalised: `speaker` and `quote` are added to the
-# weighted mean of the others, and `passed` (the last) is taken off, as qa.rank.fuse does.
-ADDED = NAMES.index("speaker")
-# One file per list of features, so versions with other features do not collect over it.
-CACHE_FILE = (Path(__file__).resolve().parent / ".cache"
-              / f"fit-items-{zlib.crc32(' '.join(NAMES).encode()):08x}.pkl")
 
 
 @dataclass
@@ -116,8 +109,8 @@ class Pool:
         self.answerable = np.array([it.answerable for it in items])
 
     def scores(self, w: np.ndarray) -> np.ndarray:
-        main = w[:ADDED] / max(w[:ADDED].sum(), 1e-9)
-        return np.minimum(self.feats[:, :ADDED] @ main + self.feats[:, ADDED:-1] @ w[ADDED:-1]
+        main = w[:-2] / max(w[:-2].sum(), 1e-9)
+        return np.minimum(self.feats[:, :-2] @ main + w[-2] * self.feats[:, -2]
                           - w[-1] * self.feats[:, -1], 1.0)
 
     def evaluate(self, w: np.ndarray) -> tuple[float, float, float]:
@@ -149,8 +142,7 @@ class Pool:
 
 
 def start() -> np.ndarray:
-    """The shipped weights as the search's vector (NAMES order, speaker, quote and passed
-    last)."""
+    """The shipped weights as the search's vector (NAMES order, speaker and passed last)."""
     w = Weights()
     return np.array([getattr(w, n) for n in NAMES], dtype=float)
 
@@ -194,21 +186,6 @@ def search(pools: dict[str, Pool]) -> tuple[float, np.ndarray]:
     return best
 
 
-def alone(pools: dict[str, Pool], name: str, grid: tuple[float, ...]) -> np.ndarray:
-    """The shipped weights with the one weight `name` set to the value of `grid` that
-    maximises the objective (the smallest on a tie); prints the objective for each."""
-    w, at = start(), NAMES.index(name)
-
-    def with_value(value: float) -> np.ndarray:
-        tried = w.copy()
-        tried[at] = value
-        return tried
-
-    steps = [(objective(pools, with_value(v)), -v) for v in grid]
-    print(f"objective by {name}:", [(-v, round(o, 4)) for o, v in steps])
-    return with_value(-max(steps)[1])
-
-
 def f1(answered: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> float:
     hits = (answered & right).sum()
     if not hits:
@@ -250,11 +227,11 @@ def _allowed(pools: dict[str, Pool], conf: dict[str, np.ndarray], cut: float) ->
 
 def as_weights(w: np.ndarray, confidence: dict[str, float]) -> Weights:
     """The search's vector (and the confidence `threshold` found) as `Weights`: the fusion
-    weights normalised to sum to 1, the speaker's, quote's and passed's unnormalised as `fuse`
-    takes them."""
-    total = w[:ADDED].sum()
-    values = {n: round(float(x) / total, 3) for n, x in zip(NAMES[:ADDED], w[:ADDED])}
-    values.update({n: round(float(x), 3) for n, x in zip(NAMES[ADDED:], w[ADDED:])})
+    weights normalised to sum to 1, the speaker's and passed's unnormalised as `fuse` takes
+    them."""
+    total = w[:-2].sum()
+    values = {n: round(float(x) / total, 3) for n, x in zip(NAMES[:-2], w[:-2])}
+    values.update({n: round(float(x), 3) for n, x in zip(NAMES[-2:], w[-2:])})
     kept = {k: float(v) for k, v in confidence.items() if k != "abstain_threshold"}
     return Weights(**values, **kept)
 
@@ -412,9 +389,11 @@ def main() -> int:
     if "--shipped" in sys.argv:  # only the confidence, for the weights qa.retrieve ships
         w = start()
     elif "--passed" in sys.argv:  # only the passed weight, the others as shipped
-        w = alone(pools, "passed", (0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1))
-    elif "--quote" in sys.argv:  # only the quote weight, the others as shipped
-        w = alone(pools, "quote", (0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.15))
+        w = start()
+        steps = [(objective(pools, np.concatenate([w[:-1], [p]])), -p)
+                 for p in (0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1)]
+        print("objective by passed:", [(-p, round(o, 4)) for o, p in steps])
+        w[-1] = -max(steps)[1]
     else:
         _, w = search(pools)
     print("MRR@10, Hit@1, Hit@5:", {g: tuple(round(x, 3) for x in pool.evaluate(w))

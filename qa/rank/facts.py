@@ -15,11 +15,10 @@ from qa.index import Store
 from qa.knowledge import Analysis, for_store
 from qa.rank.intent import answer_values, holds_kind
 from qa.rank.weights import THIN_TERMS
-from qa.text import CLOSE_QUOTE, OPEN_QUOTE, normal, terms
+from qa.text import normal, terms
 from qa.vectors import gather
 
 TITLE_COSINES = "title-cosines.f32"  # every sentence's cosine with its title, big stores
-QUOTE_MARKS = (OPEN_QUOTE, CLOSE_QUOTE, '"')
 _BLOCK = 16_384  # rows read at a time when computing the title cosines
 
 
@@ -93,16 +92,6 @@ class StoreFacts:
     def speaker_ids(self) -> NDArray[np.int32]:
         """Every row's speaker id (Analysis.speakers), -1 for none; empty when unknown."""
         return np.asarray(self.analysis.speaker, dtype=np.int32)
-
-    def quoted(self, rows: NDArray[np.int64]) -> NDArray[np.bool_]:
-        """Which of `rows` are in a direct quote: they hold quotation marks, or their quote
-        runs on over several sentences ("Italy played really well. / They handled ...")."""
-        marks = np.asarray([any(q in self.store.text(r) for q in QUOTE_MARKS)
-                            for r in rows.tolist()], dtype=bool)
-        quote = self.analysis.quote
-        if len(quote) == self.store.count and rows.size:
-            marks |= quote[rows, 1] > quote[rows, 0]
-        return marks
 
     @property
     def speakers_known(self) -> bool:

@@ -67,10 +67,9 @@ class Features:
     kind: NDArray[np.float32]
     focus: NDArray[np.float32]
     focus_coverage: NDArray[np.float32]
-    # last three: benchmarks/fit.py adds the speaker's and the quote's unnormalised and takes
-    # `passed` off, as `fuse` does
+    # last two: benchmarks/fit.py adds the speaker's unnormalised and takes `passed` off, as
+    # `fuse` does
     speaker: NDArray[np.float32]
-    quote: NDArray[np.float32]
     passed: NDArray[np.float32]
 
 
@@ -165,7 +164,7 @@ def features(facts: StoreFacts, query: Query, rows: Rows | None = None,
     lead = facts.lead if rows is None else facts.lead[rows]
     none = np.zeros(n, dtype=np.float32)
     found = Features(dense, lexical, titles, document, document_dense, lead, none, focused,
-                     focus_coverage, speaker, _quotes(facts, intent, rows), none)
+                     focus_coverage, speaker, none)
     return _with_kinds(found, facts, intent, rows, (firsts, doc_at), ranking)
 
 
@@ -175,8 +174,8 @@ def fuse(f: Features, w: Weights) -> NDArray[np.float32]:
              + w.document * f.document + w.document_dense * f.document_dense + w.lead * f.lead
              + w.kind * f.kind + w.focus * f.focus
              + w.focus_coverage * f.focus_coverage) / max(w.total(), 1e-9)
-    return np.asarray(np.minimum(score + w.speaker * f.speaker + w.quote * f.quote
-                                 - w.passed * f.passed, 1.0), dtype=np.float32)
+    return np.asarray(np.minimum(score + w.speaker * f.speaker - w.passed * f.passed, 1.0),
+                      dtype=np.float32)
 
 
 def relevance(f: Features, w: Weights, headings: NDArray[np.bool_],
@@ -235,19 +234,6 @@ def _with_kinds(found: Features, facts: StoreFacts, intent: Intent, rows: Rows |
                       for v in facts.values(kind, whole if rows is None else rows[whole])]
     passed = document_max(answers, firsts, doc_at) * (1.0 - answers)
     return replace(found, kind=held, passed=passed.astype(np.float32))
-
-
-def _quotes(facts: StoreFacts, intent: Intent, rows: Rows | None) -> NDArray[np.float32]:
-    """1 for each row (of `rows`, or all) in a direct quote of a speaker the question asks to
-    hear from, else 0: "what did O'Leary say to Mellberg?" is answered by his words, not by
-    "O'Leary has rapped skipper Olof Mellberg"."""
-    out = np.zeros(facts.store.count if rows is None else rows.shape[0], dtype=np.float32)
-    if not intent.speakers:  # none, too, when the store's speakers are not known
-        return out
-    ids = facts.speaker_ids if rows is None else facts.speaker_ids[rows]
-    theirs = np.flatnonzero(np.isin(ids, intent.speakers))
-    out[theirs] = facts.quoted(theirs if rows is None else rows[theirs])
-    return out
 
 
 def _reachable(f: Features, w: Weights, facts: StoreFacts, rows: Rows | None) -> Rows:
