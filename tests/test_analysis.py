@@ -181,3 +181,20 @@ def test_a_surname_inside_a_longer_name_is_nobody_else() -> None:
     # alone, a surname still counts beside a name in full
     assert analysis.mentioned("What did Vucic say about Jens Stoltenberg?") == {
         "Aleksandar Vucic", "Jens Stoltenberg"}
+
+
+def test_a_quote_that_follows_a_quote_runs_on_with_its_speaker() -> None:
+    # A fresh quote right after a speaker's quote is theirs, and so is every sentence of it
+    # when it runs on: the second sentence has no quote mark of its own (a BBC article had
+    # such a sentence with no speaker, so "what did he say" could not find it).
+    sentences = ["The show was met with protests by the adoption council.",
+                 ("“It exploits the feelings of adopted children,” said Tomas Arbeloa, head of "
+                  "the council."),
+                 "“It trivialises them.",
+                 "Adoption is a private experience and should never be sold as entertainment.”",
+                 "“Nobody asked the children.”",
+                 "The station said the decision had nothing to do with the protests."]
+    analysis = analyze([sentences], [[0, 1, 1, 1, 1, 2]])
+    assert [analysis.speaker_of(i) for i in range(1, 5)] == ["Tomas Arbeloa"] * 4
+    assert tuple(analysis.quote[3]) == (2, 3)
+    assert analysis.speaker_of(0) is None

@@ -4,6 +4,8 @@ that only names the subject."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qa import Bot
@@ -97,3 +99,28 @@ def test_a_name_in_full_does_not_hide_another_by_surname(seed_bot: Bot) -> None:
                                lambda _: False)
     assert "Jens Stoltenberg" in expanded
     assert analysis.mentioned(expanded) == {"Aleksandar Vucic", "Jens Stoltenberg"}
+
+
+# A speaker's quote that runs on over two sentences, after another quote of theirs: the
+# second sentence holds the answer and no quote mark of its own.
+QUIZ = """# Quiz show pulled
+
+A television station has refused to show a quiz show in which adopted children guess who
+their birth father is.
+
+The show was met with protests by the national adoption council. “It exploits the feelings
+of adopted children,” said Tomas Arbeloa, head of the council. “It trivialises them.
+Adoption is a private experience and should never be sold as entertainment.”
+
+The station manager said the decision had nothing to do with the protests.
+"""
+
+
+def test_a_quote_running_on_is_its_speakers_answer(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "quiz-show.md").write_text(QUIZ, encoding="utf-8")
+    bot = Bot(corpus=tmp_path / "docs", store=tmp_path / "store", notify=lambda _: None)
+    bot.reindex()
+    hits = bot.retriever.search("What did Tomas Arbeloa say adoption should never be?", 3)
+    assert "sold as entertainment" in hits[0].text, [h.text for h in hits]
+    assert hits[0].speaker == "Tomas Arbeloa"

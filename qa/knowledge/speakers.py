@@ -108,7 +108,11 @@ def attribute(sentences: Sequence[str], paras: Sequence[int],
         if result[i] is None and result[i - 1] and (bare[i - 1] or (
                 quoted[i] and sentences[i].lstrip().startswith((OPEN_QUOTE, '"'))
                 and quoted[i - 1])):
-            result[i] = result[i - 1]
+            # ... and the rest of that quote, when it runs on ("It trivialises them. /
+            # Adoption is a very personal ... experience."), so the next quote follows it too
+            for j in range(i, spans[i][1] + 1):
+                if result[j] is None:
+                    result[j] = result[i - 1]
     return result, spans
 
 

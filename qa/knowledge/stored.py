@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from qa.index import Store
 
 # Raise it whenever analyze() learns something different, so saved analyses are redone.
-VERSION = 5
+VERSION = 6
 
 _VERSION_KEY = "analysis_version"
 
