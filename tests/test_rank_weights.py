@@ -13,9 +13,9 @@ from qa.rank import Features, Weights
 from .conftest import ROOT
 
 SHIPPED = {
-    "dense": 0.140, "lexical": 0.012, "title": 0.201, "document": 0.035, "document_dense": 0.300,
-    "lead": 0.027, "kind": 0.016, "focus": 0.077, "focus_coverage": 0.075,
-    "document_coverage": 0.118, "speaker": 0.207, "passed": 0.08,
+    "dense": 0.137, "lexical": 0.013, "title": 0.169, "document_dense": 0.337,
+    "lead": 0.028, "kind": 0.011, "focus": 0.081, "focus_coverage": 0.079,
+    "document_coverage": 0.145, "speaker": 0.177, "passed": 0.08,
     "margin": 1.0, "unmet": 0.4, "focus_confidence": 0.2, "title_confidence": 0.3,
 }
 

@@ -5,7 +5,6 @@ How a sentence is scored (`fuse`; in [0, 1], higher is better):
     fused = w_dense    * cosine(question, sentence)            (clipped to 0-1)
           + w_lexical  * BM25(sentence) / best reachable BM25   (unknown words count too)
           + w_title    * cosine(question, document title)
-          + w_document * best lexical score of any sentence of the same document
           + w_document_dense * best cosine of any sentence of the same document
           + w_lead     * 1 / (1 + the sentence's position in its document)
           + w_focus    * cosine(question, sentence), both with their document title's
@@ -13,7 +12,8 @@ How a sentence is scored (`fuse`; in [0, 1], higher is better):
           + w_focus_coverage * share of the question's words (idf-weighted) that are not in
                           the document title, held by the sentence
           + w_document_coverage * share of the question's words (weighted by idf squared, so
-                          its rare names count most) held anywhere in the sentence's document
+                          its rare names count most) held anywhere in the sentence's document,
+                          beyond the corpus's mean share
           + w_kind     * [the sentence holds what the question asks for: a year for "when",
                           a number for "how many", a name for "who", a place for "where"]
           + w_speaker  * [the sentence is one the question names (qa.rank.subjects): its
@@ -69,7 +69,6 @@ class Features:
     dense: NDArray[np.float32]
     lexical: NDArray[np.float32]
     title: NDArray[np.float32]
-    document: NDArray[np.float32]
     document_dense: NDArray[np.float32]
     lead: NDArray[np.float32]
     kind: NDArray[np.float32]
@@ -155,7 +154,6 @@ def features(facts: StoreFacts, query: Query, rows: Rows | None = None,
     document_coverage = _document_coverage(facts, intent.terms)[doc]
     # Document evidence comes from the whole question, names included: it finds where the
     # speaker is. Within it, the speaker's own sentences are judged on the topic.
-    document = document_max(lexical, firsts, doc_at)
     document_dense = document_max(dense, firsts, doc_at)
     speaker = np.zeros(n, dtype=np.float32)
     speaker[query.subjects if rows is None else np.isin(rows, query.subjects)] = 1.0
@@ -173,7 +171,7 @@ def features(facts: StoreFacts, query: Query, rows: Rows | None = None,
                                   focus_coverage).astype(np.float32)
     lead = facts.lead if rows is None else facts.lead[rows]
     none = np.zeros(n, dtype=np.float32)
-    found = Features(dense, lexical, titles, document, document_dense, lead, none, focused,
+    found = Features(dense, lexical, titles, document_dense, lead, none, focused,
                      focus_coverage, document_coverage, speaker, none)
     return _with_kinds(found, facts, intent, rows, (firsts, doc_at), ranking)
 
@@ -181,7 +179,7 @@ def features(facts: StoreFacts, query: Query, rows: Rows | None = None,
 def fuse(f: Features, w: Weights) -> NDArray[np.float32]:
     """The fused score of every sentence (module docstring), in [0, 1]."""
     score = (w.dense * f.dense + w.lexical * f.lexical + w.title * f.title
-             + w.document * f.document + w.document_dense * f.document_dense + w.lead * f.lead
+             + w.document_dense * f.document_dense + w.lead * f.lead
              + w.kind * f.kind + w.focus * f.focus
              + w.focus_coverage * f.focus_coverage
              + w.document_coverage * f.document_coverage) / max(w.total(), 1e-9)
@@ -319,7 +317,13 @@ def _document_coverage(facts: StoreFacts, query_terms: tuple[str, ...]) -> NDArr
         idf = float(lexicon.idf[tid]) ** 2
         total += idf
         out[np.unique(doc[lexicon.postings(tid)])] += idf
-    return out / total if total > 0 else out
+    if total <= 0:
+        return out
+    # what it holds beyond a document of this corpus on average: in a corpus of one document,
+    # nothing (the share would only lift every score)
+    share = out / total
+    mean = float(share.mean())
+    return np.asarray(np.clip((share - mean) / max(1.0 - mean, 1e-9), 0.0, 1.0), dtype=np.float32)
 
 
 __all__ = ["Cosines", "Features", "Query", "document_max", "features", "focus", "fuse",
