@@ -51,7 +51,7 @@ def test_the_reply_thresholds_are_the_fitted_ones() -> None:
     from qa.rank import weights
 
     fitted = {"ABOUT_WINDOW": 1, "ABOUT_POWER": 1.0, "NAMED_MISSING": 0.5,
-              "ASKED_MISSING": 0.5, "UNSEEN_POWER": 3.0, "CONFIDENT_FROM": 0.66,
+              "ASKED_MISSING": 0.5, "UNSEEN_POWER": 3.0, "CONFIDENT_FROM": 0.69,
               "SURE_PLACES": 1}
     assert {name: getattr(weights, name) for name in fitted} == fitted
     assert Settings().abstain_threshold == 0.42
