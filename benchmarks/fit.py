@@ -5,6 +5,8 @@
     .venv/bin/python benchmarks/fit.py --replies  # the reply thresholds (qa.rank.about), also
                                                   # on benchmarks/dev/bbc_fit.jsonl; ~35 s
     .venv/bin/python benchmarks/fit.py --passed   # only `Weights.passed`, the others as shipped
+    .venv/bin/python benchmarks/fit.py --document-coverage  # only that weight, the others'
+                                                  # shares as shipped
 
 Prints the best weights and, for them, the confidence weights and the abstain threshold that
 maximise answer-triggering F1 on the even WikiQA questions while keeping every seed answer,
@@ -394,6 +396,20 @@ def main() -> int:
                  for p in (0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1)]
         print("objective by passed:", [(-p, round(o, 4)) for o, p in steps])
         w[-1] = -max(steps)[1]
+    elif "--document-coverage" in sys.argv:  # only its share, the others' in proportion
+        w = start()
+        at = NAMES.index("document_coverage")
+        others = w[:-2].sum() - w[at]
+
+        def share(x: float) -> np.ndarray:
+            v = w.copy()
+            v[at] = x * others / (1.0 - x)
+            return v
+
+        tried = [(objective(pools, share(x)), -x)
+                 for x in (0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25)]
+        print("objective by document_coverage share:", [(-x, round(o, 4)) for o, x in tried])
+        w = share(-max(tried)[1])
     else:
         _, w = search(pools)
     print("MRR@10, Hit@1, Hit@5:", {g: tuple(round(x, 3) for x in pool.evaluate(w))

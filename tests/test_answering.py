@@ -124,3 +124,49 @@ def test_a_quote_running_on_is_its_speakers_answer(tmp_path: Path) -> None:
     hits = bot.retriever.search("What did Tomas Arbeloa say adoption should never be?", 3)
     assert "sold as entertainment" in hits[0].text, [h.text for h in hits]
     assert hits[0].speaker == "Tomas Arbeloa"
+
+
+# Two stories on one firm (issue 17): the first echoes the question's words ("penalty",
+# "Parlona", the firm's scandal); only the second answers, and it holds the question's rare
+# words ("11m", "euros", "fined") across its sentences.
+PARLONA = {
+    "parlona-founder-apologises.md": """# Parlona founder apologises to investors
+
+The founder of Parlona, the Italian dairy group, has apologised to its small investors.
+
+Parlona was hit with a penalty of public anger after a black hole was found in its accounts.
+
+He said the collapse of Parlona had been the worst moment of his life.
+""",
+    "parlona-profits-double.md": """# Parlona profits double after rescue
+
+Parlona, the Italian dairy group rescued from collapse, has reported doubled profits.
+
+Less welcome was the news that the firm had been fined 11m euros.
+
+The fine was for breaking takeover rules five years ago, regulators said.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def parlona_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
+    corpus = tmp_path_factory.mktemp("parlona")
+    for name, text in PARLONA.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    bot = Bot(corpus=corpus, store=corpus.parent / f"{corpus.name}-store",
+              notify=lambda _: None)
+    bot.reindex()
+    return bot
+
+
+def test_the_story_that_holds_the_question_beats_a_related_one(parlona_bot: Bot) -> None:
+    retriever = parlona_bot.retriever
+    intent = retriever.intent("Why was Parlona given an 11m-euro fine?")
+    coverage = retriever.features(intent).document_coverage
+    doc = retriever.facts.doc
+    answering = next(i for i, d in enumerate(retriever.store.documents)
+                     if d.path.endswith("parlona-profits-double.md"))
+    assert coverage[doc == answering].min() > coverage[doc != answering].max()
+    hits = retriever.search("Why was Parlona given an 11m-euro fine?", 3)
+    assert hits[0].source.endswith("parlona-profits-double.md"), [h.text for h in hits]

@@ -27,8 +27,8 @@ def test_fuse_is_a_weighted_mean_plus_the_speaker_bonus() -> None:
     zero = np.zeros(2, dtype=np.float32)
     speaker = np.array([0.0, 1.0], dtype=np.float32)
     f = Features(one, zero, zero, zero, zero, zero, zero, zero, zero, speaker, zero)
-    w = Weights(dense=0.5, lexical=0.5, title=0, document=0, document_dense=0, lead=0, kind=0,
-                focus=0, focus_coverage=0, speaker=0.25)
+    w = Weights(dense=0.5, lexical=0.5, title=0, document_dense=0, lead=0, kind=0,
+                focus=0, focus_coverage=0, document_coverage=0, speaker=0.25)
     assert fuse(f, w).tolist() == pytest.approx([0.5, 0.25])
     full = Features(one, one, one, one, one, one, one, one, one, one, zero)
     assert fuse(full, w).max() <= 1.0

@@ -13,9 +13,9 @@ from qa.rank import Features, Weights
 from .conftest import ROOT
 
 SHIPPED = {
-    "dense": 0.120, "lexical": 0.010, "title": 0.222, "document": 0.295, "document_dense": 0.187,
-    "lead": 0.023, "kind": 0.014, "focus": 0.066, "focus_coverage": 0.064, "speaker": 0.137,
-    "passed": 0.06,
+    "dense": 0.137, "lexical": 0.013, "title": 0.169, "document_dense": 0.337,
+    "lead": 0.028, "kind": 0.011, "focus": 0.081, "focus_coverage": 0.079,
+    "document_coverage": 0.145, "speaker": 0.177, "passed": 0.08,
     "margin": 1.0, "unmet": 0.4, "focus_confidence": 0.2, "title_confidence": 0.3,
 }
 
@@ -51,7 +51,7 @@ def test_the_reply_thresholds_are_the_fitted_ones() -> None:
     from qa.rank import weights
 
     fitted = {"ABOUT_WINDOW": 1, "ABOUT_POWER": 1.0, "NAMED_MISSING": 0.5,
-              "ASKED_MISSING": 0.5, "UNSEEN_POWER": 3.0, "CONFIDENT_FROM": 0.54,
+              "ASKED_MISSING": 0.5, "UNSEEN_POWER": 3.0, "CONFIDENT_FROM": 0.69,
               "SURE_PLACES": 1}
     assert {name: getattr(weights, name) for name in fitted} == fitted
     assert Settings().abstain_threshold == 0.42
