@@ -196,11 +196,12 @@ def test_chat_commands_more_new_history(harbour: Bot) -> None:
     chat.handle("What did Okafor say about the flood gates?")
     assert out[-1].startswith(f"1. {FLOOD_GATES}")
     chat.handle("who did she thank?")
-    assert out[-1].startswith("(understood as: who did Okafor thank?)\n1. ")
-    assert OKAFOR_THANKS in out[-1]
+    assert out[-1].startswith("(understood as: who did Okafor thank?)\n")
+    assert f"1. {OKAFOR_THANKS}" in out[-1]  # a guess or not, the first sentence answers
     chat.handle(":more")
     chat.handle("more")
-    assert out[-2].splitlines()[1].startswith("2. ") and out[-1].splitlines()[1].startswith("3. ")
+    numbered = [[line for line in o.splitlines() if line[:1].isdigit()] for o in out[-2:]]
+    assert numbered[0][0].startswith("2. ") and numbered[1][0].startswith("3. ")
     shown = [line for o in out[-3:] for line in o.splitlines() if line[:1].isdigit()]
     assert len({s[3:] for s in shown}) == 3
     chat.handle(":history")
