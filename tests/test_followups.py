@@ -127,3 +127,12 @@ def test_what_for_asks_why_and_a_preposition_replaces_its_phrase(seed_bot: Bot) 
     chat.ask("What does Stoltenberg think a strong Serbia means for the region?")
     assert chat.ask("and for NATO allies?").understood_as == (
         "What does Stoltenberg think a strong Serbia means for NATO allies?")
+
+
+def test_and_why_asks_as_why_does(seed_bot: Bot) -> None:
+    # "and why?" was taken as it was and declined
+    chat = Conversation(seed_bot)
+    chat.ask("who did Vucic thank?")
+    answer = chat.ask("and why?")
+    assert answer.understood_as == "Why did Vucic thank?"
+    assert not answer.abstained and "for maintaining peace" in answer.hits[0].text

@@ -107,13 +107,15 @@ class _FollowUp:
             if match and not any(w in PERSON_CUE_VERBS or w in SAYING_WORDS for w in words[1:]) \
                     and any(w not in STOPWORDS or w in PRONOUNS for w in words[1:]):
                 return self._new_topic(previous, match.group("x"), explicit=False)
-        if words and words[0] in QUESTION_WORDS and all(w in VAGUE_WORDS for w in words[1:]):
-            return _ask_again(previous, words[0])
-        if words == ["what", "for"]:  # "what for?" asks why
+        # "and why?", "so when?" ask as "why?" and "when?" do
+        bare = words[1:] if words[:1] and words[0] in FOLLOW_UP_OPENERS else words
+        if bare and bare[0] in QUESTION_WORDS and all(w in VAGUE_WORDS for w in bare[1:]):
+            return _ask_again(previous, bare[0])
+        if bare == ["what", "for"]:  # "what for?" asks why
             return _ask_again(previous, "why")
-        if len(words) > 1 and words[1] in QUESTION_WORDS and words[0] in PREPOSITIONS \
-                and all(w in VAGUE_WORDS for w in words[2:]):  # "with whom?", "since when?"
-            return _ask_again(previous, words[1], words[0])
+        if len(bare) > 1 and bare[1] in QUESTION_WORDS and bare[0] in PREPOSITIONS \
+                and all(w in VAGUE_WORDS for w in bare[2:]):  # "with whom?", "since when?"
+            return _ask_again(previous, bare[1], bare[0])
         return self._resolve_pronouns(question)
 
     def _candidates(self) -> list[Entity]:
