@@ -48,7 +48,7 @@ _FRAME = re.compile(r"\b(?:how\s+(?P<how>\w+)|(?:what|which)\s+(?P<what>time|yea
 class About:
     """What the corpus holds of a question. Shares are of the question's content terms, each
     weighted by its idf to the power ABOUT_POWER (a word the corpus never uses, by the largest
-    idf), from 0 (none) to 1 (all)."""
+    idf less the corpus's `unseen` share of it), from 0 (none) to 1 (all)."""
 
     together: float  # share in the one passage (a sentence, ABOUT_WINDOW either side) most holds
     named: float  # share of the words the question capitalises (its named things) in the corpus

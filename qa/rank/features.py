@@ -190,7 +190,12 @@ def fuse(f: Features, w: Weights) -> NDArray[np.float32]:
 def relevance(f: Features, w: Weights, headings: NDArray[np.bool_],
               thin: NDArray[np.bool_]) -> NDArray[np.float32]:
     """`fuse`, with headings at 0 and thin sentences lowered by THIN (module docstring)."""
-    fused = fuse(f, w)
+    return _lowered(fuse(f, w), headings, thin)
+
+
+def _lowered(fused: NDArray[np.float32], headings: NDArray[np.bool_],
+             thin: NDArray[np.bool_]) -> NDArray[np.float32]:
+    """`fused` (changed in place) with headings at 0 and thin sentences lowered by THIN."""
     fused[headings] = 0.0
     fused[thin] -= THIN
     return fused
@@ -232,9 +237,10 @@ def _with_kinds(found: Features, facts: StoreFacts, intent: Intent, rows: Rows |
     if ranking is None:
         need = whole = np.arange(n, dtype=np.int64)
     else:
-        need = _reachable(found, ranking, facts, rows)
+        fused = fuse(found, ranking)
+        need = _reachable(fused, ranking, facts, rows)
         # `passed` looks at every sentence of the documents of the best PASSED_ROWS rows
-        best = need[np.argsort(-fuse(found, ranking)[need])[:PASSED_ROWS]]
+        best = need[np.argsort(-fused[need])[:PASSED_ROWS]]
         whole = np.flatnonzero(np.isin(doc_at, doc_at[best]))
     held = np.zeros(n, dtype=np.float32)
     held[need] = facts.kinds(kind, need if rows is None else rows[need])
@@ -245,13 +251,15 @@ def _with_kinds(found: Features, facts: StoreFacts, intent: Intent, rows: Rows |
     return replace(found, kind=held, passed=passed.astype(np.float32))
 
 
-def _reachable(f: Features, w: Weights, facts: StoreFacts, rows: Rows | None) -> Rows:
-    """Positions whose score with the best answer-kind evidence could reach the best
-    RANKED_MAX scores: the kind adds at most w.kind / w.total() to a score and nothing else.
-    Passed only lowers scores."""
+def _reachable(fused: NDArray[np.float32], w: Weights, facts: StoreFacts, rows: Rows | None
+               ) -> Rows:
+    """Positions whose score (`fuse`d, before headings and thin sentences are lowered as
+    `relevance` lowers them) with the best answer-kind evidence could reach the best RANKED_MAX
+    scores: the kind adds at most w.kind / w.total() to a score and nothing else. Passed only
+    lowers scores."""
     headings = facts.headings if rows is None else facts.headings[rows]
     thin = facts.thin if rows is None else facts.thin[rows]
-    fused = relevance(f, w, headings, thin)
+    fused = _lowered(fused.copy(), headings, thin)
     m = min(RANKED_MAX, fused.shape[0])
     # 1e-6: the float32 sums of `fuse` round
     gain = w.kind / max(w.total(), 1e-9)

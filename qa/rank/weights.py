@@ -18,7 +18,8 @@ class Weights:
     (qa.rank.confidence)."""
 
     # Fusion: a weighted mean of the features (fitted by benchmarks/fit.py, random coordinate
-    # steps from the previous weights; they sum to 1 without `speaker`, which is added on top).
+    # steps from the previous weights; they sum to 1 without `speaker`, which is added on top,
+    # and `passed`, which is taken off).
     dense: float = 0.137
     lexical: float = 0.013
     title: float = 0.169
