@@ -64,7 +64,7 @@ class Conversation:
         k = self.bot.check_k(k)
         understood = self.understand(text)
         rows = self.bot.rows_within(self.within) if self.within else None
-        focus = self._focus(text, understood)
+        focus = self._focus(text)
         answer = None
         if focus is not None:
             # a follow-up is about the story the last answer came from, unless that story is
@@ -80,7 +80,7 @@ class Conversation:
                                 self.within))
         return answer
 
-    def _focus(self, question: str, understood: str) -> NDArray[np.int64] | None:
+    def _focus(self, question: str) -> NDArray[np.int64] | None:
         """For a follow-up, the rows of the document the last answer's first sentence came
         from; a question asked again, or after `within` changed, is no follow-up. None too
         when that document is the whole corpus."""

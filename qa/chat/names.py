@@ -40,6 +40,12 @@ SAMPLE_ROWS = 300
 # may be a person's surname: news names a person in full once a story, a party or a country
 # hardly ever ("New Labour" 14%, "Northern Ireland" 16% but mostly after "in"). Set by hand.
 INTRODUCED = 0.15
+# A lone word is a first name when at least FIRST_NAME of its mentions come before its surname
+# ("Jens" Stoltenberg, not "France" Telecom); a name never quoted is talked of as a person when
+# a first name comes before it in TALKED_OF of its mentions (and "he" or "she" after each).
+# Both set by hand with INTRODUCED, on the same BBC names.
+FIRST_NAME = 0.3
+TALKED_OF = 0.2
 
 PERSON, ORGANISATION, PLACE, THING = "person", "organisation", "place", "thing"
 _GENDERED_TITLES = MALE_TITLES | FEMALE_TITLES
@@ -285,9 +291,9 @@ class Names:
         # a party, a country or a firm that speaks ("Labour said", "France beat", "Microsoft")
         if len(name) == 1 and not titled and not _introduced(last):
             acts = False
-        if full is not None and (len(full.split()) == 1 and not (named and acts) or not all(
-                self.profile(w).proper for w in full.split())):
-            full = None  # "Texas Instruments" is no person: "instruments" is a common word
+        if full is not None and ((len(full.split()) == 1 and not (named and acts))
+                                 or not all(self.profile(w).proper for w in full.split())):
+            full = None  # "Labour said" acts as no person; "Texas Instruments": common words
         if full is None and not (named and acts):
             first = self._first_name(name)
             if first is None:
@@ -313,7 +319,7 @@ class Names:
             parts = n.split()
             # mostly written before that surname: "Jens" Stoltenberg, not "France" Telecom
             if len(parts) == 2 and parts[0].lower() == word.lower() and \
-                    self.profile(parts[1]).firsts[parts[0]] >= 0.3 * self.profile(word).capital:
+                    self.profile(parts[1]).firsts[parts[0]] >= FIRST_NAME * self.profile(word).capital:
                 return n
         return None
 
@@ -350,7 +356,7 @@ def _talked_of(prof: WordProfile) -> bool:
     """Whether the corpus writes of a name as of a person, though it never quotes them: a
     first name before it in a fifth of its mentions, and "he" or "she" after each, on average
     ("Arthur Hailey ... Hailey was the only child ... he")."""
-    return (prof.capital > 0 and sum(prof.firsts.values()) >= 0.2 * prof.capital
+    return (prof.capital > 0 and sum(prof.firsts.values()) >= TALKED_OF * prof.capital
             and prof.male + prof.female >= prof.capital)
 
 

@@ -196,8 +196,7 @@ def _inside_run(key: str, question: str) -> bool:
     tokens = LOOSE_WORD.findall(question)
     for i, token in enumerate(tokens):
         if token.lower().removesuffix("'s").removesuffix("’s") == key:
-            return any(0 <= j < len(tokens) and tokens[j][:1].isupper()
-                       for j in (i - 1, i + 1) if j > 0)
+            return any(0 < j < len(tokens) and tokens[j][:1].isupper() for j in (i - 1, i + 1))
     return False
 
 

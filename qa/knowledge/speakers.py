@@ -8,6 +8,7 @@ chief said") are counted as aliases of that person.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -176,11 +177,24 @@ def _learn_roles(masked: str, people: People, alias_votes: dict[str, Counter[str
         m = clean_name(raw)
         if m is None or m.name == raw:
             continue  # no title or role inside the run; one before it is read by the speakers
-        name, person = people.resolve(m)
-        if person:
-            role = role_before(masked[: match.start("name")] + raw[: len(raw) - len(m.name)])
-            if role:
-                alias_votes[role][name] += 1
+        _vote_role(masked, match, people, alias_votes)
+
+
+def _vote_role(masked: str, match: re.Match[str], people: People,
+               alias_votes: dict[str, Counter[str]]) -> tuple[str, bool] | None:
+    """The person `match` (its group "name") names and whether they are a person; a vote for
+    the role written before the name, or inside its run ("BRC director general Kevin
+    Hawkins"), when they are. None when the run names nobody."""
+    raw = match.group("name")
+    m = clean_name(raw)
+    if m is None:
+        return None
+    name, person = people.resolve(m)
+    if person:
+        role = role_before(masked[: match.start("name")] + raw[: len(raw) - len(m.name)])
+        if role:
+            alias_votes[role][name] += 1
+    return name, person
 
 
 def _find_speaker(masked: str, people: People, last_person: str | None,
@@ -199,14 +213,10 @@ def _find_speaker(masked: str, people: People, last_person: str | None,
             if raw in ("him", "her"):
                 offer(match.start(), last_person, last_person)
                 continue
-            m = clean_name(raw)
-            if m is None:
+            named = _vote_role(masked, match, people, alias_votes)
+            if named is None:
                 continue
-            name, person = people.resolve(m)
-            if person:
-                role = role_before(masked[: match.start("name")] + raw[: len(raw) - len(m.name)])
-                if role:
-                    alias_votes[role][name] += 1
+            name, person = named
             offer(match.start(), name, name if person else None)
     for match in _PRONOUN.finditer(masked):
         offer(match.start(), last_person, last_person)
