@@ -312,13 +312,13 @@ def main() -> int:
                     if q.gold and rk != 1 or not q.gold:
                         log(f"  [{name}] rank {rk} {c}: {q.text}")
     print(table(results))
-    talks = [(name, store_name, corpus, path) for name, store_name, corpus, path in [
+    talks = [talk for talk in [
         ("seed-conv", "seed", lambda: ROOT / "seeds", EVAL / "seed_conversations.jsonl"),
         ("seed-conv-fit", "seed", lambda: ROOT / "seeds", FIT / "seed_conversations_fit.jsonl"),
         ("seed-conv3", "seed", lambda: ROOT / "seeds", PROBE / "seed_conversations3.jsonl"),
         ("bbc-conv-fit", "bbc", lambda: bbc_news, FIT / "bbc_conversations_fit.jsonl"),
         ("bbc-conv3", "bbc", lambda: bbc_news, PROBE / "bbc_conversations3.jsonl"),
-    ] if path.is_file() and (not only or name in only)]
+    ] if talk[3].is_file() and (not only or talk[0] in only)]
     if talks:
         print("\nConversations, turns asked in order in one chat (`qa eval`): Hit@1 over every "
               "turn and over the follow-ups (turns after the first), Hit@3, MRR@10, answerable "
@@ -330,11 +330,12 @@ def main() -> int:
             bots = {store_name: make_bot(store_name, corpus())}
         report = evaluate_file(bots[store_name], path)
         later = [o for o, t in zip(report.outcomes, (t for c in read_questions(path)
-                                                     for t in range(len(c)))) if t > 0]
+                                                     for t in range(len(c)))) if t > 0 and o.gold]
+        answerable = max(1, len(report.answerable))
         print(f"| {name} | {len(report.outcomes)} | {report.hit_at(1):.2f} | "
               f"{sum(0 < o.rank <= 1 for o in later) / max(1, len(later)):.2f} | "
               f"{report.hit_at(3):.2f} | {report.mrr:.2f} | "
-              f"{sum(o.declined for o in report.answerable) / len(report.answerable):.2f} |")
+              f"{report.declined_wrongly / answerable:.2f} |")
     print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
           f"all-MiniLM-L6-v2, {time.time() - started:.0f} s\n{versions()}")
     if "--json" in sys.argv:

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 OUT = Path(__file__).parent / "formats"
 
@@ -221,6 +222,11 @@ def libreoffice_pdf(out: Path) -> None:
     d.add_heading("Boarding", level=2)
     d.add_paragraph("Pilots board inbound ships two miles south of the breakwater light.")
     d.add_paragraph("Ships longer than ninety metres must take a pilot.")
+    _print_with_libreoffice(d, out)
+
+
+def _print_with_libreoffice(d: Any, out: Path) -> None:
+    """A python-docx document printed to PDF by LibreOffice, as Word users' PDFs are made."""
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / f"{out.stem}.docx"
         d.save(str(source))
@@ -243,12 +249,7 @@ def rules_pdf(out: Path) -> None:
     for item in ("Buy a ticket at the kiosk.", "Show it to the crew when boarding."):
         d.add_paragraph(item, style="List Number")
     d.add_paragraph("The crew may refuse boarding to anyone who breaks them.")
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / f"{out.stem}.docx"
-        d.save(str(source))
-        subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", tmp,
-                        str(source)], check=True, capture_output=True, timeout=120)
-        shutil.move(Path(tmp) / f"{out.stem}.pdf", out)
+    _print_with_libreoffice(d, out)
 
 
 TIDES_FODT = """<?xml version="1.0" encoding="UTF-8"?>
