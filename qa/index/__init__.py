@@ -10,13 +10,22 @@
 
 from qa.index.backend import LexicalSearch, LocalBackend, Narrowed, StoreBackend, Wanted
 from qa.index.generation import FORMAT
-from qa.index.lexical import K1, LexicalIndex, bm25_weights, idf_of, members, unseen
+from qa.index.lexical import (
+    K1,
+    LexicalIndex,
+    bm25_weights,
+    idf_of,
+    members,
+    postings_of,
+    unseen,
+)
 from qa.index.store import DocInfo, Places, Store, places, read_places
 from qa.index.sync import Analyzer, DocumentEncoder, file_stat, read_or_skip, sync, text_sha1
 from qa.index.writer import Part, write_generation
 
 __all__ = ["FORMAT", "K1", "Analyzer", "DocInfo", "DocumentEncoder", "LexicalIndex",
            "LexicalSearch", "LocalBackend", "Narrowed", "Part", "Places", "Store", "StoreBackend",
-           "Wanted", "bm25_weights", "file_stat", "idf_of", "members", "places", "read_or_skip",
+           "Wanted", "bm25_weights", "file_stat", "idf_of", "members", "places", "postings_of",
+           "read_or_skip",
            "read_places", "sync", "text_sha1", "unseen",
            "write_generation"]

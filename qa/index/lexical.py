@@ -42,19 +42,10 @@ class LexicalIndex:
                 term_ids.append(vocab.setdefault(tok, len(vocab)))
                 row_ids.append(row)
         n = len(docs)
-        t = np.asarray(term_ids, dtype=np.int64)
-        r = np.asarray(row_ids, dtype=np.int64)
-        # term frequency per (term, row): sort pairs and count runs
-        key = t * max(n, 1) + r
-        uniq, tf = np.unique(key, return_counts=True)
-        post_terms = uniq // max(n, 1)
-        post_rows = (uniq % max(n, 1)).astype(np.int32)
-        df = np.bincount(post_terms, minlength=len(vocab)).astype(np.float32)
-        idf = idf_of(df, n)
+        post_terms, post_rows, tf, indptr = postings_of(term_ids, row_ids, n, len(vocab))
+        idf = idf_of(np.diff(indptr).astype(np.float32), n)
         avg = float(lengths.mean()) if n else 1.0
         weights = bm25_weights(idf[post_terms], tf, lengths[post_rows], avg)
-        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(post_terms, minlength=len(vocab)), out=indptr[1:])
         return cls(vocab, idf, indptr, post_rows, weights, n)
 
     def postings(self, tid: int) -> NDArray[np.int32]:
@@ -96,6 +87,21 @@ class LexicalIndex:
 def idf_of(df: NDArray[np.float32], n: int) -> NDArray[np.float32]:
     """Each term's BM25 idf from its sentence frequency `df` among `n` sentences."""
     return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def postings_of(term_ids: Sequence[int], row_ids: Sequence[int], rows: int, terms: int
+                ) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int64],
+                           NDArray[np.int64]]:
+    """(term, row) pairs, one per occurrence, as postings sorted by term then row: each
+    posting's term and row, its term frequency, and every term's start (`indptr`, `terms` + 1
+    long) in them."""
+    n = max(rows, 1)
+    key = np.asarray(term_ids, dtype=np.int64) * n + np.asarray(row_ids, dtype=np.int64)
+    uniq, tf = np.unique(key, return_counts=True)  # sorted pairs, their runs counted
+    post_terms = uniq // n
+    indptr = np.zeros(terms + 1, dtype=np.int64)
+    np.cumsum(np.bincount(post_terms, minlength=terms), out=indptr[1:])
+    return post_terms, (uniq % n).astype(np.int32), tf, indptr
 
 
 def bm25_weights(idf: NDArray[np.float32], tf: NDArray[np.int64], lengths: NDArray[np.float32],

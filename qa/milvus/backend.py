@@ -47,10 +47,10 @@ from qa.ingest import Corpus, Document, Notify
 from qa.milvus import collections as coll
 from qa.milvus.client import Location, close, column_writer, connect, failure
 from qa.milvus.lease import Lease
-from qa.milvus.mirror import EPOCH, fetch, load_mirror, parts_of, write_mirror
+from qa.milvus.mirror import fetch, load_mirror, parts_of, write_mirror
 from qa.milvus.reading import (
     LEXICON,
-    extras_of,
+    as_left,
     lexicon_facts,
     open_as_left,
     open_reader,
@@ -129,21 +129,10 @@ class MilvusBackend:
             docs = coll.manifest(client, name)
             skipped = coll.get_chunked(client, name, "skipped") or {}
             if not state.get("dirty") and _unchanged(docs, skipped, files, corpus, verify):
-                epoch = state.get("epoch")
-                if sum(int(d["count"]) for d in docs.values()) >= self.mirror_below:
-                    reader = open_reader(client, self.where, identity, epoch, skipped)
-                    return reader.whole() if reader is not None else self._locked_write(
-                        corpus, encoder, files, notify, analyzer, progress, rebuild, verify)
-                mirror = load_mirror(self.mirror, model, epoch)
-                if mirror is not None and (analyzer is None or analyzer.current(mirror)):
-                    check_dim(identity, int(mirror.vectors.shape[1]), self.describe())
-                    return attach(mirror, client, self.where)
-                analysis = coll.get_chunked(client, name, "analysis")
-                if analysis is not None and analysis.get("epoch") == state.get("epoch"):
-                    known, whole = fetch(client, name, docs)
-                    if whole:
-                        return self._write_mirror(model, list(known.values()), skipped,
-                                                  extras_of(analysis), state["epoch"])
+                kept = as_left(client, self.where, identity, state, docs, skipped, model,
+                               self.mirror, self.mirror_below, analyzer)
+                if kept is not None:
+                    return kept
         for message in listing:
             notify(message)
         if identity is None:  # made before the writer lease, which lives in the collections
@@ -259,7 +248,7 @@ class MilvusBackend:
         texts = [s.text for _, doc, _, _ in fresh for s in doc.sentences]
         titles = [doc.title for _, doc, _, _ in fresh]
         vectors = encoder.encode(texts + titles, progress)
-        check_dim(identity, int(vectors.shape[1]), self.describe())
+        coll.check_dim(identity, int(vectors.shape[1]), self.describe())
         columns = column_writer(self.where, rows_c)
         pos, group, rows = 0, [], []
         for number, (slot, doc, (size, mtime), digest) in enumerate(fresh):
@@ -326,14 +315,6 @@ def check_identity(identity: dict[str, Any], model: str, where: str) -> None:
             "writes into it")
 
 
-def check_dim(identity: dict[str, Any], dim: int, where: str) -> None:
-    """Refuse a collection of another vector size."""
-    if int(identity.get("dim", dim)) != dim:
-        raise StoreMismatchError(
-            f"{where} holds {identity.get('dim')}-dimensional vectors, this model makes {dim}"
-            " - use another collection name; qa never writes into it")
-
-
 def _doc_row(info: DocInfo, version: str) -> dict[str, Any]:
     return {"path": info.path, "version": version, "sha1": info.sha1,
             "file_sha1": info.file_sha1, "title": info.title, "size": info.size,
@@ -360,4 +341,4 @@ def _jsonable(extras: dict[str, Any]) -> dict[str, Any]:
                 if isinstance(v, np.ndarray) else v) for k, v in extras.items()}
 
 
-__all__ = ["EPOCH", "MilvusBackend"]
+__all__ = ["MilvusBackend"]

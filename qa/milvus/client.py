@@ -177,7 +177,7 @@ def failure(where: Location, exc: BaseException) -> StoreError:
         chain.append(str(seen).lower())
         seen = seen.__cause__ or seen.__context__
     low = " ".join(chain)
-    if any(w in low for w in ("unauthenticated", "auth", "token", "credential", "password",
+    if any(w in low for w in ("auth", "token", "credential", "password",
                               "permission denied")):
         if not where.token_env:
             return StoreError(f"Milvus at {where.uri} asks for a token - put it in an "

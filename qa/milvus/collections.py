@@ -23,12 +23,22 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qa.errors import StoreMismatchError
+
 FORMAT = 1  # of the collections' layout; a collection of another format is refused
 TEXT_BYTES = 65_535  # Milvus's longest VARCHAR
 PATH_BYTES = 4_096
 CHUNK_CHARS = 60_000  # a JSON value longer than this is split over several meta rows
 PLACES = "places"  # the meta key of the files' pages and sections
 ROW_FIELDS = ["id", "path", "version", "seq", "passage", "start", "end", "text"]
+
+
+def check_dim(identity: dict[str, Any], dim: int, where: str) -> None:
+    """Refuse a collection of another vector size."""
+    if int(identity.get("dim", dim)) != dim:
+        raise StoreMismatchError(
+            f"{where} holds {identity.get('dim')}-dimensional vectors, this model makes {dim}"
+            " - use another collection name; qa never writes into it")
 
 
 def names(collection: str) -> tuple[str, str, str]:
@@ -243,6 +253,6 @@ def places_of(client: Any, collection: str) -> dict[str, tuple[str, Any]]:
             if isinstance(v, list) and len(v) == 2}
 
 
-__all__ = ["FORMAT", "PLACES", "ROW_FIELDS", "TEXT_BYTES", "create", "exists", "flush", "get",
+__all__ = ["FORMAT", "PLACES", "ROW_FIELDS", "TEXT_BYTES", "check_dim", "create", "exists", "flush", "get",
            "get_chunked", "insert_rows", "manifest", "names", "places_of", "put", "quoted",
            "rows_of", "sweep"]

@@ -38,9 +38,7 @@ def fetch(client: Any, name: str, docs: dict[str, dict[str, Any]]) -> tuple[Know
         if len(rows) != int(entry["count"]):
             whole = False
             continue
-        info = located(DocInfo(path, entry["title"], int(entry["size"]),
-                               int(entry["mtime_ns"]), entry["sha1"], 0, len(rows),
-                               entry["file_sha1"]), kept)
+        info = doc_info(path, entry, 0, kept)
         vectors = np.asarray([r["vector"] for r in rows], dtype=np.float32)
         part = Part(info, [(r["text"], int(r["passage"]), int(r["start"]), int(r["end"]))
                            for r in rows],
@@ -50,13 +48,15 @@ def fetch(client: Any, name: str, docs: dict[str, dict[str, Any]]) -> tuple[Know
     return out, whole
 
 
-def located(info: DocInfo, kept: dict[str, tuple[str, Any]]) -> DocInfo:
-    """`info` with the pages and sections kept for it (`coll.places_of`), when they are of its
-    text: a PDF's hits cite their page, a Markdown file's their section, on Milvus too."""
-    found = kept.get(info.path)
-    if found is None or found[0] != info.sha1:
-        return info
-    return replace(info, locations=read_places(found[1]))
+def doc_info(path: str, entry: dict[str, Any], first: int,
+             kept: dict[str, tuple[str, Any]]) -> DocInfo:
+    """A file's DocInfo from its manifest row, its rows from `first` on, with the pages and
+    sections kept for it (`coll.places_of`) when they are of its text: a PDF's hits cite
+    their page, a Markdown file's their section, on Milvus too."""
+    found = kept.get(path)
+    return DocInfo(path, str(entry["title"]), int(entry["size"]), int(entry["mtime_ns"]),
+                   str(entry["sha1"]), first, int(entry["count"]), str(entry["file_sha1"]),
+                   read_places(found[1]) if found and found[0] == entry["sha1"] else ())
 
 
 def parts_of(store: Store) -> Known:
@@ -99,4 +99,4 @@ def write_mirror(directory: Path, model: str, parts: Sequence[tuple[Part, list[i
     return store
 
 
-__all__ = ["EPOCH", "IDS", "Known", "fetch", "load_mirror", "located", "parts_of", "write_mirror"]
+__all__ = ["EPOCH", "IDS", "Known", "doc_info", "fetch", "load_mirror", "parts_of", "write_mirror"]

@@ -35,11 +35,12 @@ from qa.index import (
     Wanted,
     bm25_weights,
     idf_of,
+    postings_of,
     unseen,
 )
 from qa.milvus import collections as coll
 from qa.milvus.client import Location, failure
-from qa.milvus.mirror import fetch, load_mirror, located, write_mirror
+from qa.milvus.mirror import doc_info, fetch, load_mirror, write_mirror
 from qa.milvus.search import attach
 from qa.text import terms
 from qa.vectors import DenseIndex
@@ -114,17 +115,14 @@ class Reader:
     def __init__(self, client: Any, where: Location, docs: dict[str, dict[str, Any]],
                  lexicon: dict[str, Any], extras: dict[str, Any],
                  skipped: dict[str, dict[str, Any]], dim: int,
-                 kept: dict[str, tuple[str, Any]] | None = None) -> None:
+                 kept: dict[str, tuple[str, Any]]) -> None:
         self.client, self.where, self.dim = client, where, dim
         self.paths = sorted(docs)
         self.number = {p: i for i, p in enumerate(self.paths)}
         self.version = [str(docs[p]["version"]) for p in self.paths]
         counts = np.asarray([int(docs[p]["count"]) for p in self.paths], dtype=np.int64)
-        self.firsts = np.cumsum(counts) - counts
-        self.infos = [located(DocInfo(p, str(docs[p]["title"]), int(docs[p]["size"]),
-                                      int(docs[p]["mtime_ns"]), str(docs[p]["sha1"]),
-                                      int(self.firsts[i]), int(counts[i]),
-                                      str(docs[p]["file_sha1"])), kept or {})
+        firsts = np.cumsum(counts) - counts
+        self.infos = [doc_info(p, docs[p], int(firsts[i]), kept)
                       for i, p in enumerate(self.paths)]
         self.total = int(counts.sum())
         self.vocab = {t: i for i, t in enumerate(lexicon["terms"])}
@@ -291,14 +289,10 @@ class Reader:
         for t in words:
             if t in self.vocab:
                 local.setdefault(t, len(local))
-        n = max(len(texts), 1)
-        key = np.asarray(term_ids, dtype=np.int64) * n + np.asarray(row_ids, dtype=np.int64)
-        uniq, tf = np.unique(key, return_counts=True)
-        post_terms, post_rows = uniq // n, (uniq % n).astype(np.int32)
+        post_terms, post_rows, tf, indptr = postings_of(term_ids, row_ids, len(texts),
+                                                        len(local))
         idf = self.idf[np.asarray([self.vocab[t] for t in local], dtype=np.int64)]
         weights = bm25_weights(idf[post_terms], tf, lengths[post_rows], self.avg)
-        indptr = np.zeros(len(local) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(post_terms, minlength=len(local)), out=indptr[1:])
         return CorpusLexicon(local, idf.astype(np.float32), indptr, post_rows, weights,
                              len(texts), self.corpus_count, self.unseen)
 
@@ -318,16 +312,19 @@ class Reader:
 
 
 def open_reader(client: Any, where: Location, identity: dict[str, Any], epoch: Any,
-                skipped: dict[str, dict[str, Any]]) -> Reader | None:
+                skipped: dict[str, dict[str, Any]], docs: dict[str, dict[str, Any]] | None = None
+                ) -> Reader | None:
     """A Reader of this epoch; None when its statistics or analysis are of another epoch
-    (written by an older qa, or a sync is finishing)."""
+    (written by an older qa, or a sync is finishing). `docs` is the manifest when the caller
+    has read it already."""
     name = where.collection
     lexicon = coll.get_chunked(client, name, LEXICON)
     analysis = coll.get_chunked(client, name, "analysis")
     if (epoch is None or not isinstance(lexicon, dict) or lexicon.get("epoch") != epoch
             or not isinstance(analysis, dict) or analysis.get("epoch") != epoch):
         return None
-    docs = coll.manifest(client, name, vectors=False)
+    if docs is None:
+        docs = coll.manifest(client, name, vectors=False)
     return Reader(client, where, docs, lexicon, extras_of(analysis), skipped, int(identity["dim"]),
                   coll.places_of(client, name))
 
@@ -343,25 +340,41 @@ def open_as_left(client: Any, where: Location, identity: dict[str, Any] | None, 
     state = coll.get(client, name, "state") or {}
     docs = coll.manifest(client, name, vectors=False)
     skipped = coll.get_chunked(client, name, "skipped") or {}
-    stale = StoreError(f"{where.describe()} was last written by another qa version or a sync "
-                       "is under way - ask again in a moment, or sync it once with a qa that "
-                       "may write")
+    kept = as_left(client, where, identity, state, docs, skipped, model, mirror, mirror_below,
+                   analyzer)
+    if kept is None:
+        raise StoreError(f"{where.describe()} was last written by another qa version or a "
+                         "sync is under way - ask again in a moment, or sync it once with a qa "
+                         "that may write")
+    return kept
+
+
+def as_left(client: Any, where: Location, identity: dict[str, Any], state: dict[str, Any],
+            docs: dict[str, dict[str, Any]], skipped: dict[str, dict[str, Any]], model: str,
+            mirror: Path, mirror_below: int, analyzer: Analyzer | None) -> Store | None:
+    """The store of a collection as its last sync left it (`docs` its manifest), written
+    nowhere but this process's mirror: a per-question reader from `mirror_below` sentences
+    up, else the mirror, made again from the rows when missing or of another analysis. None
+    when its statistics, analysis or rows are of another epoch (another qa version wrote
+    them, or a sync is under way): a writer writes them again, a read-only reader refuses."""
+    name, epoch = where.collection, state.get("epoch")
     if sum(int(d["count"]) for d in docs.values()) >= mirror_below:
-        reader = open_reader(client, where, identity, state.get("epoch"), skipped)
-        if reader is None:
-            raise stale
-        return reader.whole()
-    kept = load_mirror(mirror, model, state.get("epoch"))
+        reader = open_reader(client, where, identity, epoch, skipped, docs)
+        return None if reader is None else reader.whole()
+    kept = load_mirror(mirror, model, epoch)
     if kept is not None and (analyzer is None or analyzer.current(kept)):
+        coll.check_dim(identity, int(kept.vectors.shape[1]), where.describe())
         return attach(kept, client, where)
     analysis = coll.get_chunked(client, name, "analysis")
-    if analysis is None or analysis.get("epoch") != state.get("epoch"):
-        raise stale
-    known, whole = fetch(client, name, coll.manifest(client, name))
+    if analysis is None or analysis.get("epoch") != epoch:
+        return None
+    if any("title_vector" not in d for d in docs.values()):
+        docs = coll.manifest(client, name)  # the rows' part needs the title vectors
+    known, whole = fetch(client, name, docs)
     if not whole:
-        raise stale
+        return None
     return attach(write_mirror(mirror, model, list(known.values()), skipped,
-                               extras_of(analysis), state["epoch"]), client, where)
+                               extras_of(analysis), epoch), client, where)
 
 
 def extras_of(saved: dict[str, Any]) -> dict[str, Any]:
@@ -395,5 +408,14 @@ def _arrays(vectors: Any, title_vectors: Any, offsets: Any, rows: Any,
             "lex_rows": lexicon.rows, "lex_weights": lexicon.weights}
 
 
-__all__ = ["LEXICON", "CorpusLexicon", "CorpusStore", "Reader", "extras_of", "lexicon_facts",
-           "open_as_left", "open_reader"]
+__all__ = [
+    "LEXICON",
+    "CorpusLexicon",
+    "CorpusStore",
+    "Reader",
+    "as_left",
+    "extras_of",
+    "lexicon_facts",
+    "open_as_left",
+    "open_reader",
+]
