@@ -47,7 +47,7 @@ from quality import (
     wikiqa,
 )
 
-from qa.rank import NOTHING, About, Features, Weights, about, fuse, unmet
+from qa.rank import ASKED_AMONG, NOTHING, About, Features, Weights, about, fuse, unmet
 from qa.text import clean_question
 
 POOL = 150
@@ -273,9 +273,10 @@ def reply_evidence() -> list[Found]:
         retriever, right = bot.retriever, right_fn(bot, sentence_gold)
         for q in questions:
             text = clean_question(q.text)
-            hits = retriever.search(text, 1)
+            hits = retriever.search(text, ASKED_AMONG)
             intent = retriever.intent(text)
-            seen = {(w, p): about(retriever.facts, intent, hits[0].row, w, p) if hits else NOTHING
+            best = [h.row for h in hits]
+            seen = {(w, p): about(retriever.facts, intent, best, w, p) if hits else NOTHING
                     for w in REPLY_WINDOWS for p in REPLY_POWERS}
             found.append((name, bool(q.gold), bool(hits) and bool(q.gold)
                           and right(q, hits[0].row), hits[0].score if hits else 0.0, seen))
@@ -306,7 +307,7 @@ def replies() -> int:
                  shrink: float) -> np.ndarray:
         small = (1.0 - seen["unseen"]) ** shrink
         return (seen["named"] <= named * small) | (
-            seen["together"] * np.where(seen["asked"] > 0, 1.0, missing) < cut * small)
+            seen["together"] * np.where(seen["offered"] > 0, 1.0, missing) < cut * small)
 
     def keeps(seen: dict[str, np.ndarray], named: float, missing: float, cut: float,
               shrink: float) -> bool:

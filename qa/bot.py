@@ -18,7 +18,7 @@ from qa.errors import ConfigError, CorpusError, QAError, QuestionError, StoreErr
 from qa.index import LocalBackend, Store, StoreBackend
 from qa.ingest import Corpus, Notify, summary
 from qa.knowledge import StoredAnalysis
-from qa.rank import NOTHING, Hit, Retriever, reply
+from qa.rank import ASKED_AMONG, NOTHING, Hit, Retriever, reply
 from qa.text import clean_question, safe
 from qa.vectors import DenseIndex
 
@@ -319,8 +319,8 @@ class Bot:
         text = clean_question(question)
         k = self.check_k(k)
         understood = text if understood_as is None else clean_question(understood_as)
-        hits = self.retriever.search(understood, k, within=rows)
-        return self._answer(text, hits, understood, rows)
+        hits = self.retriever.search(understood, max(k, ASKED_AMONG), within=rows)
+        return self._answer(text, hits, understood, rows, k)
 
     def document_rows(self, row: int) -> NDArray[np.int64]:
         """Every row of the document that holds `row`, ascending."""
@@ -336,17 +336,19 @@ class Bot:
         return k
 
     def _answer(self, question: str, hits: list[Hit], understood: str,
-                within: NDArray[np.int64] | None = None) -> Answer:
-        """A confident answer, a marked guess, or a decline (qa.rank.about.reply): declined
-        only when the corpus (or the part of it asked, `within`) is silent on the question."""
-        seen = self.retriever.about(understood, hits[0].row, within) if hits else NOTHING
+                within: NDArray[np.int64] | None, k: int) -> Answer:
+        """A confident answer of the first k `hits`, a marked guess, or a decline
+        (qa.rank.about.reply): declined only when the corpus (or the part of it asked,
+        `within`) is silent on the question; `hits` may be more than k, for the reply."""
+        seen = (self.retriever.about(understood, [h.row for h in hits], within) if hits
+                else NOTHING)
         said = reply(hits[0].score if hits else 0.0, seen, self.settings.abstain_threshold)
         if said == "none":
             n = len(self.store.documents)
             return Answer(question, (), True,
                           f"I couldn't find that in the {plural(n, 'document')} I have.",
                           understood)
-        return Answer(question, self.label(hits), False, "", understood, said)
+        return Answer(question, self.label(hits[:k]), False, "", understood, said)
 
 
 def _paths(within: str | os.PathLike[str] | list[str] | tuple[str, ...]) -> tuple[str, ...]:

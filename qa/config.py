@@ -45,7 +45,7 @@ class Settings:
     milvus_read_only: bool = False
     model: str = "all-MiniLM-L6-v2"
     k: int = 3
-    abstain_threshold: float = 0.42
+    abstain_threshold: float = 0.40
     context: int = 1
     max_file_mb: float = 20.0
     search: str = "auto"

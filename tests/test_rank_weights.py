@@ -50,9 +50,9 @@ def test_the_reply_thresholds_are_the_fitted_ones() -> None:
     from qa.config import Settings, load_settings
     from qa.rank import weights
 
-    fitted = {"ABOUT_WINDOW": 1, "ABOUT_POWER": 1.0, "NAMED_MISSING": 0.5,
-              "ASKED_MISSING": 0.5, "UNSEEN_POWER": 3.0, "CONFIDENT_FROM": 0.69,
+    fitted = {"ABOUT_WINDOW": 1, "ABOUT_POWER": 1.0, "NAMED_MISSING": 0.0,
+              "ASKED_MISSING": 0.0, "UNSEEN_POWER": 3.0, "CONFIDENT_FROM": 0.69,
               "SURE_PLACES": 1}
     assert {name: getattr(weights, name) for name in fitted} == fitted
-    assert Settings().abstain_threshold == 0.42
-    assert load_settings(ROOT / "config.yaml").abstain_threshold == 0.42
+    assert Settings().abstain_threshold == 0.40
+    assert load_settings(ROOT / "config.yaml").abstain_threshold == 0.40

@@ -19,9 +19,9 @@ from qa.rank.features import Features, document_max, focus, fuse, relevance
 from qa.rank.hits import Hit
 from qa.rank.intent import Intent, asks_who_is
 from qa.rank.retriever import Fused, Retriever
-from qa.rank.weights import Weights
+from qa.rank.weights import ASKED_AMONG, Weights
 
-__all__ = ["NOTHING", "TITLE_COSINES", "About", "Features", "Fused", "Hit", "Intent", "Reply",
-           "Retriever", "StoreFacts", "Weights", "about", "asks_who_is", "assurance",
+__all__ = ["ASKED_AMONG", "NOTHING", "TITLE_COSINES", "About", "Features", "Fused", "Hit",
+           "Intent", "Reply", "Retriever", "StoreFacts", "Weights", "about", "asks_who_is", "assurance",
            "document_max", "focus", "fuse", "near_duplicate", "relevance", "reply", "top_k",
            "unmet"]

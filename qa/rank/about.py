@@ -16,6 +16,7 @@ Computed from the lexical index alone; never from a list of names.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,13 +28,14 @@ from qa.rank.intent import Intent, holds_kind
 from qa.rank.weights import (
     ABOUT_POWER,
     ABOUT_WINDOW,
+    ASKED_AMONG,
     ASKED_MISSING,
     CONFIDENT_FROM,
     NAMED_MISSING,
     SURE_PLACES,
     UNSEEN_POWER,
 )
-from qa.text import NAME_TOKEN, terms
+from qa.text import NAME_TOKEN, NUMBER_WORDS, UNITS, alternation, terms
 
 Reply = Literal["high", "low", "none"]
 
@@ -44,6 +46,62 @@ _FRAME = re.compile(r"\b(?:how\s+(?P<how>\w+)|(?:what|which)\s+(?P<what>time|yea
                     r"month|age|hour|season)\b)", re.IGNORECASE)
 
 
+# The measure an amount question asks for, and how a sentence giving one looks: "how tall is
+# Federer?" is answered by "1.85m", not by any number ("won 6-4 6-3"); "how much does the
+# ticket cost?" by "£45", not by "40,000 fans"; "when was Arsenal founded?" by a year, not by
+# "on Saturday". Read only for the reply: a best hit without the measure lacks what is asked.
+_AMOUNT_OF = (rf"(?:(?<![£$€¥\w.,])\d[\d,.]*|\b(?:{alternation(NUMBER_WORDS)}))"
+              r"(?:\s*(?:m|bn|k|million|billion|thousand))?")
+# Units that are also words ("in", "st") or letters count only when they touch the number:
+# "1.85m", "6ft 1in", "99p"; not "won 6-3 in the final".
+_TOUCHING = frozenset("m in g st p".split())
+
+
+def _in_units(*measures: str) -> re.Pattern[str]:
+    units = frozenset().union(*(UNITS[m] for m in measures))
+    return re.compile(rf"{_AMOUNT_OF}(?:(?:{alternation(units & _TOUCHING)})|[\s-]*"
+                      rf"(?:(?:nautical|square|cubic|light)[\s-]+)?"
+                      rf"(?:{alternation(units - _TOUCHING)}))\b", re.IGNORECASE)
+
+
+_CHANGE = re.compile(r"\b(?:rise|rose|risen|fall|fell|fallen|grow|grew|grown|increase[sd]?|"
+                     r"decrease[sd]?|drop(?:ped)?|cut|up|down|percent|percentage|share|rate)\b",
+                     re.IGNORECASE)
+_MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    ("number", re.compile(r"\bhow (?:tall|high|far|wide|deep)\b|\b(?:height|distance|length)\b",
+                          re.IGNORECASE), _in_units("length")),
+    ("number", re.compile(r"\bhow heavy\b|\bweigh(?:s|ed|t)?\b", re.IGNORECASE),
+     _in_units("weight")),
+    ("number", re.compile(r"\bhow fast\b|\bspeed\b", re.IGNORECASE),
+     re.compile(rf"{_AMOUNT_OF}[\s-]*(?:{alternation(UNITS['speed'])}|(?:miles|km|kilometres) "
+                r"(?:an|per) hour)\b", re.IGNORECASE)),
+    ("number", re.compile(r"\bhow long\b", re.IGNORECASE),
+     re.compile(rf"{_in_units('duration', 'length').pattern}|"
+                r"\bsince (?:1[0-9]{3}|20[0-9]{2})\b", re.IGNORECASE)),
+    ("number", re.compile(r"\bhow much\b.*\b(?:cost|costs|pay|paid|earn|earns|earned|worth|"
+                          r"charge|charges|charged|spend|spent|sold for|sell for|fetch|"
+                          r"fetched|fined|owe|owes|invest|invested|price)\b|\b(?:price|cost|"
+                          r"salary|salaries|wage|wages|fee|fees|worth|earnings|income)\b",
+                          re.IGNORECASE),
+     re.compile(rf"[£$€¥]\s?\d|{_in_units('money').pattern}", re.IGNORECASE)),
+    ("time", re.compile(r"\b(?:what|which) year\b|\bwhen (?:was|were)\b.*\b(?:founded|born|"
+                        r"built|established|formed|invented|created)\b", re.IGNORECASE),
+     re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")),
+)
+
+
+def holds_measure(intent: Intent, text: str) -> bool:
+    """Whether the sentence `text` gives the measure `intent`'s question asks for (above), or
+    the question asks for none: a change in an amount may be a share ("how much did prices
+    rise?": "by 2%"), so a question after a change asks for no unit, nor one that gives the
+    measure itself ("what is behind the £80m cost?")."""
+    if intent.needs is None or (intent.needs == "number" and _CHANGE.search(intent.asked)):
+        return True
+    return all(answer.search(text) is not None for needs, question, answer in _MEASURES
+               if needs == intent.needs and question.search(intent.asked)
+               and not answer.search(intent.asked))
+
+
 @dataclass(frozen=True, slots=True)
 class About:
     """What the corpus holds of a question. Shares are of the question's content terms, each
@@ -52,17 +110,18 @@ class About:
 
     together: float  # share in the one passage (a sentence, ABOUT_WINDOW either side) most holds
     named: float  # share of the words the question capitalises (its named things) in the corpus
-    asked: bool  # the best hit holds the number or time the question asks for (or none is asked)
+    asked: bool  # the best hit holds the amount or time the question asks for (or none is asked)
+    offered: bool  # ... or one of the ASKED_AMONG best hits does (ranking may put it second)
     kind: bool  # ... and the kind of answer it asks for: a place for "where", a reason for "why"
     places: int  # documents with a passage holding at least 90% as much as the best passage
     unseen: float  # the chance that a further sentence uses a word the corpus has not (`unseen`)
 
     def evidence(self) -> float:
         """What the abstain threshold is compared with: how much of the question's content
-        the corpus holds together, times ASKED_MISSING when the best hit lacks the number or
-        time the question asks for ("What is the population of Swansea?" over stories that
-        mention Swansea but never its population)."""
-        return self.together * (1.0 if self.asked else ASKED_MISSING)
+        the corpus holds together, times ASKED_MISSING when none of the best hits gives the
+        amount or time the question asks for ("What is the population of Swansea?" over
+        stories that mention Swansea but never its population)."""
+        return self.together * (1.0 if self.offered else ASKED_MISSING)
 
     def silent(self, threshold: float) -> bool:
         """Whether the corpus says nothing on the question: it mentions at most NAMED_MISSING
@@ -81,7 +140,7 @@ class About:
                 and self.places <= SURE_PLACES)
 
 
-NOTHING = About(0.0, 0.0, False, False, 0, 0.0)
+NOTHING = About(0.0, 0.0, False, False, False, 0, 0.0)
 
 
 def reply(score: float, seen: About, threshold: float) -> Reply:
@@ -94,15 +153,16 @@ def reply(score: float, seen: About, threshold: float) -> Reply:
     return "high" if seen.sure(score) else "low"
 
 
-def about(facts: StoreFacts, intent: Intent, row: int, window: int = ABOUT_WINDOW,
+def about(facts: StoreFacts, intent: Intent, best: Sequence[int], window: int = ABOUT_WINDOW,
           power: float = ABOUT_POWER, within: NDArray[np.int64] | None = None) -> About:
-    """What the corpus holds of the question `intent` reads, `row` its best hit; `window`
+    """What the corpus holds of the question `intent` reads, `best` its best hits (best first,
+    the first ASKED_AMONG read); `window`
     and `power` as ABOUT_WINDOW and ABOUT_POWER (benchmarks/fit.py --replies tries others).
     With `within` (ascending rows), only those rows count, for the things the question names
     too: a question asked of one file is declined when that file is silent on it."""
     lexicon = facts.store.lexicon
     asked = content_terms(intent.text)
-    if not asked or row < 0:
+    if not asked or not best or best[0] < 0:
         return NOTHING
     named = _named_terms(intent.text)
     # a word the corpus never uses weighs as its rarest word, discounted by the chance that
@@ -126,11 +186,19 @@ def about(facts: StoreFacts, intent: Intent, row: int, window: int = ABOUT_WINDO
             found.append((rows, weight))
     if total <= 0:
         return NOTHING
-    text = facts.store.text(row)
+    given = [gives_asked(intent, facts.store.text(row)) for row in best[:ASKED_AMONG]]
     most, places = _together(facts, found, window)
     return About(most / total, named_held / named_total if named_total else 1.0,
-                 intent.needs is None or holds_asked(intent.needs, text),
-                 intent.kind is None or holds_asked(intent.kind, text), places, new)
+                 given[0], any(given),
+                 intent.kind is None or holds_asked(intent.kind, facts.store.text(best[0])),
+                 places, new)
+
+
+def gives_asked(intent: Intent, text: str) -> bool:
+    """Whether the sentence `text` gives the amount or time `intent`'s question asks for, in
+    the measure asked (`holds_measure`), or the question asks for none."""
+    return intent.needs is None or (holds_asked(intent.needs, text)
+                                    and holds_measure(intent, text))
 
 
 def holds_asked(needs: str, text: str) -> bool:
@@ -195,4 +263,5 @@ def _named_terms(question: str) -> set[str]:
     return {t for w in tokens[1:] if w[:1].isupper() for t in terms(w)}
 
 
-__all__ = ["NOTHING", "About", "Reply", "about", "content_terms", "holds_asked", "reply"]
+__all__ = ["NOTHING", "About", "Reply", "about", "content_terms", "holds_asked", "holds_measure",
+           "reply"]

@@ -15,6 +15,7 @@ the whole store's row numbers.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -141,18 +142,22 @@ class Retriever:
             return confident_hits(self.facts, rows, sure, intent, self.weights, k, skip,
                                   self.context)
 
-    def about(self, question: str, row: int, within: NDArray[np.int64] | None = None) -> About:
+    def about(self, question: str, rows: Sequence[int],
+              within: NDArray[np.int64] | None = None) -> About:
         """How much of the question the corpus (or its rows `within`) holds, and the document
-        and passage of `row` (its best hit): whether it is about the question at all
-        (qa.rank.about). A narrowed store holds only the rows it fetched, `within` them."""
+        and passage of `rows` (its best hits, best first): whether it is about the question
+        at all (qa.rank.about). A narrowed store holds only the rows it fetched, `within`
+        them."""
         if self.store.narrow is not None:
             last: tuple[Narrowed, Retriever] | None = getattr(self._asked, "last", None)
             if last is None:
                 return NOTHING
             narrowed, sub = last
-            local = narrowed.local(np.asarray([row], dtype=np.int64))
-            return sub.about(question, int(local[0])) if local.size else NOTHING
-        return about(self.facts, self.intent(question), row, within=within)
+            # one at a time: `local` gives store order, and the best hit must stay first
+            local = [narrowed.local(np.asarray([row], dtype=np.int64)) for row in rows]
+            return (sub.about(question, [int(at[0]) for at in local if at.size])
+                    if local and local[0].size else NOTHING)
+        return about(self.facts, self.intent(question), rows, within=within)
 
     def _narrowed(self, question: str, within: NDArray[np.int64] | None = None
                   ) -> tuple[Narrowed, Retriever]:

@@ -90,6 +90,20 @@ AMOUNT_NOUNS = frozenset(
     earnings income wage wages fee fees""".split()
 )
 
+# Units an amount is given in, by the measure a question asks for: "how tall is he?" is
+# answered by "1.85m" or "6ft 1in", not by any number ("won 6-4 6-3").
+UNITS = {
+    "length": frozenset("""m cm mm km metre metres meter meters centimetres kilometre
+        kilometres kilometers ft feet foot in inch inches mile miles yard yards""".split()),
+    "weight": frozenset("""kg kilo kilos kilogram kilograms kilogrammes g gram grams lb lbs
+        pound pounds stone st oz ounce ounces tonne tonnes ton tons""".split()),
+    "speed": frozenset("mph kph km/h kmh knots".split()),
+    "duration": frozenset("""second seconds minute minutes hour hours day days week weeks
+        month months year years decade decades century centuries mins hrs""".split()),
+    "money": frozenset("""pounds pound sterling dollars dollar euros euro pence p cents cent
+        yen francs rupees yuan""".split()),
+}
+
 # --- names -------------------------------------------------------------------------------------
 
 # Lower-case words inside a person's name: "Jean-Claude van Damme", "Osama bin Laden".
@@ -284,6 +298,6 @@ __all__ = [
     "PLACE_ANSWER_PREPOSITIONS", "PLACE_PREPOSITIONS", "PLURAL_PRONOUNS", "POSSESSIVE_PRONOUNS",
     "PREPOSITIONS", "PRONOUNS", "QUESTION_OPENERS", "QUESTION_WORDS", "QUOTE_MARKS", "ROLE_NOUNS",
     "ROLE_WORDS", "SAYING_WORDS", "SPEECH_CUES", "SPEECH_ONLY_WORDS", "SPEECH_VERBS", "STOPWORDS",
-    "TIME_WORDS", "TITLES", "TOPIC_MARKERS", "TOPIC_OPENERS", "TYPED_NAME_WORD", "VAGUE_WORDS",
-    "VERBS_BEFORE_PRONOUN", "VERBS_BEFORE_SPEAKER", "WEEKDAYS", "WORD", "normal",
+    "TIME_WORDS", "TITLES", "TOPIC_MARKERS", "TOPIC_OPENERS", "TYPED_NAME_WORD", "UNITS",
+    "VAGUE_WORDS", "VERBS_BEFORE_PRONOUN", "VERBS_BEFORE_SPEAKER", "WEEKDAYS", "WORD", "normal",
 ]
