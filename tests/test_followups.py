@@ -136,3 +136,27 @@ def test_and_why_asks_as_why_does(seed_bot: Bot) -> None:
     answer = chat.ask("and why?")
     assert answer.understood_as == "Why did Vucic thank?"
     assert not answer.abstained and "for maintaining peace" in answer.hits[0].text
+
+
+def test_they_is_never_one_person(tmp_path: Path) -> None:
+    # "how big a stake did they buy?" after a fund manager's words on Fosters became "how big a
+    # stake did Shawn Burns buy?"; "why did they fall out?" after a story on two athletes
+    # named one of them.
+    (tmp_path / "deal.txt").write_text(
+        "Harlow Foods has bought a 19% stake in the brewer Kelsey from a family trust.\n\n"
+        "\"Harlow has done a U-turn,\" said Dana Whitfield, a fund manager at Brook Capital.\n\n"
+        "The stake cost Harlow Foods £120m, and analysts expect a full takeover bid.\n",
+        encoding="utf-8")
+    (tmp_path / "race.txt").write_text(
+        "Runner Mara Voss has urged her rival Ilse Brandt to keep racing next season.\n\n"
+        "The two fell out last year when Voss questioned how Brandt won the 800m final.\n\n"
+        "\"I will race again,\" Brandt said on Friday.\n",
+        encoding="utf-8")
+    bot = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
+    chat = Conversation(bot)
+    chat.ask("What did fund manager Dana Whitfield say about Harlow?")
+    assert "Whitfield" not in chat.ask("how big a stake did they buy?").understood_as
+    chat.new()
+    chat.ask("What did Mara Voss urge Ilse Brandt to do?")
+    understood = chat.ask("why did they fall out?").understood_as
+    assert "Voss" in understood and "Brandt" in understood

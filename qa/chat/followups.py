@@ -194,10 +194,17 @@ class _FollowUp:
                 not gender or e.gender in ("", gender))
 
         if pronoun in PLURAL_PRONOUNS:
-            recent = [e for e in self._turn_people(self.turns[-1]) if e.ident not in exclude]
+            # two people of the last question, or a company or body; never one person ("how
+            # big a stake did they buy?" after a fund manager's words on Fosters)
+            last = self.turns[-1]
+            recent = [e for e in self._turn_people(last) if e.ident not in exclude]
+            if len(recent) < 2 and last.shown:  # ... or of the sentence answering it
+                recent = list({e.ident: e for e in recent + [
+                    m.entity for m in self.names.mentions(last.shown[0].text)
+                    if m.entity.kind == PERSON and m.entity.ident not in exclude]}.values())
             if len(recent) >= 2:
                 return Entity(f"{recent[0].name} and {recent[1].name}", PERSON)
-            return self._first(lambda e: e.kind == ORGANISATION) or self._first(fits)
+            return self._first(lambda e: e.kind == ORGANISATION)
         last = self.turns[-1]
         if saying and last.shown and not _identity(last, self._turn_people(last)):
             said = self.names.speaker(last.shown[0])
