@@ -12,7 +12,7 @@ import pytest
 from qa import Bot
 from qa.index import unseen
 from qa.rank import About, reply
-from qa.rank.about import content_terms, holds_asked, holds_measure
+from qa.rank.about import content_terms, holds_asked, holds_measure, states_relation
 from qa.rank.weights import ASKED_MISSING, CONFIDENT_FROM, NAMED_MISSING, SURE_PLACES
 
 from .conftest import shared
@@ -89,6 +89,20 @@ def test_an_amount_is_asked_in_its_measure(seed_bot: Bot) -> None:
     assert gives("What is behind the £80m cost?", "Its restructuring.")
 
 
+def test_a_relation_asked_after_is_stated() -> None:
+    # "Where was Roman Abramovich born?" over news that names him often, never his birth
+    assert not states_relation("Where was Roman Abramovich born?",
+                               "Chelsea owner Roman Abramovich watched the match.")
+    assert states_relation("Where was Roman Abramovich born?",
+                           "Abramovich was born in Saratov in 1966.")
+    assert not states_relation("Who designed the new stadium?", "The new stadium opens in May.")
+    assert states_relation("Who designed the new stadium?", "Its architects, Foster and ...")
+    assert states_relation("Which school did Blair go to?", "Blair was educated at Fettes.")
+    # a question after no such relation, or naming a founder rather than asking for one
+    assert states_relation("What did the minister say?", "Anything.")
+    assert states_relation("What did Yahoo co-founder Jerry Yang say?", "He said it was good.")
+
+
 def test_a_small_folder_answers_what_it_holds(tmp_path: Path) -> None:
     # "what time does the ferry leave?" was declined ("time" is not in the corpus, and "nine"
     # was not read as a time) while "When does the ferry leave?" got a guess.
@@ -118,6 +132,7 @@ def test_seed_replies(seed_bot: Bot) -> None:
     assert "Brussels" in where.hits[0].text
     # Stoltenberg is all over the article, but nothing in it gives a height
     assert seed_bot.ask("How tall is Jens Stoltenberg?").confidence == "none"
+    assert seed_bot.ask("Where was Aleksandar Vucic born?").confidence == "none"
 
 
 @pytest.mark.slow

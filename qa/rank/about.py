@@ -90,6 +90,35 @@ _MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
+# A relation a question asks after, and the words a sentence states it with: "where was
+# Abramovich born?" over news that names him often but never his birth is silent on it.
+# Open questions about people and things ask most often after these; the verbs are matched
+# as asked ("who founded", not "the co-founder said").
+_RELATIONS = tuple((re.compile(q, re.IGNORECASE), re.compile(a, re.IGNORECASE)) for q, a in (
+    (r"\bborn\b|\bbirthplace\b", r"\bborn\b|\bbirth|\bnative\b|\bgrew up\b|\bhometown\b"),
+    (r"\bmarried\b|\bmarry\b|\b(?:wife|husband|spouse)\b",
+     r"\bmarr(?:y|ied|iage)\b|\b(?:wife|husband|spouse|partner|widow(?:er)?|fianc[ée]+)\b"),
+    (r"\b(?:school|university|college)\b|\b(?:did|does|do) \w+(?: \w+)* study\b|\bstudied\b|"
+     r"\beducated\b",
+     r"\b(?:schools?|universit(?:y|ies)|college|studied|studying|educated|graduated?|degree|"
+     r"students?)\b"),
+    (r"\bdesigned\b|\bdesigns\b", r"\bdesign(?:ed|er|ers|s|ing)?\b|\barchitects?\b"),
+    (r"\bcomposed\b|\bcomposer\b", r"\bcompos(?:ed|er|ers|ing|ition)\b|\bscore\b"),
+    (r"\bfounded\b", r"\bfound(?:ed|er|ers|ing)\b|\bco-found\w*|\bset up\b|\bestablished\b"),
+    (r"\bheadquarter(?:s|ed)?\b", r"\bheadquarter(?:s|ed)?\b|\bbased in\b|\bhead office\b"),
+    (r"\bcapacity\b|\bseats\b", r"\bcapacity\b|\bseat(?:s|er|ing)?\b|\d-seat"),
+    (r"\bemploy(?:s|ees)?\b|\bworkforce\b",
+     r"\bemploy\w*|\bstaff\b|\bworkforce\b|\bworkers\b|\bjobs\b"),
+))
+
+
+def states_relation(question: str, text: str) -> bool:
+    """Whether the sentence `text` may state the relation `question` asks after (above), or
+    it asks after none of them."""
+    return all(answer.search(text) is not None for asks, answer in _RELATIONS
+               if asks.search(question))
+
+
 def holds_measure(intent: Intent, text: str) -> bool:
     """Whether the sentence `text` gives the measure `intent`'s question asks for (above), or
     the question asks for none: a change in an amount may be a share ("how much did prices
@@ -110,7 +139,7 @@ class About:
 
     together: float  # share in the one passage (a sentence, ABOUT_WINDOW either side) most holds
     named: float  # share of the words the question capitalises (its named things) in the corpus
-    asked: bool  # the best hit holds the amount or time the question asks for (or none is asked)
+    asked: bool  # the best hit gives the amount, time or relation asked for (or none is asked)
     offered: bool  # ... or one of the ASKED_AMONG best hits does (ranking may put it second)
     kind: bool  # ... and the kind of answer it asks for: a place for "where", a reason for "why"
     places: int  # documents with a passage holding at least 90% as much as the best passage
@@ -119,8 +148,8 @@ class About:
     def evidence(self) -> float:
         """What the abstain threshold is compared with: how much of the question's content
         the corpus holds together, times ASKED_MISSING when none of the best hits gives the
-        amount or time the question asks for ("What is the population of Swansea?" over
-        stories that mention Swansea but never its population)."""
+        amount, time or relation the question asks for ("What is the population of Swansea?"
+        over stories that mention Swansea but never its population)."""
         return self.together * (1.0 if self.offered else ASKED_MISSING)
 
     def silent(self, threshold: float) -> bool:
@@ -196,9 +225,11 @@ def about(facts: StoreFacts, intent: Intent, best: Sequence[int], window: int = 
 
 def gives_asked(intent: Intent, text: str) -> bool:
     """Whether the sentence `text` gives the amount or time `intent`'s question asks for, in
-    the measure asked (`holds_measure`), or the question asks for none."""
-    return intent.needs is None or (holds_asked(intent.needs, text)
-                                    and holds_measure(intent, text))
+    the measure asked (`holds_measure`), and may state the relation it asks after
+    (`states_relation`)."""
+    return states_relation(intent.asked, text) and (
+        intent.needs is None or (holds_asked(intent.needs, text)
+                                 and holds_measure(intent, text)))
 
 
 def holds_asked(needs: str, text: str) -> bool:
