@@ -133,6 +133,9 @@ def test_seed_replies(seed_bot: Bot) -> None:
     # Stoltenberg is all over the article, but nothing in it gives a height
     assert seed_bot.ask("How tall is Jens Stoltenberg?").confidence == "none"
     assert seed_bot.ask("Where was Aleksandar Vucic born?").confidence == "none"
+    # a year the article never gives: "who won the Six Nations in 2010?" over 2005's news
+    assert seed_bot.ask("What did Stoltenberg say about the KSF?").confidence != "none"
+    assert seed_bot.ask("What did Stoltenberg say about the KSF in 2012?").confidence == "none"
 
 
 @pytest.mark.slow

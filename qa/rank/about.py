@@ -215,12 +215,33 @@ def about(facts: StoreFacts, intent: Intent, best: Sequence[int], window: int = 
             found.append((rows, weight))
     if total <= 0:
         return NOTHING
-    given = [gives_asked(intent, facts.store.text(row)) for row in best[:ASKED_AMONG]]
+    top = list(best[:ASKED_AMONG])
+    given = [gives_asked(intent, facts.store.text(row)) for row in top]
+    dated = _dated(facts, intent.asked, top)
     most, places = _together(facts, found, window)
     return About(most / total, named_held / named_total if named_total else 1.0,
-                 given[0], any(given),
+                 given[0] and dated, any(given) and dated,
                  intent.kind is None or holds_asked(intent.kind, facts.store.text(best[0])),
                  places, new)
+
+
+_QUESTION_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _dated(facts: StoreFacts, question: str, top: list[int]) -> bool:
+    """Whether every year the question gives occurs in a document of its best hits: "who
+    won the Six Nations in 2010?" over news of 2004 and 2005 finds Six Nations stories, none
+    of which could say."""
+    years = set(_QUESTION_YEAR.findall(question))
+    if not years:
+        return True
+    lexicon = facts.store.lexicon
+    docs = facts.doc[np.asarray(top, dtype=np.int64)]
+    for year in years:
+        tid = lexicon.vocab.get(year)
+        if tid is None or not np.isin(facts.doc[lexicon.postings(tid)], docs).any():
+            return False
+    return True
 
 
 def gives_asked(intent: Intent, text: str) -> bool:
