@@ -29,6 +29,9 @@ class Weights:
     focus: float = 0.081
     focus_coverage: float = 0.079
     document_coverage: float = 0.145
+    context_dense: float = 0.000
+    context_coverage: float = 0.000
+    resolved: float = 0.000
     speaker: float = 0.177
     # Refitted jointly (benchmarks/fit.py, every weight) when `document_coverage` came in: it
     # takes the share of `document` (the best BM25 of any sentence of the document), which
@@ -75,7 +78,8 @@ class Weights:
         """The sum `fuse` divides by: every fusion weight but the speaker's."""
         return (self.dense + self.lexical + self.title + self.document_dense
                 + self.lead + self.kind + self.focus + self.focus_coverage
-                + self.document_coverage)
+                + self.document_coverage + self.context_dense + self.context_coverage
+                + self.resolved)
 
 
 # A sentence with fewer than THIN_TERMS distinct words that are not stop words ("According
