@@ -6,7 +6,6 @@ document title and, row by row as questions need them, which answer kinds a sent
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
@@ -20,11 +19,6 @@ from qa.text import normal, terms
 from qa.vectors import gather
 
 TITLE_COSINES = "title-cosines.f32"  # every sentence's cosine with its title, big stores
-NEIGHBOUR_COSINES = "neighbour-cosines.f32"  # each sentence's with the next two, big stores
-# First words of a sentence that points back to the one before it ("That brought to 49 the
-# number of banks that Mr Bondi has sued"; "It's a day I never thought would come.").
-REFERRING = frozenset({"it", "its", "it's", "he", "she", "they", "this", "that", "these",
-                       "those", "his", "her", "their", "there", "such", "him", "them"})
 _BLOCK = 16_384  # rows read at a time when computing the title cosines
 
 
@@ -42,7 +36,6 @@ class StoreFacts:
         self.big = big
         self._kinds: dict[str, NDArray[np.int8]] = {}  # per kind: 1, 0, or -1 not yet known
         self._values: dict[str, dict[int, frozenset[str]]] = {}  # per kind, rows read so far
-        self._refers: NDArray[np.int8] | None = None  # 1, 0, or -1 not yet known
 
     @cached_property
     def analysis(self) -> Analysis:
@@ -121,59 +114,27 @@ class StoreFacts:
         A big store keeps them in its generation (`TITLE_COSINES`, made on first use through
         `Store.keep`): computing them reads every vector, a second or more for a million rows.
         """
-        return self._kept(TITLE_COSINES, 1, self._title_cosines)[:, 0]
-
-    @cached_property
-    def neighbour_cosines(self) -> NDArray[np.float32]:
-        """Every row's cosine with the next row (column 0) and the one after it (column 1),
-        whatever their documents; a big store keeps them in its generation
-        (`NEIGHBOUR_COSINES`), as it keeps the title cosines."""
-        return self._kept(NEIGHBOUR_COSINES, 2, self._neighbour_cosines)
-
-    def _kept(self, name: str, width: int,
-              compute: Callable[[int, NDArray[np.float32]], NDArray[np.float32]]
-              ) -> NDArray[np.float32]:
-        """`width` float32 columns per row, made by `compute(first row, vectors of a block
-        and the two rows after it)` block by block, or read from the generation's derived
-        file `name` that a big store keeps them in (made on first use through `Store.keep`):
-        computing them reads every vector, a second or more for a million rows."""
         store, count = self.store, self.store.count
-        kept = store.derived(name) if self.big else None
+        kept = store.derived(TITLE_COSINES) if self.big else None
         if kept is not None:
             try:
-                if kept.stat().st_size == 4 * width * count:
-                    return np.memmap(kept, dtype=np.float32, mode="r", shape=(count, width))
+                if kept.stat().st_size == 4 * count:
+                    return np.memmap(kept, dtype=np.float32, mode="r", shape=(count,))
             except (OSError, ValueError):
                 pass  # gone or unreadable since it was listed: made again below
-        out = np.zeros((count, width), dtype=np.float32)
+        out = np.zeros(count, dtype=np.float32)
         for lo in range(0, count, _BLOCK):
             hi = min(lo + _BLOCK, count)
-            end = min(hi + 2, count)
             # a view of a small store (its vectors are read whole for every question anyway);
             # a read of a big one, so its pages are not mapped into the process
-            block = (gather(store.vectors, np.arange(lo, end, dtype=np.int64)) if self.big
-                     else store.vectors[lo:end])
-            out[lo:hi] = compute(lo, np.asarray(block, dtype=np.float32))[: hi - lo]
+            block = (gather(store.vectors, np.arange(lo, hi, dtype=np.int64)) if self.big
+                     else store.vectors[lo:hi])
+            doc = self.doc[lo:hi]
+            starts = np.flatnonzero(np.concatenate([[True], doc[1:] != doc[:-1]]))
+            for a, b in zip(starts.tolist(), [*starts[1:].tolist(), hi - lo]):
+                out[lo + a:lo + b] = block[a:b] @ store.title_vectors[doc[a]]
         if self.big:
-            store.keep(name, out.tofile)  # None when read-only: made again next run
-        return out
-
-    def _title_cosines(self, lo: int, block: NDArray[np.float32]) -> NDArray[np.float32]:
-        """The cosine of each row of `block` (rows from `lo`) with its document's title."""
-        out = np.zeros((block.shape[0], 1), dtype=np.float32)
-        doc = self.doc[lo : lo + block.shape[0]]
-        starts = np.flatnonzero(np.concatenate([[True], doc[1:] != doc[:-1]]))
-        for a, b in zip(starts.tolist(), [*starts[1:].tolist(), block.shape[0]]):
-            out[a:b, 0] = block[a:b] @ self.store.title_vectors[doc[a]]
-        return out
-
-    @staticmethod
-    def _neighbour_cosines(lo: int, block: NDArray[np.float32]) -> NDArray[np.float32]:
-        """The cosine of each row of `block` with the next row and the one after it."""
-        out = np.zeros((block.shape[0], 2), dtype=np.float32)
-        for step in (1, 2):
-            if block.shape[0] > step:
-                out[:-step, step - 1] = np.einsum("ij,ij->i", block[:-step], block[step:])
+            store.keep(TITLE_COSINES, out.tofile)  # None when read-only: made again next run
         return out
 
     def kinds(self, kind: str, rows: NDArray[np.int64] | None = None) -> NDArray[np.float32]:
@@ -185,18 +146,6 @@ class StoreFacts:
         for r in at[known[at] < 0].tolist():
             known[r] = 1 if holds_kind(kind, self.store.text(r)) else 0
         return known[at].astype(np.float32)
-
-    def refers_back(self, rows: NDArray[np.int64] | None = None) -> NDArray[np.bool_]:
-        """Whether each sentence (of `rows`, or all) opens with a word that points back to the
-        sentence before it (REFERRING); remembered."""
-        if self._refers is None:
-            self._refers = np.full(self.store.count, -1, dtype=np.int8)
-        known = self._refers
-        at = np.arange(self.store.count, dtype=np.int64) if rows is None else rows
-        for r in at[known[at] < 0].tolist():
-            first = self.store.text(r).lstrip("\"'“‘( ").split(maxsplit=1)
-            known[r] = 1 if first and first[0].lower().rstrip(",;:") in REFERRING else 0
-        return known[at] > 0
 
     def values(self, kind: str, rows: NDArray[np.int64]) -> list[frozenset[str]]:
         """The values of `kind` each of `rows` holds (qa.rank.intent.answer_values); remembered."""
@@ -215,4 +164,4 @@ class StoreFacts:
         return not any(t in vocab for t in terms(word))
 
 
-__all__ = ["NEIGHBOUR_COSINES", "TITLE_COSINES", "StoreFacts"]
+__all__ = ["TITLE_COSINES", "StoreFacts"]

@@ -75,9 +75,6 @@ class Features:
     focus: NDArray[np.float32]
     focus_coverage: NDArray[np.float32]
     document_coverage: NDArray[np.float32]
-    context_dense: NDArray[np.float32]
-    context_coverage: NDArray[np.float32]
-    resolved: NDArray[np.float32]
     # last two: benchmarks/fit.py adds the speaker's unnormalised and takes `passed` off, as
     # `fuse` does
     speaker: NDArray[np.float32]
@@ -174,13 +171,8 @@ def features(facts: StoreFacts, query: Query, rows: Rows | None = None,
                                   focus_coverage).astype(np.float32)
     lead = facts.lead if rows is None else facts.lead[rows]
     none = np.zeros(n, dtype=np.float32)
-    near = _neighbours(facts, doc, rows)
-    context_dense = _context_dense(query.cosines.at(rows), facts, rows, near)
-    resolved = _resolved_dense(query.cosines.at(rows), facts, rows, near[0])
-    context_coverage = _context_coverage(facts, intent.terms, rows, near)
     found = Features(dense, lexical, titles, document_dense, lead, none, focused,
-                     focus_coverage, document_coverage, context_dense, context_coverage,
-                     resolved, speaker, none)
+                     focus_coverage, document_coverage, speaker, none)
     return _with_kinds(found, facts, intent, rows, (firsts, doc_at), ranking)
 
 
@@ -190,10 +182,7 @@ def fuse(f: Features, w: Weights) -> NDArray[np.float32]:
              + w.document_dense * f.document_dense + w.lead * f.lead
              + w.kind * f.kind + w.focus * f.focus
              + w.focus_coverage * f.focus_coverage
-             + w.document_coverage * f.document_coverage
-             + w.context_dense * f.context_dense
-             + w.context_coverage * f.context_coverage
-             + w.resolved * f.resolved) / max(w.total(), 1e-9)
+             + w.document_coverage * f.document_coverage) / max(w.total(), 1e-9)
     return np.asarray(np.minimum(score + w.speaker * f.speaker - w.passed * f.passed, 1.0),
                       dtype=np.float32)
 
@@ -276,82 +265,6 @@ def _reachable(fused: NDArray[np.float32], w: Weights, facts: StoreFacts, rows: 
     gain = w.kind / max(w.total(), 1e-9)
     cutoff = float(np.partition(fused, -m)[-m]) - gain - 1e-6
     return np.flatnonzero(fused >= cutoff)
-
-
-def _neighbours(facts: StoreFacts, doc: NDArray[np.int32], rows: Rows | None
-                ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """Which positions (of every row, or of `rows`) have a sentence before them and after
-    them in the same document, headings left out."""
-    n = doc.shape[0]
-    headings = facts.headings if rows is None else facts.headings[rows]
-    after = np.zeros(n, dtype=bool)
-    if n > 1:
-        after[:-1] = (doc[1:] == doc[:-1]) & ~headings[:-1] & ~headings[1:]
-        if rows is not None:
-            after[:-1] &= rows[1:] == rows[:-1] + 1
-    before = np.zeros(n, dtype=bool)
-    before[1:] = after[:-1]
-    return before, after
-
-
-def _context_dense(dense: NDArray[np.float32], facts: StoreFacts, rows: Rows | None,
-                   near: tuple[NDArray[np.bool_], NDArray[np.bool_]]) -> NDArray[np.float32]:
-    """Cosine of the question with the sum of the sentence's vector and its neighbours' in
-    its document (one either side), from the sentences' (clipped) cosines and the neighbours'
-    cosines with each other (StoreFacts.neighbour_cosines)."""
-    before, after = near
-    pair = facts.neighbour_cosines if rows is None else facts.neighbour_cosines[rows]
-    b, a = before.astype(np.float32), after.astype(np.float32)
-    total = dense.copy()
-    total[1:] += b[1:] * dense[:-1]
-    total[:-1] += a[:-1] * dense[1:]
-    # |v[i-1] + v[i] + v[i+1]|^2 for unit vectors, the missing neighbours left out
-    square = 1.0 + b + a + 2.0 * a * pair[:, 0]
-    square[1:] += 2.0 * b[1:] * (pair[:-1, 0] + a[1:] * pair[:-1, 1])
-    return np.asarray(np.clip(total / np.sqrt(np.maximum(square, 1e-6)), 0.0, 1.0),
-                      dtype=np.float32)
-
-
-def _resolved_dense(dense: NDArray[np.float32], facts: StoreFacts, rows: Rows | None,
-                    before: NDArray[np.bool_]) -> NDArray[np.float32]:
-    """The sentence's cosine, or for one that points back to the sentence before it
-    (StoreFacts.refers_back) the cosine with the sum of both vectors."""
-    refers = before & facts.refers_back(rows)
-    out = dense.copy()
-    at = np.flatnonzero(refers)
-    if at.size:
-        pair = facts.neighbour_cosines[at - 1 if rows is None else rows[at - 1], 0]
-        out[at] = np.clip((dense[at] + dense[at - 1]) / np.sqrt(np.maximum(2.0 + 2.0 * pair,
-                                                                          1e-6)), 0.0, 1.0)
-    return out
-
-
-def _context_coverage(facts: StoreFacts, query_terms: tuple[str, ...], rows: Rows | None,
-                      near: tuple[NDArray[np.bool_], NDArray[np.bool_]]
-                      ) -> NDArray[np.float32]:
-    """The share of the question's words (idf-weighted) held by a sentence or a neighbour of
-    it in its document: "That brought to 49 the number of banks that Mr Bondi has sued" says
-    who Mr Bondi is in the sentence before."""
-    lexicon = facts.store.lexicon
-    before, after = near
-    n = before.shape[0]
-    out = np.zeros(n, dtype=np.float32)
-    total = 0.0
-    for term in dict.fromkeys(query_terms):
-        tid = lexicon.vocab.get(term)
-        if tid is None:
-            total += UNKNOWN_DISCOUNT * lexicon.max_idf()
-            continue
-        idf = float(lexicon.idf[tid])
-        total += idf
-        postings = lexicon.postings(tid)
-        held = np.zeros(n, dtype=bool)
-        held[postings if rows is None else np.flatnonzero(members(postings, rows)[0])] = True
-        around = held.copy()
-        around[1:] |= before[1:] & held[:-1]
-        around[:-1] |= after[:-1] & held[1:]
-        out[around] += idf
-    return out / total if total > 0 else out
 
 
 def _titles(title_vectors: NDArray[np.float32], vector: NDArray[np.float32]
