@@ -7,6 +7,7 @@
     .venv/bin/python benchmarks/fit.py --passed   # only `Weights.passed`, the others as shipped
     .venv/bin/python benchmarks/fit.py --document-coverage  # only that weight, the others'
                                                   # shares as shipped
+    .venv/bin/python benchmarks/fit.py --share=NAME  # the same for any fusion weight
 
 Prints the best weights and, for them, the confidence weights and the abstain threshold that
 maximise answer-triggering F1 on the even WikiQA questions while keeping every seed answer,
@@ -389,6 +390,8 @@ def main() -> int:
             groups["seed-fit"] = collect("seed", ROOT / "seeds", seed_fitting, False)
         cache.write_bytes(pickle.dumps(groups))
     pools = {g: Pool(items) for g, items in groups.items() if g != "names"}
+    shared = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--share=")),
+                  "document_coverage" if "--document-coverage" in sys.argv else None)
     if "--shipped" in sys.argv:  # only the confidence, for the weights qa.retrieve ships
         w = start()
     elif "--passed" in sys.argv:  # only the passed weight, the others as shipped
@@ -397,9 +400,9 @@ def main() -> int:
                  for p in (0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1)]
         print("objective by passed:", [(-p, round(o, 4)) for o, p in steps])
         w[-1] = -max(steps)[1]
-    elif "--document-coverage" in sys.argv:  # only its share, the others' in proportion
+    elif shared is not None:  # only its share, the others' in proportion
         w = start()
-        at = NAMES.index("document_coverage")
+        at = NAMES.index(shared)
         others = w[:-2].sum() - w[at]
 
         def share(x: float) -> np.ndarray:
@@ -409,7 +412,7 @@ def main() -> int:
 
         tried = [(objective(pools, share(x)), -x)
                  for x in (0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25)]
-        print("objective by document_coverage share:", [(-x, round(o, 4)) for o, x in tried])
+        print(f"objective by {shared} share:", [(-x, round(o, 4)) for o, x in tried])
         w = share(-max(tried)[1])
     else:
         _, w = search(pools)

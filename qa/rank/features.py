@@ -43,6 +43,11 @@ hit came from the wrong article (27 of 210), 24 lost to another story on the sam
 company or event (no near-duplicates): its sentence echoed the question's words, while the
 story that answers names the subject in one sentence and gives the answer, in words of its
 own, in another. That story holds more of the question's rare words as a whole.
+
+Evidence from a sentence's neighbours in its document (their vectors summed with its own, the
+question's words they hold, the sentence before one that opens with "That" or "It") was tried
+for the answer that does not name its subject (issue 17) and dropped: the comment of
+qa.rank.weights.Weights gives what was fitted and measured.
 """
 
 from __future__ import annotations
