@@ -89,6 +89,13 @@ def test_an_amount_is_asked_in_its_measure(seed_bot: Bot) -> None:
     assert gives("What is behind the £80m cost?", "Its restructuring.")
 
 
+def test_since_when_asks_for_a_time(seed_bot: Bot) -> None:
+    # "Since when is the payroll fraud thought to have been going on?" ("begun in 1994") was
+    # read as asking for nothing in particular
+    for question in ("Since when has the fraud been going on?", "Until when will he stay?"):
+        assert seed_bot.retriever.intent(question).needs == "time", question
+
+
 def test_a_relation_asked_after_is_stated() -> None:
     # "Where was Roman Abramovich born?" over news that names him often, never his birth
     assert not states_relation("Where was Roman Abramovich born?",

@@ -64,7 +64,8 @@ _WHAT_IS = re.compile(_OPENER + r"what\s+(?:is|are|was|were|does|do|'s|’s)\s+(
 
 # What a question asks for, and how a sentence that holds such a thing looks.
 _QUESTION_KINDS = {
-    "time": re.compile(r"^\s*(?:when\b|what (?:year|date|day|month|time)\b|(?:in )?which year)",
+    "time": re.compile(r"^\s*(?:(?:since|until|till|by|from) )?(?:when\b|what (?:year|date|day|"
+                       r"month|time)\b|(?:in )?which year)",
                        re.IGNORECASE),
     # before "number": "how old is he?" asks for an age, not any number ("85 years" in jail)
     "age": re.compile(r"\bhow old\b|\b(?:at )?what age\b", re.IGNORECASE),
