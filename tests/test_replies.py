@@ -105,6 +105,9 @@ def test_a_relation_asked_after_is_stated() -> None:
     assert not states_relation("Who designed the new stadium?", "The new stadium opens in May.")
     assert states_relation("Who designed the new stadium?", "Its architects, Foster and ...")
     assert states_relation("Which school did Blair go to?", "Blair was educated at Fettes.")
+    assert not states_relation("What is the population of Peru?", "Peru beat Chile 2-0.")
+    assert not states_relation("Who wrote War and Peace?", "War and Peace was on BBC One.")
+    assert states_relation("Who wrote War and Peace?", "Tolstoy's novel War and Peace ...")
     # a question after no such relation, or naming a founder rather than asking for one
     assert states_relation("What did the minister say?", "Anything.")
     assert states_relation("What did Yahoo co-founder Jerry Yang say?", "He said it was good.")

@@ -109,6 +109,11 @@ _RELATIONS = tuple((re.compile(q, re.IGNORECASE), re.compile(a, re.IGNORECASE)) 
     (r"\bcapacity\b|\bseats\b", r"\bcapacity\b|\bseat(?:s|er|ing)?\b|\d-seat"),
     (r"\bemploy(?:s|ees)?\b|\bworkforce\b",
      r"\bemploy\w*|\bstaff\b|\bworkforce\b|\bworkers\b|\bjobs\b"),
+    (r"\bpopulation\b", r"\bpopulation\b|\binhabitants\b|\bresidents\b|\bpeople live\b"),
+    (r"\b(?:children|sons|daughters|kids)\b.*\bhave\b",
+     r"\b(?:child|children|sons?|daughters?|kids|father of|mother of)\b"),
+    (r"\bwho wrote\b|\bauthor of\b", r"\bwr[io]te\b|\bwritten\b|\bwriter\b|\bauthor\w*|\bnovel"),
+    (r"\bcapital of\b|\bcapital city\b", r"\bcapital\b"),
 ))
 
 
