@@ -275,6 +275,10 @@ def main() -> int:
         ("seed-probe3", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_probe3.jsonl"),
          False),
         ("bbc-probe3", "bbc", lambda: bbc_news, lambda: probe_set("bbc_probe3.jsonl"), False),
+        # a fourth round, written after the third round's measures, relations and years
+        ("seed-probe4", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_probe4.jsonl"),
+         False),
+        ("bbc-probe4", "bbc", lambda: bbc_news, lambda: probe_set("bbc_probe4.jsonl"), False),
         ("bbc-fit", "bbc", lambda: bbc_news, lambda: probe_set("bbc_fit.jsonl", FIT), False),
         ("bbc-fit2", "bbc", lambda: bbc_news, lambda: probe_set("bbc_fit2.jsonl", FIT), False),
         ("seed-fit", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_fit.jsonl", FIT),
@@ -348,7 +352,8 @@ def main() -> int:
 
 
 ORDER = ("wikiqa-even", "wikiqa-odd", "wikiqa", "seed", "seed-fit", "seed-probe", "seed-probe2",
-         "seed-probe3", "bbc", "bbc-fit", "bbc-fit2", "bbc-probe", "bbc-probe2", "bbc-probe3")
+         "seed-probe3", "seed-probe4", "bbc", "bbc-fit", "bbc-fit2", "bbc-probe", "bbc-probe2",
+         "bbc-probe3", "bbc-probe4")
 
 
 def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
