@@ -4,6 +4,7 @@ the corpus is silent on (qa.rank.about)."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,12 @@ def test_reply_kinds_on_hand_made_evidence() -> None:
     assert reply(0.9, seen(together=0.2), 0.38) == "none"
     # or none of the things it names: "Who painted the Sistine Chapel?" over the news
     assert reply(0.9, seen(named=NAMED_MISSING), 0.38) == "none"
+    # ... unless the corpus is too small to have used most words: one article says "Serbia"
+    # where a question says "Belgrade"
+    assert reply(0.9, seen(named=NAMED_MISSING, unseen=0.5), 0.38) != "none"
+    # ... but a file asked of that lacks names its corpus has elsewhere is silent on it
+    assert reply(0.9, replace(seen(named=NAMED_MISSING, unseen=0.5), elsewhere=True),
+                 0.38) == "none"
     # in a corpus too small to have used most words, less of the question need be together
     assert reply(0.9, seen(together=0.3, unseen=0.5), 0.4) == "high"
     assert reply(0.9, seen(together=0.3), 0.4) == "none"

@@ -32,6 +32,7 @@ from qa.rank.weights import (
     ASKED_MISSING,
     CONFIDENT_FROM,
     NAMED_MISSING,
+    NAMED_TELLS_FROM,
     SURE_PLACES,
     UNSEEN_POWER,
 )
@@ -149,6 +150,10 @@ class About:
     kind: bool  # ... and the kind of answer it asks for: a place for "where", a reason for "why"
     places: int  # documents with a passage holding at least 90% as much as the best passage
     unseen: float  # the chance that a further sentence uses a word the corpus has not (`unseen`)
+    # the named things the rows asked lack all occur elsewhere in the corpus (a question asked
+    # of one file, naming what only other files name; a Milvus reader knows every word of the
+    # corpus but holds only the rows it fetched)
+    elsewhere: bool = False
 
     def evidence(self) -> float:
         """What the abstain threshold is compared with: how much of the question's content
@@ -161,9 +166,13 @@ class About:
         """Whether the corpus says nothing on the question: it mentions at most NAMED_MISSING
         of the things the question names, or its `evidence` is below `threshold`; both bars
         lowered in a corpus too small to have used most words (one article answers in its own
-        words: it says "Serbia" where the question says "Belgrade")."""
+        words: it says "Serbia" where the question says "Belgrade"), and the first not read
+        at all below NAMED_TELLS_FROM (a name one article lacks says little) unless the names
+        the rows asked lack are the corpus's elsewhere."""
         small: float = (1.0 - self.unseen) ** UNSEEN_POWER
-        return self.named <= NAMED_MISSING * small or self.evidence() < threshold * small
+        telling = small >= NAMED_TELLS_FROM or self.elsewhere
+        return (self.named <= NAMED_MISSING * small and telling) or \
+            self.evidence() < threshold * small
 
     def sure(self, score: float) -> bool:
         """Whether a best hit of `score` answers: it scores from CONFIDENT_FROM, holds the kind
@@ -205,6 +214,7 @@ def about(facts: StoreFacts, intent: Intent, best: Sequence[int], window: int = 
     new = lexicon.unseen()
     rare = lexicon.max_idf() ** power * (1.0 - new)
     total = named_total = named_held = 0.0
+    elsewhere = True  # every named thing the rows lack is a word of the corpus
     found: list[tuple[NDArray[np.int32], float]] = []
     for term in asked:
         tid = lexicon.vocab.get(term)
@@ -216,6 +226,7 @@ def about(facts: StoreFacts, intent: Intent, best: Sequence[int], window: int = 
         if term in named:  # held by the rows asked: Portmill's engineer is not in the seed
             named_total += weight
             named_held += weight * (rows.size > 0)
+            elsewhere = elsewhere and (rows.size > 0 or tid is not None)
         if tid is not None:
             found.append((rows, weight))
     if total <= 0:
@@ -227,7 +238,7 @@ def about(facts: StoreFacts, intent: Intent, best: Sequence[int], window: int = 
     return About(most / total, named_held / named_total if named_total else 1.0,
                  given[0] and dated, any(given) and dated,
                  intent.kind is None or holds_asked(intent.kind, facts.store.text(best[0])),
-                 places, new)
+                 places, new, elsewhere and named_held < named_total)
 
 
 _QUESTION_YEAR = re.compile(r"\b(?:19|20)\d\d\b")

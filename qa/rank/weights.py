@@ -182,6 +182,16 @@ ABOUT_WINDOW = 1
 ASKED_AMONG = 3
 ABOUT_POWER = 1.0
 NAMED_MISSING = 0.0
+# The named bar is read only in a corpus whose (1 - unseen) ** UNSEEN_POWER is at least this:
+# with NAMED_MISSING at 0 it no longer shrank with the corpus, and in the seed article (0.16;
+# the BBC news 0.95) a question naming nothing the article names was declined although the
+# article answers it in its own words. Found on the fourth probe round (seed-probe4: 4 of 22
+# answerable questions declined, 3 of them for names alone; the mechanism counted, not the
+# questions read): answerable declined seed-probe4 18% -> 5%, seed-fit 2% -> 0%; off-corpus
+# declined seed-probe3 38% -> 25%, the other sets the same. Set between the two corpora, not
+# fitted. A question asked of some files (a follow-up's story, --in) still is declined when
+# the names those files lack are the corpus's elsewhere (About.elsewhere).
+NAMED_TELLS_FROM = 0.5
 ASKED_MISSING = 0.0
 CONFIDENT_FROM = 0.69
 SURE_PLACES = 1
@@ -204,8 +214,8 @@ def ranked_window(k: int, skipped: int) -> int:
 
 
 __all__ = ["ABOUT_POWER", "ABOUT_WINDOW", "ASKED_AMONG", "ASKED_MISSING", "CONFIDENT_FROM",
-           "DENSE_CANDIDATES",
-           "DUPLICATE_MIN_WORDS", "DUPLICATE_OVERLAP", "DUPLICATE_SIZE", "FULL_SCAN_BELOW",
-           "LEXICAL_CANDIDATES", "MAX_QUOTE_CONTEXT", "NAMED_MISSING", "PASSED_ROWS", "RANKED_MAX",
-           "RANKED_PER_HIT", "RANKED_SPARE", "SURE_PLACES", "THIN", "THIN_TERMS",
-           "TITLE_CANDIDATES", "UNKNOWN_DISCOUNT", "UNSEEN_POWER", "Weights", "ranked_window"]
+           "DENSE_CANDIDATES", "DUPLICATE_MIN_WORDS", "DUPLICATE_OVERLAP", "DUPLICATE_SIZE",
+           "FULL_SCAN_BELOW", "LEXICAL_CANDIDATES", "MAX_QUOTE_CONTEXT", "NAMED_MISSING",
+           "NAMED_TELLS_FROM", "PASSED_ROWS", "RANKED_MAX", "RANKED_PER_HIT", "RANKED_SPARE",
+           "SURE_PLACES", "THIN", "THIN_TERMS", "TITLE_CANDIDATES", "UNKNOWN_DISCOUNT",
+           "UNSEEN_POWER", "Weights", "ranked_window"]
