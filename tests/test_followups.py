@@ -155,7 +155,8 @@ def test_they_is_never_one_person(tmp_path: Path) -> None:
     bot = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
     chat = Conversation(bot)
     chat.ask("What did fund manager Dana Whitfield say about Harlow?")
-    assert "Whitfield" not in chat.ask("how big a stake did they buy?").understood_as
+    stake = chat.ask("how big a stake did they buy?").understood_as
+    assert "Whitfield" not in stake and "Dana" not in stake
     chat.new()
     chat.ask("What did Mara Voss urge Ilse Brandt to do?")
     understood = chat.ask("why did they fall out?").understood_as

@@ -22,6 +22,6 @@ from qa.rank.retriever import Fused, Retriever
 from qa.rank.weights import ASKED_AMONG, Weights
 
 __all__ = ["ASKED_AMONG", "NOTHING", "TITLE_COSINES", "About", "Features", "Fused", "Hit",
-           "Intent", "Reply", "Retriever", "StoreFacts", "Weights", "about", "asks_who_is", "assurance",
-           "document_max", "focus", "fuse", "near_duplicate", "relevance", "reply", "top_k",
-           "unmet"]
+           "Intent", "Reply", "Retriever", "StoreFacts", "Weights", "about", "asks_who_is",
+           "assurance", "document_max", "focus", "fuse", "near_duplicate", "relevance", "reply",
+           "top_k", "unmet"]

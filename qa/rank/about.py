@@ -50,70 +50,89 @@ _FRAME = re.compile(r"\b(?:how\s+(?P<how>\w+)|(?:what|which)\s+(?P<what>time|yea
 # The measure an amount question asks for, and how a sentence giving one looks: "how tall is
 # Federer?" is answered by "1.85m", not by any number ("won 6-4 6-3"); "how much does the
 # ticket cost?" by "£45", not by "40,000 fans"; "when was Arsenal founded?" by a year, not by
-# "on Saturday". Read only for the reply: a best hit without the measure lacks what is asked.
+# "on Saturday". Read only for the reply: best hits without the measure lack what is asked.
 _AMOUNT_OF = (rf"(?:(?<![£$€¥\w.,])\d[\d,.]*|\b(?:{alternation(NUMBER_WORDS)}))"
               r"(?:\s*(?:m|bn|k|million|billion|thousand))?")
 # Units that are also words ("in", "st") or letters count only when they touch the number:
 # "1.85m", "6ft 1in", "99p"; not "won 6-3 in the final".
 _TOUCHING = frozenset("m in g st p".split())
+_SHARE = r"\d%|\bper ?cent\b"  # "how high is unemployment?": "5.2%"
 
 
-def _in_units(*measures: str) -> re.Pattern[str]:
+def _in_units(*measures: str, also: str = "") -> re.Pattern[str]:
     units = frozenset().union(*(UNITS[m] for m in measures))
     return re.compile(rf"{_AMOUNT_OF}(?:(?:{alternation(units & _TOUCHING)})|[\s-]*"
                       rf"(?:(?:nautical|square|cubic|light)[\s-]+)?"
-                      rf"(?:{alternation(units - _TOUCHING)}))\b", re.IGNORECASE)
+                      rf"(?:{alternation(units - _TOUCHING)}))\b" + (f"|{also}" if also else ""),
+                      re.IGNORECASE)
 
 
+_YEAR_GIVEN = r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b"
 _CHANGE = re.compile(r"\b(?:rise|rose|risen|fall|fell|fallen|grow|grew|grown|increase[sd]?|"
                      r"decrease[sd]?|drop(?:ped)?|cut|up|down|percent|percentage|share|rate)\b",
                      re.IGNORECASE)
 _MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
-    ("number", re.compile(r"\bhow (?:tall|high|far|wide|deep)\b|\b(?:height|distance|length)\b",
-                          re.IGNORECASE), _in_units("length")),
+    ("number", re.compile(r"\bhow tall\b|\b(?:height|distance)\b", re.IGNORECASE),
+     _in_units("length")),
+    # "how high is inflation?", "how far did shares fall?": a share answers too
+    ("number", re.compile(r"\bhow (?:high|far|wide|deep)\b", re.IGNORECASE),
+     _in_units("length", also=_SHARE)),
     ("number", re.compile(r"\bhow heavy\b|\bweigh(?:s|ed|t)?\b", re.IGNORECASE),
      _in_units("weight")),
     ("number", re.compile(r"\bhow fast\b|\bspeed\b", re.IGNORECASE),
      re.compile(rf"{_AMOUNT_OF}[\s-]*(?:{alternation(UNITS['speed'])}|(?:miles|km|kilometres) "
                 r"(?:an|per) hour)\b", re.IGNORECASE)),
-    ("number", re.compile(r"\bhow long\b", re.IGNORECASE),
-     re.compile(rf"{_in_units('duration', 'length').pattern}|"
-                r"\bsince (?:1[0-9]{3}|20[0-9]{2})\b", re.IGNORECASE)),
-    ("number", re.compile(r"\bhow much\b.*\b(?:cost|costs|pay|paid|earn|earns|earned|worth|"
-                          r"charge|charges|charged|spend|spent|sold for|sell for|fetch|"
-                          r"fetched|fined|owe|owes|invest|invested|price)\b|\b(?:price|cost|"
-                          r"salary|salaries|wage|wages|fee|fees|worth|earnings|income)\b",
-                          re.IGNORECASE),
+    # "how long is his ban?": "six matches"; "the length of the contract": "a three-year deal"
+    ("number", re.compile(r"\bhow long\b|\blength\b", re.IGNORECASE),
+     _in_units("duration", "length", also=rf"\bsince {_YEAR_GIVEN}")),
+    # money only for "how much" or "what is the price of": "how many workers earn the minimum
+    # wage?" asks for a count
+    ("number", re.compile(r"^(?!.*\bhow many\b)(?:.*\bhow much\b.*\b(?:cost|costs|pay|paid|earn|"
+                          r"earns|earned|worth|charge|charges|charged|spend|spent|sold for|"
+                          r"sell for|fetch|fetched|fined|owe|owes|invest|invested|price)\b|"
+                          r".*\bwhat(?:'s|’s| is| was| are| were) (?:\S+ ){0,4}(?:price|cost|"
+                          r"salary|wage|fee|worth|earnings|income)\b(?!-))", re.IGNORECASE),
      re.compile(rf"[£$€¥]\s?\d|{_in_units('money').pattern}", re.IGNORECASE)),
     ("time", re.compile(r"\b(?:what|which) year\b|\bwhen (?:was|were)\b.*\b(?:founded|born|"
                         r"built|established|formed|invented|created)\b", re.IGNORECASE),
-     re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")),
+     re.compile(_YEAR_GIVEN)),
 )
 
 
 # A relation a question asks after, and the words a sentence states it with: "where was
 # Abramovich born?" over news that names him often but never his birth is silent on it.
-# Open questions about people and things ask most often after these; the verbs are matched
-# as asked ("who founded", not "the co-founder said").
+# Open questions about people and things ask most often after these; each is matched in the
+# shape a question asks it ("who founded", "which school"), not wherever its word occurs
+# ("what did Blair's wife say?", "the company, founded in 1990, ...", "the study found").
 _RELATIONS = tuple((re.compile(q, re.IGNORECASE), re.compile(a, re.IGNORECASE)) for q, a in (
-    (r"\bborn\b|\bbirthplace\b", r"\bborn\b|\bbirth|\bnative\b|\bgrew up\b|\bhometown\b"),
-    (r"\bmarried\b|\bmarry\b|\b(?:wife|husband|spouse)\b",
+    (r"\b(?:where|when|which \w+|what \w+) (?:was|were|is) .*\bborn\b|\bbirthplace\b",
+     r"\bborn\b|\bbirth|\bnative\b|\bgrew up\b|\bhometown\b"),
+    (r"\bmarried\b|\bmarry\b|\b(?:who|what)(?:'s|’s| is| was)\b.*\b(?:wife|husband|spouse)\b",
      r"\bmarr(?:y|ied|iage)\b|\b(?:wife|husband|spouse|partner|widow(?:er)?|fianc[ée]+)\b"),
-    (r"\b(?:school|university|college)\b|\b(?:did|does|do) \w+(?: \w+)* study\b|\bstudied\b|"
-     r"\beducated\b",
-     r"\b(?:schools?|universit(?:y|ies)|college|studied|studying|educated|graduated?|degree|"
-     r"students?)\b"),
-    (r"\bdesigned\b|\bdesigns\b", r"\bdesign(?:ed|er|ers|s|ing)?\b|\barchitects?\b"),
-    (r"\bcomposed\b|\bcomposer\b", r"\bcompos(?:ed|er|ers|ing|ition)\b|\bscore\b"),
-    (r"\bfounded\b", r"\bfound(?:ed|er|ers|ing)\b|\bco-found\w*|\bset up\b|\bestablished\b"),
-    (r"\bheadquarter(?:s|ed)?\b", r"\bheadquarter(?:s|ed)?\b|\bbased in\b|\bhead office\b"),
-    (r"\bcapacity\b|\bseats\b", r"\bcapacity\b|\bseat(?:s|er|ing)?\b|\d-seat"),
-    (r"\bemploy(?:s|ees)?\b|\bworkforce\b",
+    (r"\b(?:which|what) (?:school|university|college)\b|\bwhere did .*\b(?:go to "
+     r"(?:school|university|college)|study|studied)\b|\beducated\b|\bstud(?:y|ied) at\b",
+     r"\b(?:schools?|universit(?:y|ies)|college|stud(?:y|ied|ying|ies)|educated|graduated?|"
+     r"degree|students?)\b"),
+    (r"\bwho designed\b|\bdesigned by\b|\bwhich (?:architect|designer)\b",
+     r"\bdesign(?:ed|er|ers|s|ing)?\b|\barchitects?\b"),
+    (r"\bwho composed\b|\bcomposer\b", r"\bcompos(?:ed|er|ers|ing|ition)\b|\bscore\b"),
+    (r"\bwho (?:co-)?founded\b|\b(?:when|what year|which year) (?:was|were)\b.*\bfounded\b|"
+     r"\bfounded in what\b|\bfounder of\b",
+     r"\bfound(?:ed|er|ers|ing)\b|\bco-found\w*|\bset up\b|\bestablished\b|\bcreated\b|"
+     r"\bstarted\b"),
+    (r"^\s*(?:where|which|what|in which|in what)\b.*\bheadquarter|\bheadquartered\b",
+     r"\bheadquarter(?:s|ed)?\b|\bbased in\b|\bhead office\b"),
+    (r"\bcapacity\b|\bhow many seats\b", r"\bcapacity\b|\bseat(?:s|er|ing)?\b|\d-seat"),
+    (r"\bhow many (?:people|staff|workers)\b.*\bemploy|\bhow many (?:employees|staff)\b|"
+     r"\bworkforce\b",
      r"\bemploy\w*|\bstaff\b|\bworkforce\b|\bworkers\b|\bjobs\b"),
-    (r"\bpopulation\b", r"\bpopulation\b|\binhabitants\b|\bresidents\b|\bpeople live\b"),
-    (r"\b(?:children|sons|daughters|kids)\b.*\bhave\b",
+    (r"\b(?:what(?:'s|’s| is| was)) the population\b|\bpopulation of\b|\bhow many people live\b",
+     r"\bpopulation\b|\binhabitants\b|\bresidents\b|\bpeople live\b"),
+    (r"\bhow many (?:children|sons|daughters|kids) (?:does|did|do|has|have)\b",
      r"\b(?:child|children|sons?|daughters?|kids|father of|mother of)\b"),
-    (r"\bwho wrote\b|\bauthor of\b", r"\bwr[io]te\b|\bwritten\b|\bwriter\b|\bauthor\w*|\bnovel"),
+    (r"\bwho wrote (?:the )?(?:book|novel|song|play|poem|music|script|lyrics|opera)\b|"
+     r"\bauthor of\b|\bwho wrote (?:(?-i:[A-Z])|“|\")",
+     r"\bwr[io]te\b|\bwritten\b|\bwriter\b|\bauthor\w*|\bnovel"),
     (r"\bcapital of\b|\bcapital city\b", r"\bcapital\b"),
 ))
 
@@ -145,7 +164,7 @@ class About:
 
     together: float  # share in the one passage (a sentence, ABOUT_WINDOW either side) most holds
     named: float  # share of the words the question capitalises (its named things) in the corpus
-    asked: bool  # the best hit gives the amount, time or relation asked for (or none is asked)
+    asked: bool  # the best hit gives the amount, time, relation or year asked (or none is asked)
     offered: bool  # ... or one of the ASKED_AMONG best hits does (ranking may put it second)
     kind: bool  # ... and the kind of answer it asks for: a place for "where", a reason for "why"
     places: int  # documents with a passage holding at least 90% as much as the best passage
@@ -158,8 +177,9 @@ class About:
     def evidence(self) -> float:
         """What the abstain threshold is compared with: how much of the question's content
         the corpus holds together, times ASKED_MISSING when none of the best hits gives the
-        amount, time or relation the question asks for ("What is the population of Swansea?"
-        over stories that mention Swansea but never its population)."""
+        amount, time or relation the question asks for, or their documents the year it gives
+        ("What is the population of Swansea?" over stories that mention Swansea but never its
+        population)."""
         return self.together * (1.0 if self.offered else ASKED_MISSING)
 
     def silent(self, threshold: float) -> bool:
@@ -331,5 +351,5 @@ def _named_terms(question: str) -> set[str]:
     return {t for w in tokens[1:] if w[:1].isupper() for t in terms(w)}
 
 
-__all__ = ["NOTHING", "About", "Reply", "about", "content_terms", "holds_asked", "holds_measure",
-           "reply"]
+__all__ = ["NOTHING", "About", "Reply", "about", "content_terms", "gives_asked", "holds_asked",
+           "holds_measure", "reply", "states_relation"]

@@ -144,9 +144,9 @@ class Retriever:
 
     def about(self, question: str, rows: Sequence[int],
               within: NDArray[np.int64] | None = None) -> About:
-        """How much of the question the corpus (or its rows `within`) holds, and the document
-        and passage of `rows` (its best hits, best first): whether it is about the question
-        at all (qa.rank.about). A narrowed store holds only the rows it fetched, `within`
+        """How much of the question the corpus (or its rows `within`) holds, and whether its
+        best hits `rows` (best first) give what it asks for: whether the corpus is about the
+        question at all (qa.rank.about). A narrowed store holds only the rows it fetched, `within`
         them."""
         if self.store.narrow is not None:
             last: tuple[Narrowed, Retriever] | None = getattr(self._asked, "last", None)

@@ -178,7 +178,7 @@ TITLE_CANDIDATES = 20  # best-matching titles whose documents become candidates
 # declined bbc-fit 50% -> 56%, bbc-fit2 63% -> 64%, held out bbc-probe 44% -> 56%, bbc-probe3
 # 37% -> 44%; answerable declined WikiQA-odd 3% -> 4% (one question), the others the same.
 ABOUT_WINDOW = 1
-# How many of the best hits may give the amount or time asked for (About.offered).
+# How many of the best hits may give the amount, time or relation asked for (About.offered).
 ASKED_AMONG = 3
 ABOUT_POWER = 1.0
 NAMED_MISSING = 0.0

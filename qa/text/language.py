@@ -99,7 +99,8 @@ UNITS = {
         pound pounds stone st oz ounce ounces tonne tonnes ton tons""".split()),
     "speed": frozenset("mph kph km/h kmh knots".split()),
     "duration": frozenset("""second seconds minute minutes hour hours day days week weeks
-        month months year years decade decades century centuries mins hrs""".split()),
+        month months year years decade decades century centuries mins hrs match matches game
+        games""".split()),
     "money": frozenset("""pounds pound sterling dollars dollar euros euro pence p cents cent
         yen francs rupees yuan""".split()),
 }
