@@ -158,6 +158,11 @@ def test_they_is_never_one_person(tmp_path: Path) -> None:
     stake = chat.ask("how big a stake did they buy?").understood_as
     assert "Whitfield" not in stake and "Dana" not in stake
     chat.new()
+    # the second runner is named only in the sentence that answers
+    chat.ask("Who did Mara Voss urge to keep racing?")
+    understood = chat.ask("why did they fall out?").understood_as
+    assert "Voss" in understood and "Brandt" in understood
+    chat.new()
     chat.ask("What did Mara Voss urge Ilse Brandt to do?")
     understood = chat.ask("why did they fall out?").understood_as
     assert "Voss" in understood and "Brandt" in understood

@@ -165,6 +165,12 @@ def test_seed_replies(seed_bot: Bot) -> None:
     assert where.confidence in ("high", "low")
     assert where.to_dict()["confidence"] == where.confidence
     assert "Brussels" in where.hits[0].text
+    # the reply reads the best three hits whatever k is, and shows k of them
+    for question in ("How tall is Jens Stoltenberg?", "What did Vucic say about the future?",
+                     "where was the news conference held?"):
+        one, three = seed_bot.ask(question, k=1), seed_bot.ask(question, k=3)
+        assert one.confidence == three.confidence, question
+        assert len(one.hits) <= 1 and one.hits[:1] == three.hits[:1], question
     # Stoltenberg is all over the article, but nothing in it gives a height
     assert seed_bot.ask("How tall is Jens Stoltenberg?").confidence == "none"
     assert seed_bot.ask("Where was Aleksandar Vucic born?").confidence == "none"
