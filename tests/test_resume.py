@@ -44,8 +44,11 @@ def test_ctrl_c_keeps_the_work_and_the_next_run_goes_on(tmp_path: Path) -> None:
     assert total > 4 * CHUNK_SENTENCES
     store = tmp_path / "store"
     args = [sys.executable, "-m", "qa", "index", "--corpus", str(corpus), "--store", str(store)]
+    # Ctrl-C reaches a foreground command; a run started in the background of a script
+    # without job control inherits SIGINT ignored, and the test would see no interruption
     proc = subprocess.Popen(args, cwd=tmp_path, env=qa_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 240
     while not list(store.glob(f"{PARTIAL}/*/*.npy")):  # the first chunk is saved
         assert proc.poll() is None, proc.communicate()
