@@ -193,31 +193,30 @@ class _FollowUp:
             return e.kind == PERSON and e.ident not in exclude and (
                 not gender or e.gender in ("", gender))
 
+        last = self.turns[-1]
         if pronoun in PLURAL_PRONOUNS:
-            # two people of the last question, or a company or body; never one person ("how
-            # big a stake did they buy?" after a fund manager's words on Fosters)
-            last = self.turns[-1]
-            recent = [e for e in self._turn_people(last) if e.ident not in exclude]
-            if len(recent) < 2 and last.shown:  # ... or of the sentence answering it
-                recent = list({e.ident: e for e in recent + [
-                    m.entity for m in self.names.mentions(last.shown[0].text)
-                    if m.entity.kind == PERSON and m.entity.ident not in exclude]}.values())
+            # two people of the last question (or of the sentence answering it), or a company
+            # or body; never one person ("how big a stake did they buy?" after a fund
+            # manager's words on Fosters)
+            answered = [h.text for h in last.shown[:1]]
+            recent = [e for e in self._people(last.understood_as, *answered)
+                      if e.ident not in exclude]
             if len(recent) >= 2:
                 return Entity(f"{recent[0].name} and {recent[1].name}", PERSON)
             return self._first(lambda e: e.kind == ORGANISATION)
-        last = self.turns[-1]
-        if saying and last.shown and not _identity(last, self._turn_people(last)):
+        if saying and last.shown and not _identity(last, self._people(last.understood_as)):
             said = self.names.speaker(last.shown[0])
             if said is not None and fits(said):
                 return said
         return self._first(fits)
 
-    def _turn_people(self, turn: Turn) -> list[Entity]:
-        people = [m.entity for m in self.names.mentions(turn.understood_as)
-                  if m.entity.kind == PERSON]
+    def _people(self, *texts: str) -> list[Entity]:
+        """The people `texts` name, each once, in order."""
         unique: dict[str, Entity] = {}
-        for e in people:
-            unique.setdefault(e.ident, e)
+        for text in texts:
+            for m in self.names.mentions(text):
+                if m.entity.kind == PERSON:
+                    unique.setdefault(m.entity.ident, m.entity)
         return list(unique.values())
 
     def _first(self, test: Callable[[Entity], bool]) -> Entity | None:
