@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qa.rank.facts import StoreFacts
-from qa.rank.intent import Intent, holds_kind
+from qa.rank.intent import YEAR, Intent, holds_kind
 from qa.rank.weights import (
     ABOUT_POWER,
     ABOUT_WINDOW,
@@ -36,7 +36,7 @@ from qa.rank.weights import (
     SURE_PLACES,
     UNSEEN_POWER,
 )
-from qa.text import NAME_TOKEN, NUMBER_WORDS, UNITS, alternation, terms
+from qa.text import NAME_TOKEN, NUMBER_WORDS, UNITS, LazyPattern, alternation, terms
 
 Reply = Literal["high", "low", "none"]
 
@@ -59,43 +59,42 @@ _TOUCHING = frozenset("m in g st p".split())
 _SHARE = r"\d%|\bper ?cent\b"  # "how high is unemployment?": "5.2%"
 
 
-def _in_units(*measures: str, also: str = "") -> re.Pattern[str]:
+def _in_units(*measures: str, also: str = "") -> LazyPattern:
     units = frozenset().union(*(UNITS[m] for m in measures))
-    return re.compile(rf"{_AMOUNT_OF}(?:(?:{alternation(units & _TOUCHING)})|[\s-]*"
+    return LazyPattern(rf"{_AMOUNT_OF}(?:(?:{alternation(units & _TOUCHING)})|[\s-]*"
                       rf"(?:(?:nautical|square|cubic|light)[\s-]+)?"
                       rf"(?:{alternation(units - _TOUCHING)}))\b" + (f"|{also}" if also else ""),
                       re.IGNORECASE)
 
 
-_YEAR_GIVEN = r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b"
-_CHANGE = re.compile(r"\b(?:rise|rose|risen|fall|fell|fallen|grow|grew|grown|increase[sd]?|"
+_CHANGE = LazyPattern(r"\b(?:rise|rose|risen|fall|fell|fallen|grow|grew|grown|increase[sd]?|"
                      r"decrease[sd]?|drop(?:ped)?|cut|up|down|percent|percentage|share|rate)\b",
                      re.IGNORECASE)
-_MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
-    ("number", re.compile(r"\bhow tall\b|\b(?:height|distance)\b", re.IGNORECASE),
+_MEASURES: tuple[tuple[str, LazyPattern, LazyPattern], ...] = (
+    ("number", LazyPattern(r"\bhow tall\b|\b(?:height|distance)\b", re.IGNORECASE),
      _in_units("length")),
     # "how high is inflation?", "how far did shares fall?": a share answers too
-    ("number", re.compile(r"\bhow (?:high|far|wide|deep)\b", re.IGNORECASE),
+    ("number", LazyPattern(r"\bhow (?:high|far|wide|deep)\b", re.IGNORECASE),
      _in_units("length", also=_SHARE)),
-    ("number", re.compile(r"\bhow heavy\b|\bweigh(?:s|ed|t)?\b", re.IGNORECASE),
+    ("number", LazyPattern(r"\bhow heavy\b|\bweigh(?:s|ed|t)?\b", re.IGNORECASE),
      _in_units("weight")),
-    ("number", re.compile(r"\bhow fast\b|\bspeed\b", re.IGNORECASE),
-     re.compile(rf"{_AMOUNT_OF}[\s-]*(?:{alternation(UNITS['speed'])}|(?:miles|km|kilometres) "
+    ("number", LazyPattern(r"\bhow fast\b|\bspeed\b", re.IGNORECASE),
+     LazyPattern(rf"{_AMOUNT_OF}[\s-]*(?:{alternation(UNITS['speed'])}|(?:miles|km|kilometres) "
                 r"(?:an|per) hour)\b", re.IGNORECASE)),
     # "how long is his ban?": "six matches"; "the length of the contract": "a three-year deal"
-    ("number", re.compile(r"\bhow long\b|\blength\b", re.IGNORECASE),
-     _in_units("duration", "length", also=rf"\bsince {_YEAR_GIVEN}")),
+    ("number", LazyPattern(r"\bhow long\b|\blength\b", re.IGNORECASE),
+     _in_units("duration", "length", also=rf"\bsince {YEAR}")),
     # money only for "how much" or "what is the price of": "how many workers earn the minimum
     # wage?" asks for a count
-    ("number", re.compile(r"^(?!.*\bhow many\b)(?:.*\bhow much\b.*\b(?:cost|costs|pay|paid|earn|"
+    ("number", LazyPattern(r"^(?!.*\bhow many\b)(?:.*\bhow much\b.*\b(?:cost|costs|pay|paid|earn|"
                           r"earns|earned|worth|charge|charges|charged|spend|spent|sold for|"
                           r"sell for|fetch|fetched|fined|owe|owes|invest|invested|price)\b|"
                           r".*\bwhat(?:'s|’s| is| was| are| were) (?:\S+ ){0,4}(?:price|cost|"
                           r"salary|wage|fee|worth|earnings|income)\b(?!-))", re.IGNORECASE),
-     re.compile(rf"[£$€¥]\s?\d|{_in_units('money').pattern}", re.IGNORECASE)),
-    ("time", re.compile(r"\b(?:what|which) year\b|\bwhen (?:was|were)\b.*\b(?:founded|born|"
+     LazyPattern(rf"[£$€¥]\s?\d|{_in_units('money').pattern}", re.IGNORECASE)),
+    ("time", LazyPattern(r"\b(?:what|which) year\b|\bwhen (?:was|were)\b.*\b(?:founded|born|"
                         r"built|established|formed|invented|created)\b", re.IGNORECASE),
-     re.compile(_YEAR_GIVEN)),
+     LazyPattern(YEAR)),
 )
 
 
@@ -104,7 +103,7 @@ _MEASURES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 # Open questions about people and things ask most often after these; each is matched in the
 # shape a question asks it ("who founded", "which school"), not wherever its word occurs
 # ("what did Blair's wife say?", "the company, founded in 1990, ...", "the study found").
-_RELATIONS = tuple((re.compile(q, re.IGNORECASE), re.compile(a, re.IGNORECASE)) for q, a in (
+_RELATIONS = tuple((LazyPattern(q, re.IGNORECASE), LazyPattern(a, re.IGNORECASE)) for q, a in (
     (r"\b(?:where|when|which \w+|what \w+) (?:was|were|is) .*\bborn\b|\bbirthplace\b",
      r"\bborn\b|\bbirth|\bnative\b|\bgrew up\b|\bhometown\b"),
     (r"\bmarried\b|\bmarry\b|\b(?:who|what)(?:'s|’s| is| was)\b.*\b(?:wife|husband|spouse)\b",
@@ -261,7 +260,7 @@ def about(facts: StoreFacts, intent: Intent, best: Sequence[int], window: int = 
                  places, new, elsewhere and named_held < named_total)
 
 
-_QUESTION_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_QUESTION_YEAR = LazyPattern(r"\b(?:19|20)\d\d\b")
 
 
 def _dated(facts: StoreFacts, question: str, top: list[int]) -> bool:

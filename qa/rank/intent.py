@@ -78,9 +78,10 @@ _QUESTION_KINDS = {
 }
 # Times and places are matched in sentences case-sensitively: "May" the month, "in Pristina".
 _DAYS = alternation(d.capitalize() for d in WEEKDAYS)
+YEAR = r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b"  # "1886", "the 1990s"
 _MONTHS = alternation(m.capitalize() for m in MONTHS)
 _ANSWER_KINDS = {
-    "time": re.compile(rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS})\b|\b(?:{_DAYS})\b|"
+    "time": re.compile(rf"{YEAR}|\b(?:{_MONTHS})\b|\b(?:{_DAYS})\b|"
                        rf"\b(?:{alternation(TIME_WORDS)})\b|"
                        rf"\b(?:{alternation(PERIOD_OPENERS)})\s+(?:{alternation(PERIODS)})\b"),
     "number": re.compile(rf"\d|\b(?:{alternation(NUMBER_WORDS)})\b", re.IGNORECASE),
@@ -304,5 +305,5 @@ def _typed_name(rest: str) -> set[str]:
     return {" ".join(parts)}
 
 
-__all__ = ["Intent", "act_pattern", "answer_values", "asks_who_is", "holds_kind", "new_values",
-           "read_intent"]
+__all__ = ["YEAR", "Intent", "act_pattern", "answer_values", "asks_who_is", "holds_kind",
+           "new_values", "read_intent"]
