@@ -48,7 +48,9 @@ from quality import (
     wikiqa,
 )
 
+from qa.config import Settings
 from qa.rank import ASKED_AMONG, NOTHING, About, Features, Weights, about, fuse, unmet
+from qa.rank.weights import ABOUT_POWER, ABOUT_WINDOW, UNSEEN_POWER
 from qa.text import clean_question
 
 POOL = 150
@@ -277,8 +279,9 @@ def reply_evidence() -> list[Found]:
             hits = retriever.search(text, ASKED_AMONG)
             intent = retriever.intent(text)
             best = [h.row for h in hits]
-            seen = {(w, p): about(retriever.facts, intent, best, w, p) if hits else NOTHING
-                    for w in REPLY_WINDOWS for p in REPLY_POWERS}
+            closest = retriever.closest(text)
+            seen = {(w, p): about(retriever.facts, intent, best, w, p, closest=closest)
+                    if hits else NOTHING for w in REPLY_WINDOWS for p in REPLY_POWERS}
             found.append((name, bool(q.gold), bool(hits) and bool(q.gold)
                           and right(q, hits[0].row), hits[0].score if hits else 0.0, seen))
     return found
@@ -291,7 +294,8 @@ def replies() -> int:
     that decline at most REPLY_DECLINED of the answerable questions of every set (a step either
     side too) and the most off-corpus ones of the dev sets. Confident: CONFIDENT_FROM,
     SURE_PLACES and whether the answer kind is needed, with no dev off-corpus question
-    answered confidently and the most confident answers right, less those wrong."""
+    answered confidently and the most confident answers right, less those wrong. Then, for
+    the reply as shipped, the floors of About.faint (`faint_floors`)."""
     found = reply_evidence()
     group = np.array([f[0] for f in found])
     answerable = np.array([f[1] for f in found])
@@ -309,6 +313,35 @@ def replies() -> int:
         small = (1.0 - seen["unseen"]) ** shrink
         return (seen["named"] <= named * small) | (
             seen["together"] * np.where(seen["offered"] > 0, 1.0, missing) < cut * small)
+
+    def faint_floors(seen: dict[str, np.ndarray], silent: np.ndarray) -> tuple[float, float]:
+        """CLOSEST_FLOOR and SCORE_FLOOR (About.faint) for the shipped reply, which declines
+        `silent`, and its UNSEEN_POWER: the pair,
+        with a step either side of each, that declines at most REPLY_DECLINED of any set's
+        answerable questions (or no more than `silent` alone), and the most dev off-corpus
+        questions; ties to the lower floors."""
+        small = (1.0 - seen["unseen"]) ** UNSEEN_POWER
+        near = np.round(np.arange(0.30, 0.71, 0.05), 2)
+        low = np.round(np.arange(0.20, 0.61, 0.02), 2)
+
+        def faint(c: float, s: float) -> np.ndarray:
+            return silent | ((seen["closest"] < c * small) & (score < s * small))
+
+        def allowed(c: float, s: float) -> bool:
+            d = faint(c, s)
+            return all(d[answerable & (group == g)].mean()
+                       <= max(REPLY_DECLINED, silent[answerable & (group == g)].mean())
+                       for g in names)
+
+        best = (int(silent[dev_off].sum()), 0.0, 0.0)
+        for i, j in itertools.product(range(len(near)), range(len(low))):
+            steps = [(i, j), (i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)]
+            if all(allowed(near[a], low[b]) for a, b in steps
+                   if 0 <= a < len(near) and 0 <= b < len(low)):
+                got = int(faint(near[i], low[j])[dev_off].sum())
+                if got > best[0]:
+                    best = (got, float(near[i]), float(low[j]))
+        return best[1], best[2]
 
     def keeps(seen: dict[str, np.ndarray], named: float, missing: float, cut: float,
               shrink: float) -> bool:
@@ -332,6 +365,11 @@ def replies() -> int:
                                     round(float(cut), 2), shrink))
     *_, missing, window, power, named, cut, shrink = max(options)
     seen = evidence((window, power))
+    # the floors of About.faint, for the reply as shipped
+    shipped = evidence((ABOUT_WINDOW, ABOUT_POWER))
+    closest_floor, score_floor = faint_floors(
+        shipped, np.array([f[4][ABOUT_WINDOW, ABOUT_POWER].silent(Settings().abstain_threshold)
+                           for f in found]))
     said = ~declines(seen, named, missing, cut, shrink)
 
     def confident(sure_from: float, places: float, kind: float) -> np.ndarray:
@@ -362,6 +400,8 @@ def replies() -> int:
           f"UNSEEN_POWER = {shrink}, "
           f"CONFIDENT_FROM = {-sure_from:.2f}, SURE_PLACES = {places:g}, "
           f"answer kind needed: {bool(-kind)}")
+    print(f"For the reply as shipped: CLOSEST_FLOOR = {closest_floor:.2f}, "
+          f"SCORE_FLOOR = {score_floor:.2f}")
     return 0
 
 

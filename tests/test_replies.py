@@ -14,7 +14,14 @@ from qa import Bot
 from qa.index import unseen
 from qa.rank import About, reply
 from qa.rank.about import content_terms, holds_asked, holds_measure, states_relation
-from qa.rank.weights import ASKED_MISSING, CONFIDENT_FROM, NAMED_MISSING, SURE_PLACES
+from qa.rank.weights import (
+    ASKED_MISSING,
+    CLOSEST_FLOOR,
+    CONFIDENT_FROM,
+    NAMED_MISSING,
+    SCORE_FLOOR,
+    SURE_PLACES,
+)
 
 from .conftest import shared
 
@@ -53,6 +60,31 @@ def test_reply_kinds_on_hand_made_evidence() -> None:
     assert reply(0.9, seen(together=0.3), 0.4) == "none"
     # a threshold of 0 declines only questions whose named things the corpus lacks
     assert reply(0.0, seen(0.0, asked=False, kind=False, places=0), 0.0) == "low"
+
+
+def test_a_question_nothing_comes_near_is_declined() -> None:
+    far = replace(seen(), closest=CLOSEST_FLOOR - 0.05)
+    assert reply(SCORE_FLOOR - 0.05, far, 0.38) == "none"
+    # a sentence close in meaning, or a best hit that scores well, keeps it
+    assert reply(SCORE_FLOOR - 0.05, replace(far, closest=CLOSEST_FLOOR + 0.05), 0.38) == "low"
+    assert reply(SCORE_FLOOR + 0.05, far, 0.38) == "low"
+    # one article's sentences are far from any paraphrase of them: the floors shrink with it
+    assert reply(SCORE_FLOOR - 0.05, replace(far, unseen=0.5), 0.38) == "low"
+
+
+def test_the_closest_sentence_is_read_from_the_search(seed_bot: Bot) -> None:
+    retriever = seed_bot.retriever
+    question = "What did Stoltenberg say about the KSF?"
+    hits = retriever.search(question, 3)
+    kept = retriever.about(question, [h.row for h in hits]).closest
+    dense = retriever.features(retriever.intent(question)).dense
+    assert kept == pytest.approx(float(dense.max()), abs=1e-6) and 0.0 < kept <= 1.0
+    # asked without the search just before it, the same value is worked out again
+    retriever.search("Who wrote Hamlet?", 3)
+    assert retriever.closest(question) == pytest.approx(kept, abs=1e-6)
+    # asked of some rows (a follow-up's story, --in), it is not read: fitted on whole corpora
+    rows = seed_bot.document_rows(hits[0].row)
+    assert retriever.about(question, [h.row for h in hits], rows).closest == 1.0
 
 
 def test_an_unused_word_counts_less_in_a_small_corpus() -> None:
@@ -190,6 +222,26 @@ def test_an_answer_in_a_lead_sentence_is_not_declined(tmp_path: Path) -> None:
     answer = bot.ask("how much was the WorldCom fraud?")
     assert not answer.abstained and "$11bn" in answer.hits[0].text
     assert bot.ask("What is the boiling point of mercury?").confidence == "none"
+
+
+@pytest.mark.slow
+def test_questions_nothing_in_the_news_comes_near_are_declined(tmp_path: Path) -> None:
+    # "Why is the sky blue?" over business and technology news finds "blue" and "sky" in
+    # stories on other things, so the words alone do not tell; no sentence is near it.
+    news = shared("corpora", "bbc-news", "news")
+    for folder in ("business", "tech"):
+        for path in sorted((news / folder).glob("*.txt"))[:60]:
+            shutil.copy(path, tmp_path)
+    bot = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
+    for question in ("Why is the sky blue?", "What causes the northern lights?",
+                     "How does photosynthesis work in plants?"):
+        assert bot.ask(question).confidence == "none", question
+    asked = {"Which carmaker will supply engines to Alfa Romeo?": "Fiat",
+             "What are the new rights for air passengers?": "overbooking",
+             "How much did WPP's profits rise?": "15%"}
+    for question, answer in asked.items():
+        found = bot.ask(question)
+        assert not found.abstained and answer in found.hits[0].text, question
 
 
 @pytest.mark.slow

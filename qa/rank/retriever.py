@@ -54,6 +54,7 @@ class Fused:
     rows: NDArray[np.int64]  # ascending
     values: NDArray[np.float32]  # headings 0, thin sentences lowered
     assurance: NDArray[np.float32]  # what each would add to the confidence as the best one
+    closest: float = 0.0  # the best cosine of the question with any row scored (About.closest)
 
 
 class Retriever:
@@ -136,6 +137,7 @@ class Retriever:
         intent = self.intent(question)
         with self.dense.one_blas_thread():
             fused = self._fused(intent, within)
+            self._asked.closest = (question, within, fused.closest)
             ranked = top_k(fused.values, ranked_window(k, len(skip)))
             sure = float(fused.assurance[ranked[0][0]]) if ranked else 0.0
             rows = [(int(fused.rows[i]), v) for i, v in ranked]
@@ -147,7 +149,9 @@ class Retriever:
         """How much of the question the corpus (or its rows `within`) holds, and whether its
         best hits `rows` (best first) give what it asks for: whether the corpus is about the
         question at all (qa.rank.about). A narrowed store holds only the rows it fetched, `within`
-        them."""
+        them. How near the closest sentence comes (About.faint) is read for the whole corpus
+        only: its floors were fitted there, and a follow-up asked of one story that sits far
+        from it in meaning is asked of the corpus next (qa.chat), which then decides."""
         if self.store.narrow is not None:
             last: tuple[Narrowed, Retriever] | None = getattr(self._asked, "last", None)
             if last is None:
@@ -155,9 +159,20 @@ class Retriever:
             narrowed, sub = last
             # one at a time: `local` gives store order, and the best hit must stay first
             local = [narrowed.local(np.asarray([row], dtype=np.int64)) for row in rows]
-            return (sub.about(question, [int(at[0]) for at in local if at.size])
+            seen = (sub.about(question, [int(at[0]) for at in local if at.size])
                     if local and local[0].size else NOTHING)
-        return about(self.facts, self.intent(question), rows, within=within)
+            return seen if within is None else replace(seen, closest=1.0)
+        return about(self.facts, self.intent(question), rows, within=within,
+                     closest=1.0 if within is not None else self.closest(question))
+
+    def closest(self, question: str, within: NDArray[np.int64] | None = None) -> float:
+        """The best cosine of the question with any row it scores (`within` them): kept from
+        the search just made for it on this thread, else worked out again."""
+        last = getattr(self._asked, "closest", None)
+        if last is not None and last[0] == question and last[1] is within:
+            return float(last[2])
+        with self.dense.one_blas_thread():
+            return self._fused(self.intent(question), within).closest
 
     def _narrowed(self, question: str, within: NDArray[np.int64] | None = None
                   ) -> tuple[Narrowed, Retriever]:
@@ -201,12 +216,13 @@ class Retriever:
             rows = within_rows(rows, within, self.full_scan_below)
         if rows is not None and rows.size == 0:
             empty = np.zeros(0, dtype=np.float32)
-            return Fused(rows, empty, empty)
+            return Fused(rows, empty, empty, 0.0)
         f = features(facts, query, rows, ranking=w)
         headings = facts.headings if rows is None else facts.headings[rows]
         thin = facts.thin if rows is None else facts.thin[rows]
         every = np.arange(self.store.count, dtype=np.int64) if rows is None else rows
-        return Fused(every, relevance(f, w, headings, thin), assurance(f, w))
+        return Fused(every, relevance(f, w, headings, thin), assurance(f, w),
+                     float(f.dense.max()) if f.dense.size else 0.0)
 
     def _query(self, intent: Intent, scan: bool) -> Query:
         """The question embedded (and its topic), cosines scanned over every row or searched,
