@@ -279,8 +279,9 @@ def reply_evidence() -> list[Found]:
             hits = retriever.search(text, ASKED_AMONG)
             intent = retriever.intent(text)
             best = [h.row for h in hits]
-            closest = retriever.closest(text)
-            seen = {(w, p): about(retriever.facts, intent, best, w, p, closest=closest)
+            closest, relevance = retriever.near(text)
+            seen = {(w, p): about(retriever.facts, intent, best, w, p, closest=closest,
+                                  relevance=relevance)
                     if hits else NOTHING for w in REPLY_WINDOWS for p in REPLY_POWERS}
             found.append((name, bool(q.gold), bool(hits) and bool(q.gold)
                           and right(q, hits[0].row), hits[0].score if hits else 0.0, seen))
@@ -315,7 +316,7 @@ def replies() -> int:
             seen["together"] * np.where(seen["offered"] > 0, 1.0, missing) < cut * small)
 
     def faint_floors(seen: dict[str, np.ndarray], silent: np.ndarray) -> tuple[float, float]:
-        """CLOSEST_FLOOR and SCORE_FLOOR (About.faint) for the shipped reply, which declines
+        """CLOSEST_FLOOR and RELEVANCE_FLOOR (About.faint) for the shipped reply, which declines
         `silent`, and its UNSEEN_POWER: the pair,
         with a step either side of each, that declines at most REPLY_DECLINED of any set's
         answerable questions (or no more than `silent` alone), and the most dev off-corpus
@@ -325,7 +326,7 @@ def replies() -> int:
         low = np.round(np.arange(0.20, 0.61, 0.02), 2)
 
         def faint(c: float, s: float) -> np.ndarray:
-            return silent | ((seen["closest"] < c * small) & (score < s * small))
+            return silent | ((seen["closest"] < c * small) & (seen["relevance"] < s * small))
 
         def allowed(c: float, s: float) -> bool:
             d = faint(c, s)
@@ -367,7 +368,7 @@ def replies() -> int:
     seen = evidence((window, power))
     # the floors of About.faint, for the reply as shipped
     shipped = evidence((ABOUT_WINDOW, ABOUT_POWER))
-    closest_floor, score_floor = faint_floors(
+    closest_floor, relevance_floor = faint_floors(
         shipped, np.array([f[4][ABOUT_WINDOW, ABOUT_POWER].silent(Settings().abstain_threshold)
                            for f in found]))
     said = ~declines(seen, named, missing, cut, shrink)
@@ -401,7 +402,7 @@ def replies() -> int:
           f"CONFIDENT_FROM = {-sure_from:.2f}, SURE_PLACES = {places:g}, "
           f"answer kind needed: {bool(-kind)}")
     print(f"For the reply as shipped: CLOSEST_FLOOR = {closest_floor:.2f}, "
-          f"SCORE_FLOOR = {score_floor:.2f}")
+          f"RELEVANCE_FLOOR = {relevance_floor:.2f}")
     return 0
 
 

@@ -6,8 +6,8 @@ with the question scores low. What does say it is the question's content - its r
 the things it names, weighted by how rare they are in the corpus (idf) - and where the corpus
 holds it: nowhere, only scattered (in passing, never together), or together in one passage.
 A decline needs that silence, or a question nothing comes near: no sentence of the corpus is
-close to it in meaning (the model's cosine) and the best one scores low too; a low sentence
-score alone only makes the reply a marked guess.
+close to it in meaning (the model's cosine) and none is relevant either (the fused score); a
+low sentence score alone only makes the reply a marked guess.
 A confident answer needs more: the kind of answer asked for in the best hit, and the question's
 content held together in one document only. "Who won the Oscar for best picture?" over the BBC
 news finds a sentence on a radio poll for the best film never to win one; four stories hold
@@ -36,7 +36,7 @@ from qa.rank.weights import (
     CONFIDENT_FROM,
     NAMED_MISSING,
     NAMED_TELLS_FROM,
-    SCORE_FLOOR,
+    RELEVANCE_FLOOR,
     SURE_PLACES,
     UNSEEN_POWER,
 )
@@ -176,8 +176,10 @@ class About:
     # of one file, naming what only other files name; a Milvus reader knows every word of the
     # corpus but holds only the rows it fetched)
     elsewhere: bool = False
-    # the best cosine of the question with any sentence asked (the dense evidence, clipped)
+    # the best cosine of the question with any sentence asked (the dense evidence, clipped),
+    # and the best fused relevance of any (qa.rank.features, before the confidence)
     closest: float = 1.0
+    relevance: float = 1.0
 
     def evidence(self) -> float:
         """What the abstain threshold is compared with: how much of the question's content
@@ -199,13 +201,13 @@ class About:
         return (self.named <= NAMED_MISSING * small and telling) or \
             self.evidence() < threshold * small
 
-    def faint(self, score: float) -> bool:
+    def faint(self) -> bool:
         """Whether nothing comes near the question: no sentence is within CLOSEST_FLOOR of it
-        in meaning and the best hit scores below SCORE_FLOOR, both lowered as the bars of
+        in meaning and none is relevant from RELEVANCE_FLOOR, both lowered as the bars of
         `silent` are. "How many bones are there in the adult human body?" over the news shares
         "adult" and "body" with sentences on other things; the words alone do not tell."""
         small: float = (1.0 - self.unseen) ** UNSEEN_POWER
-        return self.closest < CLOSEST_FLOOR * small and score < SCORE_FLOOR * small
+        return self.closest < CLOSEST_FLOOR * small and self.relevance < RELEVANCE_FLOOR * small
 
     def sure(self, score: float) -> bool:
         """Whether a best hit of `score` answers: it scores from CONFIDENT_FROM, holds the kind
@@ -225,16 +227,17 @@ def reply(score: float, seen: About, threshold: float) -> Reply:
     abstain threshold) or nothing comes near it (`About.faint`), "high" (confident) when the
     best hit answers (`About.sure`), "low" (the closest sentences, marked as a guess)
     otherwise."""
-    if seen.silent(threshold) or seen.faint(score):
+    if seen.silent(threshold) or seen.faint():
         return "none"
     return "high" if seen.sure(score) else "low"
 
 
 def about(facts: StoreFacts, intent: Intent, best: Sequence[int], window: int = ABOUT_WINDOW,
           power: float = ABOUT_POWER, within: NDArray[np.int64] | None = None,
-          closest: float = 1.0) -> About:
+          closest: float = 1.0, relevance: float = 1.0) -> About:
     """What the corpus holds of the question `intent` reads, `best` its best hits (best first,
-    the first ASKED_AMONG read), `closest` the best cosine of any row scored; `window`
+    the first ASKED_AMONG read), `closest` and `relevance` the best cosine and fused relevance
+    of any row scored (About.faint); `window`
     and `power` as ABOUT_WINDOW and ABOUT_POWER (benchmarks/fit.py --replies tries others).
     With `within` (ascending rows), only those rows count, for the things the question names
     too: a question asked of one file is declined when that file is silent on it."""
@@ -273,7 +276,7 @@ def about(facts: StoreFacts, intent: Intent, best: Sequence[int], window: int = 
     return About(most / total, named_held / named_total if named_total else 1.0,
                  given[0] and dated, any(given) and dated,
                  intent.kind is None or holds_asked(intent.kind, facts.store.text(best[0])),
-                 places, new, elsewhere and named_held < named_total, closest)
+                 places, new, elsewhere and named_held < named_total, closest, relevance)
 
 
 _QUESTION_YEAR = LazyPattern(r"\b(?:19|20)\d\d\b")

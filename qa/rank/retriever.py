@@ -56,6 +56,10 @@ class Fused:
     assurance: NDArray[np.float32]  # what each would add to the confidence as the best one
     closest: float = 0.0  # the best cosine of the question with any row scored (About.closest)
 
+    def near(self) -> tuple[float, float]:
+        """How near the question the rows scored come: the best cosine, the best relevance."""
+        return self.closest, float(self.values.max()) if self.values.size else 0.0
+
 
 class Retriever:
     """Ranks the sentences of a store for a question.
@@ -137,7 +141,7 @@ class Retriever:
         intent = self.intent(question)
         with self.dense.one_blas_thread():
             fused = self._fused(intent, within)
-            self._asked.closest = (question, within, fused.closest)
+            self._asked.near = (question, within, fused.near())
             ranked = top_k(fused.values, ranked_window(k, len(skip)))
             sure = float(fused.assurance[ranked[0][0]]) if ranked else 0.0
             rows = [(int(fused.rows[i]), v) for i, v in ranked]
@@ -161,18 +165,21 @@ class Retriever:
             local = [narrowed.local(np.asarray([row], dtype=np.int64)) for row in rows]
             seen = (sub.about(question, [int(at[0]) for at in local if at.size])
                     if local and local[0].size else NOTHING)
-            return seen if within is None else replace(seen, closest=1.0)
-        return about(self.facts, self.intent(question), rows, within=within,
-                     closest=1.0 if within is not None else self.closest(question))
+            return seen if within is None else replace(seen, closest=1.0, relevance=1.0)
+        closest, relevance = (1.0, 1.0) if within is not None else self.near(question)
+        return about(self.facts, self.intent(question), rows, within=within, closest=closest,
+                     relevance=relevance)
 
-    def closest(self, question: str, within: NDArray[np.int64] | None = None) -> float:
-        """The best cosine of the question with any row it scores (`within` them): kept from
-        the search just made for it on this thread, else worked out again."""
-        last = getattr(self._asked, "closest", None)
+    def near(self, question: str, within: NDArray[np.int64] | None = None
+             ) -> tuple[float, float]:
+        """The best cosine and the best fused relevance of the question with any row it scores
+        (`within` them): kept from the search just made for it on this thread, else worked
+        out again."""
+        last = getattr(self._asked, "near", None)
         if last is not None and last[0] == question and last[1] is within:
-            return float(last[2])
+            return last[2]  # type: ignore[no-any-return]
         with self.dense.one_blas_thread():
-            return self._fused(self.intent(question), within).closest
+            return self._fused(self.intent(question), within).near()
 
     def _narrowed(self, question: str, within: NDArray[np.int64] | None = None
                   ) -> tuple[Narrowed, Retriever]:
