@@ -59,7 +59,7 @@ _AMOUNT_OF = (rf"(?:(?<![£$€¥\w.,])\d[\d,.]*|\b(?:{alternation(NUMBER_WORDS)
               r"(?:\s*(?:m|bn|k|million|billion|thousand))?")
 # Units that are also words ("in", "st") or letters count only when they touch the number:
 # "1.85m", "6ft 1in", "99p"; not "won 6-3 in the final".
-_TOUCHING = frozenset("m in g st p".split())
+_TOUCHING = frozenset(["m", "in", "g", "st", "p"])
 _SHARE = r"\d%|\bper ?cent\b"  # "how high is unemployment?": "5.2%"
 
 
@@ -112,29 +112,29 @@ _RELATIONS = tuple((LazyPattern(q, re.IGNORECASE), LazyPattern(a, re.IGNORECASE)
      r"\bborn\b|\bbirth|\bnative\b|\bgrew up\b|\bhometown\b"),
     (r"\bmarried\b|\bmarry\b|\b(?:who|what)(?:'s|’s| is| was)\b.*\b(?:wife|husband|spouse)\b",
      r"\bmarr(?:y|ied|iage)\b|\b(?:wife|husband|spouse|partner|widow(?:er)?|fianc[ée]+)\b"),
-    (r"\b(?:which|what) (?:school|university|college)\b|\bwhere did .*\b(?:go to "
-     r"(?:school|university|college)|study|studied)\b|\beducated\b|\bstud(?:y|ied) at\b",
-     r"\b(?:schools?|universit(?:y|ies)|college|stud(?:y|ied|ying|ies)|educated|graduated?|"
-     r"degree|students?)\b"),
+    ((r"\b(?:which|what) (?:school|university|college)\b|\bwhere did .*\b(?:go to "
+      r"(?:school|university|college)|study|studied)\b|\beducated\b|\bstud(?:y|ied) at\b"),
+     (r"\b(?:schools?|universit(?:y|ies)|college|stud(?:y|ied|ying|ies)|educated|graduated?|"
+      r"degree|students?)\b")),
     (r"\bwho designed\b|\bdesigned by\b|\bwhich (?:architect|designer)\b",
      r"\bdesign(?:ed|er|ers|s|ing)?\b|\barchitects?\b"),
     (r"\bwho composed\b|\bcomposer\b", r"\bcompos(?:ed|er|ers|ing|ition)\b|\bscore\b"),
-    (r"\bwho (?:co-)?founded\b|\b(?:when|what year|which year) (?:was|were)\b.*\bfounded\b|"
-     r"\bfounded in what\b|\bfounder of\b",
-     r"\bfound(?:ed|er|ers|ing)\b|\bco-found\w*|\bset up\b|\bestablished\b|\bcreated\b|"
-     r"\bstarted\b"),
+    ((r"\bwho (?:co-)?founded\b|\b(?:when|what year|which year) (?:was|were)\b.*\bfounded\b|"
+      r"\bfounded in what\b|\bfounder of\b"),
+     (r"\bfound(?:ed|er|ers|ing)\b|\bco-found\w*|\bset up\b|\bestablished\b|\bcreated\b|"
+      r"\bstarted\b")),
     (r"^\s*(?:where|which|what|in which|in what)\b.*\bheadquarter|\bheadquartered\b",
      r"\bheadquarter(?:s|ed)?\b|\bbased in\b|\bhead office\b"),
     (r"\bcapacity\b|\bhow many seats\b", r"\bcapacity\b|\bseat(?:s|er|ing)?\b|\d-seat"),
-    (r"\bhow many (?:people|staff|workers)\b.*\bemploy|\bhow many (?:employees|staff)\b|"
-     r"\bworkforce\b",
+    ((r"\bhow many (?:people|staff|workers)\b.*\bemploy|\bhow many (?:employees|staff)\b|"
+      r"\bworkforce\b"),
      r"\bemploy\w*|\bstaff\b|\bworkforce\b|\bworkers\b|\bjobs\b"),
     (r"\b(?:what(?:'s|’s| is| was)) the population\b|\bpopulation of\b|\bhow many people live\b",
      r"\bpopulation\b|\binhabitants\b|\bresidents\b|\bpeople live\b"),
     (r"\bhow many (?:children|sons|daughters|kids) (?:does|did|do|has|have)\b",
      r"\b(?:child|children|sons?|daughters?|kids|father of|mother of)\b"),
-    (r"\bwho wrote (?:the )?(?:book|novel|song|play|poem|music|script|lyrics|opera)\b|"
-     r"\bauthor of\b|\bwho wrote (?:(?-i:[A-Z])|“|\")",
+    ((r"\bwho wrote (?:the )?(?:book|novel|song|play|poem|music|script|lyrics|opera)\b|"
+      r"\bauthor of\b|\bwho wrote (?:(?-i:[A-Z])|“|\")"),
      r"\bwr[io]te\b|\bwritten\b|\bwriter\b|\bauthor\w*|\bnovel"),
     (r"\bcapital of\b|\bcapital city\b", r"\bcapital\b"),
 ))
