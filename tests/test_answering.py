@@ -80,6 +80,10 @@ def test_the_answering_sentence_beats_the_lead(harbour_bot: Bot, question: str,
      None),
     # someone the corpus does not know by that description speaks, not the one named
     ("What did the officials say Stoltenberg wanted?", (), None),
+    # "according to" names the speaker after it, wherever it stands
+    ("what does serbia need according to vucic", ("Aleksandar Vucic",),
+     "Serbia needs good cooperation"),
+    ("What does NATO bring Serbia, according to Stoltenberg?", ("Jens Stoltenberg",), None),
 ])
 def test_the_speaker_is_the_one_who_speaks(seed_bot: Bot, question: str,
                                            speaker: tuple[str, ...], held: str | None) -> None:

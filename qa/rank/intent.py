@@ -251,6 +251,11 @@ def _speakers_asked(question: str, names: set[str], analysis: Analysis) -> set[s
     for name in names:
         if name.lower() in low:
             where[name] = min(where.get(name, len(low)), low.find(name.lower()))
+    if cue is not None and cue.group().startswith("according"):
+        # "what does Serbia need, according to Vucic?": the one after it speaks
+        after = {n for n in names if where.get(n, -1) >= cue.end()}
+        if after:
+            return after
     subject = _SPEECH_SUBJECT.search(low[:cue.start()]) if cue else None
     if cue is not None and subject is not None:
         # "what did Vucic claim the NATO chief could vouch for?": Vucic speaks; "what did the
