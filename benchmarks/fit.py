@@ -317,7 +317,7 @@ def replies() -> int:
 
     def faint_floors(seen: dict[str, np.ndarray], silent: np.ndarray) -> tuple[float, float]:
         """CLOSEST_FLOOR and RELEVANCE_FLOOR (About.faint) for the shipped reply, which declines
-        `silent`, and its UNSEEN_POWER: the pair,
+        `silent` (its UNSEEN_POWER as shipped, not the one fitted above): the pair,
         with a step either side of each, that declines at most REPLY_DECLINED of any set's
         answerable questions (or no more than `silent` alone), and the most dev off-corpus
         questions; ties to the lower floors."""

@@ -318,6 +318,8 @@ class Bot:
         the document its last answer came from (qa.chat)."""
         text = clean_question(question)
         k = self.check_k(k)
+        if rows is not None and rows.size == self.store.count:
+            rows = None  # the whole corpus, asked as such (`--in` its root)
         understood = text if understood_as is None else clean_question(understood_as)
         hits = self.retriever.search(understood, max(k, ASKED_AMONG), within=rows)
         return self._answer(text, hits, understood, rows, k)

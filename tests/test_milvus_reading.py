@@ -41,6 +41,12 @@ def test_a_reader_holding_no_rows_answers_as_the_local_store(tmp_path: Path) -> 
     assert not remote.backend.mirror.exists()  # type: ignore[attr-defined]
     assert got == answers(local)
     assert any(a["hits"] for a in got)
+    # how near the nearest sentence comes (About.faint), asked directly or after a search
+    for q in QUESTIONS:
+        assert remote.retriever.near(q) == pytest.approx(local.retriever.near(q), abs=1e-5), q
+        rows = [h.row for h in remote.retriever.search(q, 3)]
+        assert remote.retriever.about(q, rows).closest == pytest.approx(
+            local.retriever.near(q)[0], abs=1e-5), q
     # Limited to one file, and leaving out rows already shown: the same rows too.
     news = next(p for p in corpus.iterdir() if p.name.startswith("news-"))
     for q in QUESTIONS[:3]:

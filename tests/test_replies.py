@@ -81,6 +81,8 @@ def test_the_closest_sentence_is_read_from_the_search(seed_bot: Bot) -> None:
     kept = retriever.about(question, [h.row for h in hits])
     dense = retriever.features(retriever.intent(question)).dense
     assert kept.closest == pytest.approx(float(dense.max()), abs=1e-6)
+    assert kept.relevance == pytest.approx(float(retriever.fused(question).values.max()),
+                                           abs=1e-6)
     assert 0.0 < kept.closest <= 1.0 and 0.0 < kept.relevance <= 1.0
     # asked without the search just before it, the same values are worked out again
     retriever.search("Who wrote Hamlet?", 3)
@@ -244,6 +246,8 @@ def test_questions_nothing_in_the_news_comes_near_are_declined(tmp_path: Path) -
         hits = bot.retriever.search(question, 3)
         seen = bot.retriever.about(question, [h.row for h in hits])
         assert seen.faint() and not seen.silent(bot.settings.abstain_threshold), question
+        # asked of the whole folder by name, it is the same question
+        assert bot.ask(question, within=str(tmp_path)).confidence == "none", question
     asked = {"Which carmaker will supply engines to Alfa Romeo?": "Fiat",
              "What are the new rights for air passengers?": "overbooking",
              "How much did WPP's profits rise?": "15%"}

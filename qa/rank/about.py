@@ -176,8 +176,9 @@ class About:
     # of one file, naming what only other files name; a Milvus reader knows every word of the
     # corpus but holds only the rows it fetched)
     elsewhere: bool = False
-    # the best cosine of the question with any sentence asked (the dense evidence, clipped),
-    # and the best fused relevance of any (qa.rank.features, before the confidence)
+    # the best dense evidence of any sentence asked (the question's clipped cosine; the topic's
+    # for a speaker's sentences), and the best fused relevance of any (qa.rank.features, before
+    # the confidence); both 1 when not read
     closest: float = 1.0
     relevance: float = 1.0
 
@@ -202,8 +203,8 @@ class About:
             self.evidence() < threshold * small
 
     def faint(self) -> bool:
-        """Whether nothing comes near the question: no sentence is within CLOSEST_FLOOR of it
-        in meaning and none is relevant from RELEVANCE_FLOOR, both lowered as the bars of
+        """Whether nothing comes near the question: no sentence's cosine with it reaches
+        CLOSEST_FLOOR and no sentence's relevance RELEVANCE_FLOOR, both lowered as the bars of
         `silent` are. "How many bones are there in the adult human body?" over the news shares
         "adult" and "body" with sentences on other things; the words alone do not tell."""
         small: float = (1.0 - self.unseen) ** UNSEEN_POWER

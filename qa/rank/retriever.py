@@ -54,7 +54,9 @@ class Fused:
     rows: NDArray[np.int64]  # ascending
     values: NDArray[np.float32]  # headings 0, thin sentences lowered
     assurance: NDArray[np.float32]  # what each would add to the confidence as the best one
-    closest: float = 0.0  # the best cosine of the question with any row scored (About.closest)
+    # the best dense evidence of any row scored (About.closest): the question's cosine, the
+    # topic's for a speaker's rows
+    closest: float = 0.0
 
     def near(self) -> tuple[float, float]:
         """How near the question the rows scored come: the best cosine, the best relevance."""
@@ -153,9 +155,9 @@ class Retriever:
         """How much of the question the corpus (or its rows `within`) holds, and whether its
         best hits `rows` (best first) give what it asks for: whether the corpus is about the
         question at all (qa.rank.about). A narrowed store holds only the rows it fetched, `within`
-        them. How near the closest sentence comes (About.faint) is read for the whole corpus
-        only: its floors were fitted there, and a follow-up asked of one story that sits far
-        from it in meaning is asked of the corpus next (qa.chat), which then decides."""
+        them. How near the nearest sentence comes (About.faint) is read only when the whole
+        corpus is asked: its floors were fitted there, and a follow-up keeps to its story unless
+        the story is silent on it (qa.chat)."""
         if self.store.narrow is not None:
             last: tuple[Narrowed, Retriever] | None = getattr(self._asked, "last", None)
             if last is None:
@@ -163,23 +165,32 @@ class Retriever:
             narrowed, sub = last
             # one at a time: `local` gives store order, and the best hit must stay first
             local = [narrowed.local(np.asarray([row], dtype=np.int64)) for row in rows]
-            seen = (sub.about(question, [int(at[0]) for at in local if at.size])
-                    if local and local[0].size else NOTHING)
-            return seen if within is None else replace(seen, closest=1.0, relevance=1.0)
-        closest, relevance = (1.0, 1.0) if within is not None else self.near(question)
-        return about(self.facts, self.intent(question), rows, within=within, closest=closest,
-                     relevance=relevance)
+            if not local or not local[0].size:
+                return NOTHING
+            return sub._about(question, [int(at[0]) for at in local if at.size], None,
+                              near=within is None)
+        return self._about(question, rows, within, near=within is None)
 
     def near(self, question: str, within: NDArray[np.int64] | None = None
              ) -> tuple[float, float]:
-        """The best cosine and the best fused relevance of the question with any row it scores
-        (`within` them): kept from the search just made for it on this thread, else worked
-        out again."""
+        """The best dense evidence (a speaker's rows judged on the topic, as ranking does) and
+        the best fused relevance (before the confidence) of any row the question scores
+        (`within` them): kept from the search just made for it on this thread, else worked out
+        again."""
+        if self.store.narrow is not None:
+            narrowed, sub = self._narrowed(question, within)
+            return sub.near(question, None if within is None else narrowed.local(within))
         last = getattr(self._asked, "near", None)
         if last is not None and last[0] == question and last[1] is within:
             return last[2]  # type: ignore[no-any-return]
         with self.dense.one_blas_thread():
             return self._fused(self.intent(question), within).near()
+
+    def _about(self, question: str, rows: Sequence[int], within: NDArray[np.int64] | None,
+               near: bool) -> About:
+        closest, relevance = self.near(question) if near else (1.0, 1.0)
+        return about(self.facts, self.intent(question), rows, within=within, closest=closest,
+                     relevance=relevance)
 
     def _narrowed(self, question: str, within: NDArray[np.int64] | None = None
                   ) -> tuple[Narrowed, Retriever]:
