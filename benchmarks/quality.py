@@ -279,6 +279,10 @@ def main() -> int:
         ("seed-probe4", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_probe4.jsonl"),
          False),
         ("bbc-probe4", "bbc", lambda: bbc_news, lambda: probe_set("bbc_probe4.jsonl"), False),
+        # a fifth round, written after the fourth round's replies and the nearness floors
+        ("seed-probe5", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_probe5.jsonl"),
+         False),
+        ("bbc-probe5", "bbc", lambda: bbc_news, lambda: probe_set("bbc_probe5.jsonl"), False),
         ("bbc-fit", "bbc", lambda: bbc_news, lambda: probe_set("bbc_fit.jsonl", FIT), False),
         ("bbc-fit2", "bbc", lambda: bbc_news, lambda: probe_set("bbc_fit2.jsonl", FIT), False),
         ("seed-fit", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_fit.jsonl", FIT),
