@@ -356,8 +356,8 @@ def main() -> int:
 
 
 ORDER = ("wikiqa-even", "wikiqa-odd", "wikiqa", "seed", "seed-fit", "seed-probe", "seed-probe2",
-         "seed-probe3", "seed-probe4", "bbc", "bbc-fit", "bbc-fit2", "bbc-probe", "bbc-probe2",
-         "bbc-probe3", "bbc-probe4")
+         "seed-probe3", "seed-probe4", "seed-probe5", "bbc", "bbc-fit", "bbc-fit2", "bbc-probe",
+         "bbc-probe2", "bbc-probe3", "bbc-probe4", "bbc-probe5")
 
 
 def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
