@@ -66,6 +66,16 @@ class Weights:
     # 0.51/0.74 -> 0.46/0.79, bbc-probe 0.56/0.84 -> 0.57/0.85. A second joint refit with the
     # third feature too: it 0.010, the other two 0; the probes no better (bbc-probe 0.56 ->
     # 0.55, bbc-probe2 0.51 -> 0.50, bbc-probe3 0.51 -> 0.52, seed-probe2 Hit@5 1.00 -> 0.95).
+    # Tried and dropped (issue 17, this stop): a `predicate` feature, the cosine of the question
+    # without the words it capitalises but its first ("How many lenders has administrator
+    # taken to court?"), one more query embedding. Joint refit (fit.py): 0.176, taking most of
+    # `dense` (0.137 -> 0.028); held out (Hit@1 / Hit@5), bbc-probe 0.56/0.84 -> 0.63/0.86,
+    # bbc-probe2 0.51/0.74 -> 0.52/0.80, bbc-probe5 0.54/0.79 -> 0.55/0.80, seed-probe 0.85 ->
+    # 0.90, but wikiqa-odd 0.72 -> 0.67, bbc-probe3 0.51 -> 0.47, bbc-probe4 0.48 -> 0.44,
+    # seed-probe4 0.50 -> 0.36, seed-probe5 0.62 -> 0.57. Its share alone (fit.py --share, 0.10,
+    # the others in proportion): wikiqa-odd 0.72 -> 0.69, BBC probes -2 to +5 points, seed
+    # probes -5 to +5. Made relative to the best sentence of its document (so it only orders a
+    # document's sentences): its share fitted flat, WikiQA even lower. Taken out: WikiQA loses.
     # Taken off a sentence whose document holds the asked kind of value elsewhere and which
     # holds none (qa.rank.features, issue 17). Fitted by benchmarks/fit.py `--passed` with the
     # other weights as shipped: 0.06 maximises its objective on the dev sets, bbc-fit and the
