@@ -230,6 +230,19 @@ def test_an_answer_in_a_lead_sentence_is_not_declined(tmp_path: Path) -> None:
     assert bot.ask("What is the boiling point of mercury?").confidence == "none"
 
 
+def test_a_heading_is_no_sentence_near_the_question(tmp_path: Path) -> None:
+    # a title that repeats the question answers nothing: ranking puts headings at 0
+    (tmp_path / "notes.md").write_text(
+        "# Why the sky is blue\n\nThe ferry leaves at nine. Tickets cost five pounds.\n",
+        encoding="utf-8")
+    bot = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
+    question = "Why is the sky blue?"
+    closest, _ = bot.retriever.near(question)
+    heading = float(bot.embedder.encode_query("Why the sky is blue") @ bot.embedder.encode_query(
+        question))
+    assert heading > 0.9 and closest < 0.5
+
+
 @pytest.mark.slow
 def test_questions_nothing_in_the_news_comes_near_are_declined(tmp_path: Path) -> None:
     # "What causes the northern lights?" over business and technology news finds "northern"

@@ -54,8 +54,8 @@ class Fused:
     rows: NDArray[np.int64]  # ascending
     values: NDArray[np.float32]  # headings 0, thin sentences lowered
     assurance: NDArray[np.float32]  # what each would add to the confidence as the best one
-    # the best dense evidence of any row scored (About.closest): the question's cosine, the
-    # topic's for a speaker's rows
+    # the best dense evidence of any row scored but headings (About.closest): the question's
+    # cosine, the topic's for a speaker's rows
     closest: float = 0.0
 
     def near(self) -> tuple[float, float]:
@@ -240,7 +240,7 @@ class Retriever:
         thin = facts.thin if rows is None else facts.thin[rows]
         every = np.arange(self.store.count, dtype=np.int64) if rows is None else rows
         return Fused(every, relevance(f, w, headings, thin), assurance(f, w),
-                     float(f.dense.max()) if f.dense.size else 0.0)
+                     _nearest(f.dense, headings))
 
     def _query(self, intent: Intent, scan: bool) -> Query:
         """The question embedded (and its topic), cosines scanned over every row or searched,
@@ -256,6 +256,13 @@ class Retriever:
         return Query(intent, cosines(intent.text),
                      cosines(intent.topic) if intent.topic else None,
                      subject_rows(self.facts, intent))
+
+
+def _nearest(dense: NDArray[np.float32], headings: NDArray[np.bool_]) -> float:
+    """The best dense evidence of the rows scored but headings: a title that repeats the
+    question is no sentence near it (ranking puts headings at 0)."""
+    kept = dense[~headings]
+    return float(kept.max()) if kept.size else 0.0
 
 
 def within_rows(candidates: NDArray[np.int64] | None, within: NDArray[np.int64],
