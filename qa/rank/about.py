@@ -177,8 +177,8 @@ class About:
     # corpus but holds only the rows it fetched)
     elsewhere: bool = False
     # the best dense evidence of any sentence asked, headings left out (the question's clipped
-    # cosine; the topic's for a speaker's sentences), and the best fused relevance of any (qa.rank.features, before
-    # the confidence); both 1 when not read
+    # cosine; the topic's for a speaker's sentences), and the best fused relevance of any
+    # (qa.rank.features, before the confidence); both 1 when not read
     closest: float = 1.0
     relevance: float = 1.0
 

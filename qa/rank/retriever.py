@@ -180,9 +180,10 @@ class Retriever:
         if self.store.narrow is not None:
             narrowed, sub = self._narrowed(question, within)
             return sub.near(question, None if within is None else narrowed.local(within))
-        last = getattr(self._asked, "near", None)
+        last: tuple[str, NDArray[np.int64] | None, tuple[float, float]] | None = getattr(
+            self._asked, "near", None)
         if last is not None and last[0] == question and last[1] is within:
-            return last[2]  # type: ignore[no-any-return]
+            return last[2]
         with self.dense.one_blas_thread():
             return self._fused(self.intent(question), within).near()
 

@@ -211,9 +211,9 @@ UNSEEN_POWER = 3.0
 # below RELEVANCE_FLOOR, both times (1 - unseen) ** UNSEEN_POWER (so hardly ever in one
 # article, whose paraphrased questions sit far from its sentences). Off-corpus questions the
 # words could not tell apart ("How many bones are there in the adult human body?" over the news
-# shares "adult" and "body" with sentences on other things) come near no sentence, while an answerable one has one
-# close in meaning or relevant. Fitted by benchmarks/fit.py --replies after the thresholds
-# above, for the reply as shipped (at most REPLY_DECLINED of any set's answerable questions
+# shares "adult" and "body" with sentences on other things) come near no sentence, while an
+# answerable one has one close in meaning or relevant. Fitted by benchmarks/fit.py --replies
+# after the thresholds above, for the reply as shipped (at most REPLY_DECLINED of any set's answerable questions
 # declined, or no more than without the floors, at the pair and a step either side; then the
 # most dev off-corpus declined). Measured (benchmarks/quality.py, before -> after), off-corpus
 # declined: bbc-fit 56% -> 64%, bbc-fit2 64% -> 66%; held out bbc-probe4 29% -> 43%, the other
