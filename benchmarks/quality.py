@@ -46,6 +46,9 @@ SHARED = ROOT.parent / "shared"
 EVAL = SHARED / "eval"
 CACHE = Path(__file__).resolve().parent / ".cache"
 RANKED = 10
+# The rounds of held-out probe questions (benchmarks/probe/README.md), each written after the
+# changes the one before it measured: seed_probe{round}.jsonl and bbc_probe{round}.jsonl.
+ROUNDS = ("", "2", "3", "4", "5")
 
 
 @dataclass
@@ -259,34 +262,22 @@ def main() -> int:
     bbc_news = SHARED / "corpora" / "bbc-news" / "news"
     # (set, store name, corpus, questions, whole-sentence golds); a store serves its dev set
     # and its probe set alike
+    seeds = ROOT / "seeds"
     sets: list[tuple[str, str, Callable[[], Path], Callable[[], list[Question]], bool]] = [
         ("wikiqa", "wikiqa", lambda: wikiqa()[0], lambda: wikiqa()[1], True),
-        ("seed", "seed", lambda: ROOT / "seeds", lambda: dev_set("seed_dev.jsonl"), False),
-        ("seed-probe", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_probe.jsonl"),
-         False),
+        ("seed", "seed", lambda: seeds, lambda: dev_set("seed_dev.jsonl"), False),
         ("bbc", "bbc", lambda: bbc_news, lambda: dev_set("bbc_dev.jsonl"), False),
-        ("bbc-probe", "bbc", lambda: bbc_news, lambda: probe_set("bbc_probe.jsonl"), False),
-        # a second round of held-out questions, written after the first round's changes
-        ("seed-probe2", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_probe2.jsonl"),
-         False),
-        ("bbc-probe2", "bbc", lambda: bbc_news, lambda: probe_set("bbc_probe2.jsonl"), False),
-        # written like the probes, on other articles, for fitting (benchmarks/dev/README.md)
-        # a third round, written after the second round's changes
-        ("seed-probe3", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_probe3.jsonl"),
-         False),
-        ("bbc-probe3", "bbc", lambda: bbc_news, lambda: probe_set("bbc_probe3.jsonl"), False),
-        # a fourth round, written after the third round's measures, relations and years
-        ("seed-probe4", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_probe4.jsonl"),
-         False),
-        ("bbc-probe4", "bbc", lambda: bbc_news, lambda: probe_set("bbc_probe4.jsonl"), False),
-        # a fifth round, written after the fourth round's replies and the nearness floors
-        ("seed-probe5", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_probe5.jsonl"),
-         False),
-        ("bbc-probe5", "bbc", lambda: bbc_news, lambda: probe_set("bbc_probe5.jsonl"), False),
+    ]
+    for r in ROUNDS:
+        sets += [(f"seed-probe{r}", "seed", lambda: seeds,
+                  lambda r=r: probe_set(f"seed_probe{r}.jsonl"), False),
+                 (f"bbc-probe{r}", "bbc", lambda: bbc_news,
+                  lambda r=r: probe_set(f"bbc_probe{r}.jsonl"), False)]
+    # written like the probes, on other articles, for fitting (benchmarks/dev/README.md)
+    sets += [
         ("bbc-fit", "bbc", lambda: bbc_news, lambda: probe_set("bbc_fit.jsonl", FIT), False),
         ("bbc-fit2", "bbc", lambda: bbc_news, lambda: probe_set("bbc_fit2.jsonl", FIT), False),
-        ("seed-fit", "seed", lambda: ROOT / "seeds", lambda: probe_set("seed_fit.jsonl", FIT),
-         False),
+        ("seed-fit", "seed", lambda: seeds, lambda: probe_set("seed_fit.jsonl", FIT), False),
     ]
     results: dict[str, dict[str, dict[str, float]]] = {}
     started = time.time()
@@ -355,9 +346,9 @@ def main() -> int:
     return 0
 
 
-ORDER = ("wikiqa-even", "wikiqa-odd", "wikiqa", "seed", "seed-fit", "seed-probe", "seed-probe2",
-         "seed-probe3", "seed-probe4", "seed-probe5", "bbc", "bbc-fit", "bbc-fit2", "bbc-probe",
-         "bbc-probe2", "bbc-probe3", "bbc-probe4", "bbc-probe5")
+ORDER = ("wikiqa-even", "wikiqa-odd", "wikiqa", "seed", "seed-fit",
+         *(f"seed-probe{r}" for r in ROUNDS), "bbc", "bbc-fit", "bbc-fit2",
+         *(f"bbc-probe{r}" for r in ROUNDS))
 
 
 def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
