@@ -41,6 +41,14 @@ def test_bad_commands_keep_the_chat_going(seed_bot: Bot) -> None:
     assert "our holy places" in text
 
 
+def test_slash_commands_are_commands(seed_bot: Bot) -> None:
+    out = chat(seed_bot, "/k 1\r/nosuch\r/quit\rWhich holy places are mentioned?\r\x04")
+    text = "\n".join(out)
+    assert "showing 1 sentence per answer" in text
+    assert "unknown command :nosuch" in text
+    assert "our holy places" not in text  # /quit left before the question
+
+
 def test_ctrl_c_clears_line_and_ctrl_d_leaves(seed_bot: Bot) -> None:
     out = chat(seed_bot, "half typed\x03Which holy places are mentioned?\r\x04")
     text = "\n".join(out)

@@ -39,7 +39,8 @@ are understood from the conversation so far. Commands:
   :new              start a new conversation: forget the earlier questions
   :history          list the questions so far and how each was understood
   :reindex          re-read the corpus and update the store
-  :quit             leave (also quit, exit, :q or Ctrl-D); Ctrl-C clears the line"""
+  :quit             leave (also quit, exit, :q or Ctrl-D); Ctrl-C clears the line
+Commands may start with / too (/help, /quit)."""
 
 LEAVE = ("quit", "exit", "q")
 
@@ -96,6 +97,9 @@ class Chat:
             return True
         if line.startswith(":"):
             return self.command(line)
+        if line[:1] == "/" and line[1:2].isalpha():
+            # "/quit", "/help": how other chats are told; no question starts with a slash
+            return self.command(":" + line[1:])
         word = line.lower().rstrip(".!")
         if word in LEAVE:
             return False
