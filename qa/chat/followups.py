@@ -123,7 +123,8 @@ class _FollowUp:
         names = self.names
         found: list[Entity] = []
         for turn in reversed(self.turns):
-            asked = [m.entity for m in names.mentions(turn.understood_as)]
+            asked = [m.entity for m in names.mentions(turn.understood_as)
+                     if not names.modifies(turn.understood_as, m)]
             topic = _TOPIC.search(turn.understood_as)
             if topic and not names.mentions(topic.group(1)) and \
                     not set(topic.group(1).lower().split()) & PRONOUNS:
@@ -131,7 +132,8 @@ class _FollowUp:
             answered: list[Entity] = []
             for hit in turn.shown[:1]:
                 said = names.speaker(hit)
-                answered += ([said] if said else []) + [m.entity for m in names.mentions(hit.text)]
+                answered += ([said] if said else []) + [m.entity for m in names.mentions(hit.text)
+                                                        if not names.modifies(hit.text, m)]
             if turn.understood_as.lower().lstrip().startswith(("who ", "whom ", "whose ")) \
                     and not _identity(turn, asked):
                 asked_ids = {e.ident for e in asked}
@@ -242,12 +244,19 @@ class _FollowUp:
                 m = places[-1]
                 return previous[: m.start] + where.group("x") + previous[m.end :]
             return f"{body} {topic}?"
-        lead = topic.split()[0].lower() if topic.split() else ""
+        said = topic.split()
+        lead = said[0].lower() if said else ""
+        if len(said) > 1 and lead.endswith(("ed", "ing")) \
+                and said[1].lower() in PREPOSITIONS | PLACE_PREPOSITIONS:
+            lead = f"{lead} {said[1].lower()}"  # "compared to", "according to": one preposition
         at = body.lower().rfind(f" {lead} ")
-        if lead in PREPOSITIONS and not explicit and at > 0:
+        if (lead in PREPOSITIONS or " " in lead) and not explicit and at > 0:
             # "and for NATO allies?" after "what does a strong Serbia mean for the region?":
             # the phrase of the same preposition changes
             return f"{body[:at]} {topic}?"
+        if " " in lead and not explicit:
+            # "and compared to 2003?" qualifies the last question: it is not a thing of it
+            return f"{body} {topic}?"
         if not explicit and new and new[0].entity.kind == PERSON:
             people = [m for m in old if m.entity.kind == PERSON]
             if people:

@@ -47,6 +47,14 @@ INTRODUCED = 0.15
 FIRST_NAME = 0.3
 TALKED_OF = 0.2
 
+# A capitalised word ending a noun phrase in fewer than MODIFIER of its mentions (a possessive,
+# or a stop after it), of at least MODIFIER_MENTIONS, is a modifier ("British", "Tory"): the
+# BBC news ends "British" 2%, "European" 1%, "American" 8% of the time, and "Arsenal" 42%,
+# "Labour" 29%, "EU" 16%, "BBC" 18%. Set by hand on those counts.
+MODIFIER = 0.1
+MODIFIER_MENTIONS = 10
+_CLOSERS = frozenset(["", ",", ".", ";", ":", "!", "?", ")", '"', "”", "’", "'"])
+
 PERSON, ORGANISATION, PLACE, THING = "person", "organisation", "place", "thing"
 _GENDERED_TITLES = MALE_TITLES | FEMALE_TITLES
 
@@ -88,6 +96,15 @@ class WordProfile:
     forms: Counter[str] = field(default_factory=Counter)  # how it is written
     firsts: Counter[str] = field(default_factory=Counter)  # the capitalised word before it
     titled: int = 0  # after a title ("Mr Annan")
+    # capitalised and ending a noun phrase: a possessive ("Arsenal's") or before a stop
+    # ("beat Arsenal.") - what a thing is written as and a word like "British" hardly ever
+    closing: int = 0
+
+    def modifier(self) -> bool:
+        """Whether the word is written as a modifier of other words, never as a thing of its
+        own ("British television", "Tory leader"): it ends a noun phrase in under MODIFIER of
+        its mentions (of at least MODIFIER_MENTIONS)."""
+        return self.capital >= MODIFIER_MENTIONS and self.closing < MODIFIER * self.capital
 
     @property
     def proper(self) -> bool:
@@ -135,6 +152,7 @@ class Names:
                     else:
                         prof.capital += 1
                         prof.forms[bare] += 2
+                        prof.closing += bare != tok or text[pos + len(tok) : pos + len(tok) + 1] in _CLOSERS
                 else:
                     prof.lower += 1
                     continue
@@ -231,6 +249,14 @@ class Names:
                 if entity is not None:
                     found.append(Mention(entity, r[0][1], r[-1][2]))
         return found
+
+    def modifies(self, text: str, mention: Mention) -> bool:
+        """Whether `mention` in `text` is a word that modifies the next ("in British
+        television"): no thing a pronoun can stand for ("at its best" is no "British's")."""
+        name = mention.entity.name
+        follows = re.match(r"\s+([a-z]\w*)", text[mention.end :])
+        return (mention.entity.kind != PERSON and " " not in name and follows is not None
+                and follows.group(1) not in STOPWORDS and self.profile(name).modifier())
 
     def entity(self, words: list[str]) -> Entity | None:
         """The entity a run of name words stands for, or None when it names nothing known."""
