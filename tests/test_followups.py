@@ -212,3 +212,14 @@ def test_a_word_that_modifies_the_next_is_no_it(tmp_path: Path) -> None:
     chat.ask("Which theatre staged Brink's first play?")
     assert chat.ask("when did it open?").understood_as == "when did the Ferrow Theatre open?"
     assert not chat.names.profile("Theatre").modifier()
+
+
+def test_a_person_is_named_once_then_his(tmp_path: Path) -> None:
+    # "how did he make his money?" became "how did Tony Blair make Tony Blair’s money?"
+    (tmp_path / "match.md").write_text(MATCH, encoding="utf-8")
+    bot = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
+    chat = Conversation(bot)
+    chat.ask("What did France's coach say about the second half?")
+    answer = chat.ask("when did he sign his new contract?")
+    assert answer.understood_as == "when did Delors sign his new contract?"
+    assert "signed a new contract in May" in answer.hits[0].text

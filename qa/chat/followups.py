@@ -154,6 +154,7 @@ class _FollowUp:
         has_thing = any(e.kind != PERSON for e in own)
         saying = any(t.group().lower() in SAYING_WORDS for t in tokens)
         out, pos = [], 0
+        done: set[str] = set()  # "how did he make his money?": the name once, then "his"
         for i, tok in enumerate(tokens):
             word = tok.group().lower()
             after = tokens[i + 1].group().lower() if i + 1 < len(tokens) else ""
@@ -171,8 +172,9 @@ class _FollowUp:
                     and i > 0:
                 target = self._first(lambda e: e.kind == PLACE) or \
                     self._first(lambda e: e.kind != PERSON)
-            if target is None:
+            if target is None or target.ident in done:
                 continue
+            done.add(target.ident)
             name = _named(target)
             if possessive:
                 name += "’" if name.endswith("s") else "’s"
