@@ -48,7 +48,7 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 RANKED = 10
 # The rounds of held-out probe questions (benchmarks/probe/README.md), each written after the
 # changes the one before it measured: seed_probe{round}.jsonl and bbc_probe{round}.jsonl.
-ROUNDS = ("", "2", "3", "4", "5")
+ROUNDS = ("", "2", "3", "4", "5", "6")
 
 
 @dataclass
