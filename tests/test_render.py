@@ -83,3 +83,30 @@ def test_low_confidence_is_shown_as_a_guess() -> None:
     assert f"{DIM}{S5}" in coloured and BOLD not in coloured  # dimmed, nothing emphasised
     sure = format_answer(Answer("When was the lighthouse built?", (FIRST,), False), color=True)
     assert LOW_CONFIDENCE not in sure and BOLD in sure
+
+
+def test_a_reply_opens_with_its_best_sentence() -> None:
+    # "who did Vucic thank?" opened with the second-best hit, the sentence before the best:
+    # it is shown as the best hit's context instead, and each block opens with its best hit
+    best = Hit(S6, 0.8, "light.txt", 52, 77, 2, "Light", (S5,), (S7,), row=6)
+    before = Hit(S5, 0.7, "light.txt", 18, 51, 2, "Light", (S4,), (S6,), row=5)
+    plain = format_answer(Answer("When was the lamp lit?", (best, before), False))
+    lines = plain.splitlines()
+    assert lines[0] == f"1. {S6}"
+    assert lines[2:] == [f"   before: {S5}", f"   after: {S7}"]
+    for sentence in (S5, S6, S7):
+        assert plain.count(sentence) == 1, plain
+    # three rows on, a hit is a block of its own, without the context already shown
+    s9, s10 = "Visitors came in 1990.", "A museum opened in 1995."
+    later = Hit(s9, 0.6, "light.txt", 90, 112, 3, "Light", (S7,), (s10,), row=8)
+    plain = format_answer(Answer("When?", (best, later), False))
+    assert plain.splitlines()[0] == f"1. {S6}" and f"2. {s9}" in plain
+    for sentence in (S5, S6, S7, s9, s10):
+        assert plain.count(sentence) == 1, plain
+
+
+def test_a_passage_over_two_pages_cites_both() -> None:
+    first = Hit(S5, 0.8, "report.pdf", 0, 33, 4, "Report", page=1, row=7)
+    second = Hit(S6, 0.7, "report.pdf", 34, 59, 5, "Report", page=2, row=8)
+    text = format_answer(Answer("q", (first, second), False), context=False)
+    assert "   report.pdf, pages 1-2" in text.splitlines()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 import click
@@ -78,14 +78,11 @@ class _Block:
 
     hits: list[Hit]
     rows: dict[int, str]  # row -> sentence text, answers and context alike
+    context: list[Hit] = field(default_factory=list)  # hits shown only as context before
 
     @property
-    def first(self) -> int:
-        return min(self.rows)
-
-    @property
-    def last(self) -> int:
-        return max(self.rows)
+    def answers(self) -> list[int]:
+        return sorted(h.row for h in self.hits)
 
 
 def _window(hit: Hit) -> dict[int, str]:
@@ -98,32 +95,44 @@ def _window(hit: Hit) -> dict[int, str]:
 
 
 def blocks(hits: tuple[Hit, ...]) -> list[_Block]:
-    """Hits grouped so that no sentence shows twice: a hit whose sentence or context touches
-    or overlaps an earlier block's of the same file joins it. Blocks keep the best hit's order."""
+    """Hits grouped so that no sentence shows twice and each passage opens with its best hit:
+    a hit that goes on from an earlier block's answers (the next sentence, or one shown as its
+    context after them) joins them; one shown as context before the block's best hit stays
+    context there ("who did Vucic thank?" opens with his thanks, not the sentence before it);
+    any other starts a block, without the context rows an earlier block shows. Blocks keep the
+    best hit's order."""
     out: list[_Block] = []
     for hit in hits:
         window = _window(hit)
-        if window:
-            lo, hi = min(window), max(window)
-            for block in out:
-                same = block.hits[0].source == hit.source and block.rows
-                if same and lo <= block.last + 1 and hi >= block.first - 1:
-                    block.hits.append(hit)
-                    block.rows.update(window)
-                    break
-            else:
-                out.append(_Block([hit], dict(window)))
-        else:
+        if not window:
             out.append(_Block([hit], {}))
+            continue
+        block = next((b for b in out if b.rows and b.hits[0].source == hit.source
+                      and (hit.row in b.rows or hit.row == b.answers[-1] + 1)), None)
+        if block is None:
+            shown = {r for b in out if b.hits[0].source == hit.source for r in b.rows}
+            out.append(_Block([hit], {r: t for r, t in window.items()
+                                      if r == hit.row or r not in shown}))
+        elif hit.row > block.hits[0].row:
+            shown = {r for b in out if b is not block and b.hits[0].source == hit.source
+                     for r in b.rows}
+            block.hits.append(hit)
+            block.rows.update({r: t for r, t in window.items() if r >= hit.row and r not in shown})
+        else:
+            block.context.append(hit)  # before the best: shown as its context already
     return out
 
 
-def citation(hit: Hit, paragraphs: list[int] | None = None) -> str:
+def citation(hit: Hit, paragraphs: list[int] | None = None,
+             pages: list[int] | None = None) -> str:
     """Where a sentence is, as people cite it: `report.pdf, page 12`, `notes.md › Install ›
-    Linux`, or `seeds/a.txt, paragraph 3` for a format with neither."""
+    Linux`, or `seeds/a.txt, paragraph 3` for a format with neither; a passage of several
+    sentences (their `paragraphs` and `pages`) as `pages 12-13` or `paragraphs 3-4`."""
     where = hit.source
     if hit.page is not None:
-        where += f", page {hit.page}"
+        numbers = sorted(set(pages or [hit.page]))
+        where += (f", page {numbers[0]}" if len(numbers) == 1
+                  else f", pages {numbers[0]}-{numbers[-1]}")
     if hit.section:
         where += " › " + " › ".join(hit.section)
     if hit.page is None and not hit.section:
@@ -187,7 +196,8 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
         best = block.hits[0]
         said = f"{best.speaker} said · " if best.speaker else ""
         scored = f" · score {best.score:.2f}" if scores else ""
-        where = citation(best, [h.passage + 1 for h in block.hits])
+        where = citation(best, [h.passage + 1 for h in block.hits],
+                         [h.page for h in block.hits if h.page is not None])
         out.append(Terminal("   " + paint(f"{said}{where}{scored}", CYAN, color)))
         if not color:  # without dimming, context goes on its own labelled lines
             out.extend(Terminal(f"   {label}: {terminal(' '.join(text))}") for label, text in
