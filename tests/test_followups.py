@@ -223,12 +223,3 @@ def test_a_person_is_named_once_then_his(tmp_path: Path) -> None:
     answer = chat.ask("when did he sign his new contract?")
     assert answer.understood_as == "when did Delors sign his new contract?"
     assert "signed a new contract in May" in answer.hits[0].text
-
-
-def test_what_was_said_is_no_thing(seed_bot: Bot) -> None:
-    # "where did he say it?" became "where did Stoltenberg say the Kosovo Security Forces?"
-    chat = Conversation(seed_bot)
-    chat.ask("What did Stoltenberg say about the Kosovo Security Forces?")
-    answer = chat.ask("where did he say it?")
-    assert answer.understood_as == "where did Stoltenberg say it?"
-    assert any("in Brussels" in h.text for h in answer.hits[:3])
