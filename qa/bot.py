@@ -34,6 +34,8 @@ class Answer:
 
     `confidence` is the kind of reply: "high" an answer, "low" the closest sentences found
     but marked as a guess, "none" a decline (then `abstained` is true and `hits` empty).
+    `message` is why it declined, or a note shown before the hits ("Putin is not named in
+    the 1 document I have.").
     """
 
     question: str
@@ -345,12 +347,16 @@ class Bot:
         seen = (self.retriever.about(understood, [h.row for h in hits], within) if hits
                 else NOTHING)
         said = reply(hits[0].score if hits else 0.0, seen, self.settings.abstain_threshold)
+        n = len(self.store.documents)
         if said == "none":
-            n = len(self.store.documents)
             return Answer(question, (), True,
                           f"I couldn't find that in the {plural(n, 'document')} I have.",
                           understood)
-        return Answer(question, self.label(hits[:k]), False, "", understood, said)
+        # "what did Putin say?" over documents that never name him: said, before the hits
+        names = seen.unnamed
+        note = (f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} not named in the "
+                f"{plural(n, 'document')} I have." if names else "")
+        return Answer(question, self.label(hits[:k]), False, note, understood, said)
 
 
 def _paths(within: str | os.PathLike[str] | list[str] | tuple[str, ...]) -> tuple[str, ...]:

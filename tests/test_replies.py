@@ -22,6 +22,7 @@ from qa.rank.weights import (
     RELEVANCE_FLOOR,
     SURE_PLACES,
 )
+from qa.ui.render import format_answer
 
 from .conftest import shared
 
@@ -215,6 +216,23 @@ def test_seed_replies(seed_bot: Bot) -> None:
     # a year the article never gives: "who won the Six Nations in 2010?" over 2005's news
     assert seed_bot.ask("What did Stoltenberg say about the KSF?").confidence != "none"
     assert seed_bot.ask("What did Stoltenberg say about the KSF in 2012?").confidence == "none"
+
+
+def test_a_name_the_corpus_never_uses_is_said(seed_bot: Bot) -> None:
+    # "What did Putin say about Kosovo?" over the seed article came back as a plain guess, as
+    # if he were quoted there; a typo in a name was as silent
+    putin = seed_bot.ask("What did Putin say about Kosovo?")
+    assert putin.message == "Putin is not named in the 1 document I have."
+    assert putin.confidence == "low" and putin.hits  # the closest sentences, marked
+    assert "Putin is not named" in format_answer(putin).splitlines()[0]
+    typo = seed_bot.ask("What did Stoltenburg say about the Kosovo Security Forces?")
+    assert typo.message == "Stoltenburg is not named in the 1 document I have."
+    # an acronym the article spells out is named ("KSF" for Kosovo Security Forces)
+    ksf = seed_bot.ask("What did Stoltenberg say about the KSF?")
+    assert ksf.message == "" and ksf.confidence != "none"
+    assert seed_bot.ask("What did Vucic say about the future?").message == ""
+    assert seed_bot.ask("what did Merkel and Putin say about Kosovo?").message == (
+        "Merkel and Putin are not named in the 1 document I have.")
 
 
 @pytest.mark.slow

@@ -158,6 +158,8 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
     if answer.abstained:
         out.append(answer.message)
         return join_lines(*out)
+    if answer.message:  # a note on the question: "Putin is not named in the 1 document I have."
+        out.append(answer.message)
     unsure = answer.confidence == "low"
     if unsure:
         out.append(LOW_CONFIDENCE)

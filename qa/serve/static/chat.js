@@ -81,6 +81,9 @@ function showAnswer(turn, answer) {
   if (answer.understood_as && answer.understood_as !== answer.question) {
     turn.appendChild(el("p", "understood", "understood as: " + answer.understood_as));
   }
+  if (!answer.abstained && answer.message) {
+    turn.appendChild(el("p", "declined", answer.message));  // a note: "Putin is not named ..."
+  }
   if (answer.confidence === "low") {
     turn.classList.add("tentative");
     turn.appendChild(el("p", "tentative-mark",
