@@ -273,7 +273,11 @@ def _in_margin(lines: list[_Line], page_height: float) -> list[_Line]:
                        - max(ln.top for ln in bands[-1]))):
         outer = all(min(ln.bottom, page_height - ln.top) <= margin for ln in band)
         small = all(ln.height <= 1.05 * body for ln in band)
-        if outer and small and gap > MARGIN_GAP * body:
+        # A header or footer is a label ("Harbour News - Spring issue"); a line there ending a
+        # sentence is the page's text (its first sentence set apart by a blank line, a
+        # footnote), which the place alone cannot tell from a header that repeats nowhere.
+        label = not any(_SENTENCE_END.search(ln.text) for ln in band)
+        if outer and small and label and gap > MARGIN_GAP * body:
             out += band
         elif outer and small:
             out += [ln for ln in band if _ENDS_IN_PAGE.search(ln.text)]
