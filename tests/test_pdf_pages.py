@@ -27,7 +27,8 @@ OBSERVATORY = [
 def _draw(path: Path, pages: list[list[str]], header: str | None = None,
           footer: str | None = None) -> None:
     """Each page: its first line at y = 780 (12 pt Helvetica), a blank line, the rest 16 pt
-    apart; a header in 8 pt near the top edge and a footer centred at the foot, when given."""
+    apart; a header in 8 pt near the top edge and a footer centred at the foot, when given.
+    No title is set, so the PDF says "untitled" (reportlab's default)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -68,6 +69,10 @@ def test_each_pages_first_line_set_apart_by_a_blank_line_is_kept_on_its_page(
     pages = _pages(observatory)
     assert pages == {line: number for number, lines in enumerate(OBSERVATORY, 1)
                      for line in lines}  # every line, none more: the footer is gone
+
+
+def test_a_pdf_without_a_title_is_titled_by_its_first_line(observatory: Path) -> None:
+    assert read_document(observatory, 2**20).title == "The Hollow Hill Observatory Annual Report."
 
 
 def test_a_running_header_and_a_one_page_files_header_are_still_dropped(tmp_path: Path) -> None:

@@ -61,6 +61,9 @@ _BULLET = re.compile(r"^(?:[•◦▪▸►‣⁃∙·*–-]|\d{1,2}[.)])\s")  #
 # out as a private-use character: a line starting with one is a list item.
 _PUA_BULLET = re.compile(r"^[\ue000-\uf8ff]\s")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
+# A title the writing program puts when the author gave none (reportlab's "untitled", Google
+# Docs' "Untitled document", Adobe's "Untitled-1"): no title, so the text's first line is used.
+_PLACEHOLDER_TITLE = re.compile(r"^untitled\b", re.IGNORECASE)
 NO_TEXT = "has no text layer: scanned pages need OCR, which qa does not do"
 
 
@@ -106,7 +109,7 @@ class PdfLoader:
                                       spellings)
         if not text.strip():
             raise SkipFile(NO_TEXT)
-        if not title:
+        if not title or _PLACEHOLDER_TITLE.match(title):
             first = next((p for p in text.split("\n\n") if p.strip()), "")
             title = first if len(first) <= 150 else path.stem
         return Loaded(text, title, locations)
