@@ -18,7 +18,7 @@ from pathlib import Path
 from qa.ingest.loaders.base import Loaded, Location
 
 # Bump when a loader's output changes: older entries are then not used.
-LOADERS_VERSION = 5
+LOADERS_VERSION = 6
 
 
 class ExtractionCache:
