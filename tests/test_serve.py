@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,10 @@ from starlette.testclient import TestClient
 
 from qa import Bot, Conversation
 from qa.config import Settings
+from qa.errors import ConfigError
 from qa.serve import Limits, Service
 from qa.serve.app import create_app
+from qa.serve.command import listen
 from qa.serve.pages import CSP
 from qa.text import terms
 from qa.ui.cli import cli
@@ -325,6 +328,39 @@ def test_the_token_variable_must_be_set(monkeypatch: pytest.MonkeyPatch) -> None
                                       "QA_TEST_TOKEN"])
     assert result.exit_code == 1 and "QA_TEST_TOKEN" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """Nothing before the error (no banner saying it serves), nothing after it (no uvicorn
+    log), and the exit code of a setting qa cannot use."""
+    corpus = make_corpus(tmp_path / "corpus")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--corpus", str(corpus),
+                                          "--store", str(tmp_path / "store")])
+    assert result.exit_code == 1, result.output
+    said = (f"Error: port {port} on 127.0.0.1 is in use - stop what uses it or choose another "
+            "with --port")
+    assert result.output.strip().splitlines() == [said]
+    assert not (tmp_path / "store").exists()  # refused before anything was built
+
+
+@pytest.mark.parametrize("host, words", [
+    ("no-such-host.invalid", ("not an address or a known host name",)),
+    ("192.0.2.1", ("not an address of this machine", "127.0.0.1")),  # TEST-NET-1: never ours
+])
+def test_an_address_not_ours_is_one_line(host: str, words: tuple[str, ...]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        listen(host, 0)
+    for word in words:
+        assert word in str(caught.value) and host in str(caught.value)
+
+
+def test_port_0_listens_on_a_free_port() -> None:
+    with listen("127.0.0.1", 0) as sock:
+        assert sock.getsockname()[1] > 0
 
 
 # --- the parts -----------------------------------------------------------------------------------
