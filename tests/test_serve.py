@@ -227,11 +227,36 @@ def test_no_request_path_reaches_the_file_system(client: TestClient, path: str) 
 def test_too_many_requests_is_429(service: Service) -> None:
     limits = Limits(rate=1, burst=3)
     with TestClient(create_app(service, limits=limits, start=False)) as client:
-        statuses = [client.get("/api/health").status_code for _ in range(5)]
+        statuses = [client.get("/api/sources").status_code for _ in range(5)]
         assert statuses[:3] == [200, 200, 200] and statuses[-1] == 429
-        response = client.get("/api/health")
+        response = client.post("/api/ask", json={"question": KSF})
         _error(response, 429, "at most 1 a second")
         assert int(response.headers["retry-after"]) >= 1
+
+
+def test_health_checks_are_not_rate_limited(service: Service) -> None:
+    """A monitor polls /api/health and /api/ready: never 429, even after the questions'
+    rate is used up; the question endpoints keep it."""
+    limits = Limits(rate=1, burst=3)
+    with TestClient(create_app(service, limits=limits, start=False)) as client:
+        for _ in range(30):
+            assert client.get("/api/health").status_code == 200
+            assert client.get("/api/ready").status_code == 200
+        assert [client.get("/api/sources").status_code for _ in range(4)] == [200] * 3 + [429]
+        assert client.get("/api/health").status_code == 200
+        assert client.get("/api/ready").status_code == 200
+
+
+def test_wrong_tokens_on_the_health_checks_are_rate_limited(service: Service) -> None:
+    """Exempt from the rate only with the token: guessing it there is as slow as anywhere."""
+    limits = Limits(rate=1, burst=3)
+    with TestClient(create_app(service, token=TOKEN, limits=limits, start=False)) as client:
+        for _ in range(30):
+            assert client.get("/api/health", headers=AUTH).status_code == 200
+        wrong = {"Authorization": "Bearer wrong-token"}
+        statuses = [client.get("/api/health", headers=wrong).status_code for _ in range(4)]
+        assert statuses == [401] * 3 + [429]
+        assert client.get("/api/ready", headers=AUTH).status_code == 200
 
 
 def test_too_many_conversations_is_429(service: Service) -> None:
