@@ -26,7 +26,7 @@ from qa.serve.command import listen
 from qa.serve.pages import CSP
 from qa.text import terms
 from qa.ui.cli import cli
-from tests.serve_support import TOKEN, corpus_settings, make_corpus, without_extras
+from tests.serve_support import ROOT, TOKEN, corpus_settings, make_corpus, without_extras
 
 OPEN = Limits(rate=0)  # TestClient's requests all come from one client
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -95,6 +95,26 @@ def test_ask_is_the_json_of_the_cli(client: TestClient, bot: Bot) -> None:
     assert body["hits"][0]["speaker"] == "Jens Stoltenberg"
     assert "constitution" in body["hits"][0]["text"]
     assert body["confidence"] in ("high", "low")  # answered; as sure as the CLI is, above
+
+
+def _named(text: str) -> set[str]:
+    """The field names (`name` in backticks) in a stretch of the README."""
+    return set(re.findall(r"`([a-z_]+)`", text))
+
+
+def test_the_readme_names_the_fields_of_an_answer(client: TestClient) -> None:
+    """The README's "qa serve" field list is what the API sends (`Answer.to_dict()`)."""
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    section = readme.split("## qa serve", 1)[1].split(" ## ", 1)[0]
+    listed = section.split("An answer is exactly", 1)[1].split("Statuses:", 1)[0]
+    assert "where each hit has" in listed and "The server adds" in listed, listed
+    top, rest = listed.split("where each hit has", 1)
+    per_hit, added = rest.split("The server adds", 1)
+    body = client.post("/api/conversations/" + client.post("/api/conversations")
+                       .json()["conversation"] + "/ask", json={"question": KSF}).json()
+    assert _named(top) == set(without_extras(body))
+    assert _named(per_hit) == set(body["hits"][0])
+    assert _named(added) == set(body) - set(without_extras(body)) == {"matches", "conversation"}
 
 
 def test_matches_are_the_question_words(client: TestClient) -> None:
