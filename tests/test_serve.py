@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,14 @@ from starlette.testclient import TestClient
 
 from qa import Bot, Conversation
 from qa.config import Settings
+from qa.errors import ConfigError
 from qa.serve import Limits, Service
 from qa.serve.app import create_app
+from qa.serve.command import listen
 from qa.serve.pages import CSP
 from qa.text import terms
 from qa.ui.cli import cli
-from tests.serve_support import TOKEN, corpus_settings, make_corpus, without_extras
+from tests.serve_support import ROOT, TOKEN, corpus_settings, make_corpus, without_extras
 
 OPEN = Limits(rate=0)  # TestClient's requests all come from one client
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -92,6 +95,26 @@ def test_ask_is_the_json_of_the_cli(client: TestClient, bot: Bot) -> None:
     assert body["hits"][0]["speaker"] == "Jens Stoltenberg"
     assert "constitution" in body["hits"][0]["text"]
     assert body["confidence"] in ("high", "low")  # answered; as sure as the CLI is, above
+
+
+def _named(text: str) -> set[str]:
+    """The field names (`name` in backticks) in a stretch of the README."""
+    return set(re.findall(r"`([a-z_]+)`", text))
+
+
+def test_the_readme_names_the_fields_of_an_answer(client: TestClient) -> None:
+    """The README's "qa serve" field list is what the API sends (`Answer.to_dict()`)."""
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    section = readme.split("## qa serve", 1)[1].split(" ## ", 1)[0]
+    listed = section.split("An answer is exactly", 1)[1].split("Statuses:", 1)[0]
+    assert "where each hit has" in listed and "The server adds" in listed, listed
+    top, rest = listed.split("where each hit has", 1)
+    per_hit, added = rest.split("The server adds", 1)
+    body = client.post("/api/conversations/" + client.post("/api/conversations")
+                       .json()["conversation"] + "/ask", json={"question": KSF}).json()
+    assert _named(top) == set(without_extras(body))
+    assert _named(per_hit) == set(body["hits"][0])
+    assert _named(added) == set(body) - set(without_extras(body)) == {"matches", "conversation"}
 
 
 def test_matches_are_the_question_words(client: TestClient) -> None:
@@ -224,11 +247,36 @@ def test_no_request_path_reaches_the_file_system(client: TestClient, path: str) 
 def test_too_many_requests_is_429(service: Service) -> None:
     limits = Limits(rate=1, burst=3)
     with TestClient(create_app(service, limits=limits, start=False)) as client:
-        statuses = [client.get("/api/health").status_code for _ in range(5)]
+        statuses = [client.get("/api/sources").status_code for _ in range(5)]
         assert statuses[:3] == [200, 200, 200] and statuses[-1] == 429
-        response = client.get("/api/health")
+        response = client.post("/api/ask", json={"question": KSF})
         _error(response, 429, "at most 1 a second")
         assert int(response.headers["retry-after"]) >= 1
+
+
+def test_health_checks_are_not_rate_limited(service: Service) -> None:
+    """A monitor polls /api/health and /api/ready: never 429, even after the questions'
+    rate is used up; the question endpoints keep it."""
+    limits = Limits(rate=1, burst=3)
+    with TestClient(create_app(service, limits=limits, start=False)) as client:
+        for _ in range(30):
+            assert client.get("/api/health").status_code == 200
+            assert client.get("/api/ready").status_code == 200
+        assert [client.get("/api/sources").status_code for _ in range(4)] == [200] * 3 + [429]
+        assert client.get("/api/health").status_code == 200
+        assert client.get("/api/ready").status_code == 200
+
+
+def test_wrong_tokens_on_the_health_checks_are_rate_limited(service: Service) -> None:
+    """Exempt from the rate only with the token: guessing it there is as slow as anywhere."""
+    limits = Limits(rate=1, burst=3)
+    with TestClient(create_app(service, token=TOKEN, limits=limits, start=False)) as client:
+        for _ in range(30):
+            assert client.get("/api/health", headers=AUTH).status_code == 200
+        wrong = {"Authorization": "Bearer wrong-token"}
+        statuses = [client.get("/api/health", headers=wrong).status_code for _ in range(4)]
+        assert statuses == [401] * 3 + [429]
+        assert client.get("/api/ready", headers=AUTH).status_code == 200
 
 
 def test_too_many_conversations_is_429(service: Service) -> None:
@@ -325,6 +373,39 @@ def test_the_token_variable_must_be_set(monkeypatch: pytest.MonkeyPatch) -> None
                                       "QA_TEST_TOKEN"])
     assert result.exit_code == 1 and "QA_TEST_TOKEN" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """Nothing before the error (no banner saying it serves), nothing after it (no uvicorn
+    log), and the exit code of a setting qa cannot use."""
+    corpus = make_corpus(tmp_path / "corpus")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port), "--corpus", str(corpus),
+                                          "--store", str(tmp_path / "store")])
+    assert result.exit_code == 1, result.output
+    said = (f"Error: port {port} on 127.0.0.1 is in use - stop what uses it or choose another "
+            "with --port")
+    assert result.output.strip().splitlines() == [said]
+    assert not (tmp_path / "store").exists()  # refused before anything was built
+
+
+@pytest.mark.parametrize("host, words", [
+    ("no-such-host.invalid", ("not an address or a known host name",)),
+    ("192.0.2.1", ("not an address of this machine", "127.0.0.1")),  # TEST-NET-1: never ours
+])
+def test_an_address_not_ours_is_one_line(host: str, words: tuple[str, ...]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        listen(host, 0)
+    for word in words:
+        assert word in str(caught.value) and host in str(caught.value)
+
+
+def test_port_0_listens_on_a_free_port() -> None:
+    with listen("127.0.0.1", 0) as sock:
+        assert sock.getsockname()[1] > 0
 
 
 # --- the parts -----------------------------------------------------------------------------------

@@ -75,8 +75,9 @@ class Api:
     def routes(self) -> list[Route]:
         e = self._endpoint
         return [
-            Route("/api/health", e(self.health), methods=["GET"]),
-            Route("/api/ready", e(self.ready), methods=["GET"]),
+            # Monitors poll these two, and they cost nothing: never rate-limited.
+            Route("/api/health", e(self.health, limited=False), methods=["GET"]),
+            Route("/api/ready", e(self.ready, limited=False), methods=["GET"]),
             Route("/api/sources", e(self.sources), methods=["GET"]),
             Route("/api/ask", e(self.ask), methods=["POST"]),
             Route("/api/conversations", e(self.open), methods=["POST"]),
@@ -86,12 +87,13 @@ class Api:
             Route("/api/reindex", e(self.reindex), methods=["POST"]),
         ]
 
-    def _endpoint(self, handler: Handler) -> Handler:
-        """`handler` behind the guard, its errors as JSON with the right status."""
+    def _endpoint(self, handler: Handler, limited: bool = True) -> Handler:
+        """`handler` behind the guard (`limited`: under the per-client rate), its errors as
+        JSON with the right status."""
 
         async def endpoint(request: Request) -> Response:
             try:
-                self.guard.check(request)
+                self.guard.check(request, limited)
                 return await handler(request)
             except HTTPError as exc:
                 return error_response(exc.status, exc.message, exc.headers)

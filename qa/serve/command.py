@@ -1,17 +1,24 @@
 """`qa serve`: the click command. Starlette and uvicorn are imported only when it runs, so
-`qa --help` and the chat start no slower for it."""
+`qa --help` and the chat start no slower for it.
+
+Exit codes: 0 stopped (Ctrl-C), 1 a setting it cannot use (no token for a non-loopback host,
+the port in use, a bad config), 2 a usage error (bad flag), as the other qa commands.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import ipaddress
 import os
+import socket
 import sys
 from pathlib import Path
 
 import click
 
-from qa.config import load_settings
-from qa.errors import QAError
+from qa.config import Settings, load_settings
+from qa.errors import ConfigError, QAError
 from qa.serve.limits import Limits
 from qa.text import safe
 
@@ -43,6 +50,41 @@ def read_token(host: str, token_env: str | None) -> str | None:
     return token.strip()
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port (not yet listening), for uvicorn to serve on.
+
+    Bound here, before the server starts, so that a port in use is one line and exit 1 with
+    nothing printed before it (uvicorn would first start the app, then log its own error and
+    exit 3). Port 0 picks a free port: the socket's name says which.
+    """
+    address = host.strip("[]")
+    sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: restart at once
+    try:
+        sock.bind((address, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(_bind_error(host, port, exc)) from None
+    return sock
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> str:
+    """What went wrong binding host:port, and what to do about it."""
+    if isinstance(exc, socket.gaierror):
+        return (f"--host {host}: not an address or a known host name - give an address of "
+                "this machine (127.0.0.1 for this machine only, 0.0.0.0 for every network)")
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is in use - stop what uses it or choose another "
+                "with --port")
+    if exc.errno == errno.EACCES:
+        return (f"not allowed to listen on port {port} on {host} (ports below 1024 need "
+                "privileges) - choose another with --port, e.g. --port 8000")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (f"--host {host} is not an address of this machine - give one of its "
+                "addresses (127.0.0.1 for this machine only, 0.0.0.0 for every network)")
+    return f"cannot listen on {host} port {port}: {exc.strerror or exc} - check --host and --port"
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but loopback needs --token-env.")
@@ -64,8 +106,15 @@ def serve(host: str, port: int, token_env: str | None, rate: float, config: str 
         config = "config.yaml"
     try:
         settings = load_settings(config, corpus=list(corpus) or None, store=store)
+        sock = listen(host, port)
     except QAError as exc:
         raise click.ClickException(safe(str(exc))) from None
+    with sock:
+        _run(sock, settings, token, rate)
+
+
+def _run(sock: socket.socket, settings: Settings, token: str | None, rate: float) -> None:
+    """Serve on the bound `sock` until Ctrl-C."""
     import uvicorn
 
     from qa.serve.app import create_app
@@ -76,10 +125,14 @@ def serve(host: str, port: int, token_env: str | None, rate: float, config: str 
 
     limits = Limits(rate=rate, burst=max(Limits.burst, int(rate * 2)))
     app = create_app(Service(settings, notify=notify), token=token, limits=limits)
+    host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     notify(f"http://{shown}:{port}/ ({'token required' if token else 'this machine only'}); "
            "Ctrl-C stops")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    # uvicorn stops cleanly on Ctrl-C, then raises it again for its caller: the stop is ours.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[sock])
 
 
-__all__ = ["is_loopback", "read_token", "serve"]
+__all__ = ["is_loopback", "listen", "read_token", "serve"]

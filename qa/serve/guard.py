@@ -60,10 +60,16 @@ class Guard:
         cookie = request.cookies.get(COOKIE, "")
         return bool(cookie) and hmac.compare_digest(cookie.encode(), self.session.encode())
 
-    def check(self, request: Request) -> None:
-        """Rate first (so guessing tokens is slow too), then the token."""
-        self.check_rate(request)
-        if not self.authorised(request):
+    def check(self, request: Request, limited: bool = True) -> None:
+        """Rate first (so guessing tokens is slow too), then the token.
+
+        A request that is not `limited` (the health checks, which monitors poll) skips the
+        rate, unless it fails the token: every wrong guess counts, on any path.
+        """
+        authorised = self.authorised(request)
+        if limited or not authorised:
+            self.check_rate(request)
+        if not authorised:
             raise HTTPError(401, "this server needs a token: send 'Authorization: Bearer "
                             "TOKEN' (the value of the variable named by qa serve "
                             "--token-env)", {"WWW-Authenticate": 'Bearer realm="qa"'})
