@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ def run(seed_store: Path):  # type: ignore[no-untyped-def]
 def test_one_shot_prints_sourced_answer(run) -> None:  # type: ignore[no-untyped-def]
     result = run("-q", "Which holy places are mentioned?")
     assert result.exit_code == 0, result.output
-    first = [line for line in result.output.splitlines() if not line.startswith("Not sure")][0]
+    first = next(line for line in result.output.splitlines() if not line.startswith("Not sure"))
     assert "our holy places" in first  # as an answer or as a marked guess (issue 17)
     assert "nato-serbia-kosovo-security-forces.txt" in result.output
     assert "paragraph" in result.output
@@ -102,3 +103,36 @@ def test_help_lists_exit_codes() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
     assert "Exit codes" in result.output and "--questions" in result.output
+
+
+def test_index_summary_counts_and_lists_every_skipped_file(tmp_path: Path) -> None:
+    """A FIFO, a broken link and a link out of the corpus are skipped when listing: the summary
+    counts and names them too, on the first run and on a run with nothing to do."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "seed.txt").write_text((SEEDS / "nato-serbia-kosovo-security-forces.txt")
+                                     .read_text(encoding="utf-8"), encoding="utf-8")
+    os.mkfifo(corpus / "pipe.txt")
+    (corpus / "dangling.txt").symlink_to(tmp_path / "nowhere.txt")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("The secret is kept outside the corpus.\n")
+    (corpus / "leak.txt").symlink_to(outside)
+    args = ["index", "--corpus", str(corpus), "--store", str(tmp_path / "s")]
+    for _ in range(2):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert "3 skipped)" in result.output
+        marked = [line for line in result.stdout.splitlines() if line.startswith("  ! ")]
+        assert [line.split(":")[0] for line in marked] == [
+            "  ! c/dangling.txt", "  ! c/leak.txt", "  ! c/pipe.txt"]
+        assert "skipped 3 text" in result.output
+
+
+def test_index_rebuild_says_it_rebuilt(tmp_path: Path) -> None:
+    args = ["index", "--corpus", str(SEEDS), "--store", str(tmp_path / "s")]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    result = CliRunner().invoke(cli, [*args, "--rebuild"])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith(f"rebuilt {tmp_path / 's'}: every file read and embedded again")
+    assert "holds 23 sentences from 1 document" in first
