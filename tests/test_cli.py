@@ -136,3 +136,27 @@ def test_index_rebuild_says_it_rebuilt(tmp_path: Path) -> None:
     first = result.stdout.splitlines()[0]
     assert first.startswith(f"rebuilt {tmp_path / 's'}: every file read and embedded again")
     assert "holds 23 sentences from 1 document" in first
+
+
+def test_piped_chat_commands_are_no_questions(run) -> None:  # type: ignore[no-untyped-def]
+    """:help is skipped with one line on stderr, :new is no question, /quit stops reading."""
+    piped = "Which holy places are mentioned?\n:help\n:new\n/sources\n/quit\nWho wrote Hamlet?\n"
+    result = run("--json", input=piped)
+    assert result.exit_code == 0, result.output
+    asked = [json.loads(line)["question"] for line in result.stdout.splitlines()]
+    assert asked == ["Which holy places are mentioned?"]
+    why = "chat commands work only in the chat (qa with no question and no pipe)"
+    assert result.stderr.splitlines() == [f"qa: stdin, line 2: skipped :help - {why}",
+                                          f"qa: stdin, line 4: skipped /sources - {why}"]
+
+
+def test_batch_conversation_new_forgets_earlier_questions(run) -> None:  # type: ignore[no-untyped-def]
+    turns = "Which holy places are mentioned?\nWho said it?\n:new\nWho said it?\nexit\nWho?\n"
+    result = run("--questions", "-", "--conversation", input=turns)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["question"] for d in lines] == ["Which holy places are mentioned?",
+                                              "Who said it?", "Who said it?"]
+    assert lines[1]["understood_as"] != "Who said it?"  # a follow-up of the first
+    assert lines[2]["understood_as"] == "Who said it?"  # :new: nothing to follow
+    assert result.stderr == ""

@@ -187,9 +187,10 @@ class _Show:
 
 def _lines(bot: Bot, show: _Show, within: tuple[str, ...]) -> None:
     """A pipe on stdin: each non-blank line is a question, answered as it arrives. A line that
-    cannot be asked is one line on stderr; the rest go on, to exit 1 at the end."""
+    cannot be asked is one line on stderr; the rest go on, to exit 1 at the end. Chat
+    commands are read as _asked says."""
     failed = False
-    for _, answer, error in _asked("-", lambda q: bot.ask(q, within=within or None)):
+    for _, answer, error in _asked("-", lambda q: bot.ask(q, within=within or None), None):
         if answer is None:
             failed = True
             echo(f"qa: stdin, {error}", err=True)
@@ -203,16 +204,18 @@ def _lines(bot: Bot, show: _Show, within: tuple[str, ...]) -> None:
 def _batch(bot: Bot, name: str, conversation: bool, within: tuple[str, ...] = ()) -> None:
     """One JSON line per question; a line that cannot be read or asked gets an "error" (also
     on stderr, with its number) and the batch goes on, to exit 1 at the end."""
+    new: Callable[[], None] | None = None
     if conversation:
         chat = Conversation(bot)
         chat.within = within or None
         ask: Callable[[str], Answer] = chat.ask
+        new = chat.new
     else:
         def ask(question: str) -> Answer:
             return bot.ask(question, within=within or None)
     source = "stdin" if name == "-" else name
     failed = False
-    for question, answer, error in _asked(name, ask):
+    for question, answer, error in _asked(name, ask, new):
         if answer is None:  # one bad line must not end the batch
             failed = True
             data = {"question": question, "abstained": True, "hits": [], "error": error}
@@ -224,13 +227,44 @@ def _batch(bot: Bot, name: str, conversation: bool, within: tuple[str, ...] = ()
         sys.exit(1)
 
 
-def _asked(name: str, ask: Callable[[str], Answer]
+# Lines the chat takes as commands, never as questions: ":help", "/quit", and these words.
+LEAVE = ("quit", "exit", "q")
+_BARE = (*LEAVE, "more")
+
+
+def chat_command(text: str) -> str | None:
+    """The command a line gives the chat (":new" -> "new", "/quit" -> "quit", "exit" ->
+    "exit"), None for a question. No question starts with ":" or with "/" and a letter."""
+    text = text.strip()
+    if text[:1] == ":" or (text[:1] == "/" and text[1:2].isalpha()):
+        return text[1:].split(" ", 1)[0].lower()
+    word = text.lower().rstrip(".!")
+    return word if word in _BARE else None
+
+
+def _asked(name: str, ask: Callable[[str], Answer], new: Callable[[], None] | None
            ) -> Iterator[tuple[str, Answer | None, str]]:
     """Each non-blank line of FILE (stdin for '-') asked: (question, answer, "") or, for a
-    line that cannot be read or asked, (question, None, "line N: why")."""
+    line that cannot be read or asked, (question, None, "line N: why").
+
+    A chat command is no question: :quit (/quit, quit, exit) stops reading, :new starts a new
+    conversation (`new`; without one every question is on its own already), and any other is
+    skipped with one line on stderr."""
+    source = "stdin" if name == "-" else name
     for line in _question_lines(name):
         question = line.text.strip()
         if not question and not line.error:
+            continue
+        command = None if line.error else chat_command(question)
+        if command in LEAVE:
+            return
+        if command == "new":
+            if new is not None:
+                new()
+            continue
+        if command is not None:
+            echo(f"qa: {source}, line {line.number}: skipped {question.split()[0][:40]} - chat "
+                 "commands work only in the chat (qa with no question and no pipe)", err=True)
             continue
         try:
             if line.error:
@@ -294,7 +328,7 @@ def evaluate(ctx: click.Context, file: str, config: str | None, corpus: tuple[st
         fail(exc)
 
 
-from qa.serve.command import serve  # noqa: E402 - the subcommand lives with the server
+from qa.serve.command import serve  # the subcommand lives with the server
 
 cli.add_command(serve)
 
