@@ -284,9 +284,11 @@ class Bot:
                                    dtype=bool, count=len(docs))
                 chosen |= hits
                 found = found or bool(hits.any())
-            if not found:
+            if not found:  # no chat command named: this reaches the CLI, library and API too
+                example = display_path(store.documents[0].path, roots) if docs else ""
+                named = f", as answers name their sources (e.g. {example})" if example else ""
                 raise QuestionError(f"{given} holds no document of the corpus - give a file or "
-                                    "folder inside it (:sources lists them)")
+                                    f"folder inside it{named}")
         spans = [np.arange(d.first, d.first + d.count, dtype=np.int64)
                  for d, on in zip(store.documents, chosen, strict=True) if on]
         rows = np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)

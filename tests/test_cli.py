@@ -160,3 +160,17 @@ def test_batch_conversation_new_forgets_earlier_questions(run) -> None:  # type:
     assert lines[1]["understood_as"] != "Who said it?"  # a follow-up of the first
     assert lines[2]["understood_as"] == "Who said it?"  # :new: nothing to follow
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-q", ""], "Error: the question is empty - give a question in words\n"),
+    (["--in", "mixed/nothere.txt", "-q", "who?"],
+     ("Error: mixed/nothere.txt holds no document of the corpus - give a file or folder inside "
+      "it, as answers name their sources (e.g. seeds/nato-serbia-kosovo-security-forces.txt)\n")),
+])
+def test_errors_outside_the_chat_name_no_chat_command(run, args: list[str], message: str
+                                                      ) -> None:  # type: ignore[no-untyped-def]
+    """These messages reach one-shot, pipes, the library and the HTTP API: no ":help" there."""
+    result = run(*args)
+    assert result.exit_code == 1
+    assert result.stderr == message
