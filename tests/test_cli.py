@@ -77,7 +77,8 @@ def test_batch_from_file(run, tmp_path: Path) -> None:  # type: ignore[no-untype
         (["-q", "   "], "the question is empty"),
         (["--config", "/nonexistent.yaml", "-q", "hi"], "does not exist"),
         (["--corpus", "/nonexistent/folder", "-q", "hi"], "does not exist"),
-        (["-k", "0", "-q", "hi"], "'k'"),
+        (["-k", "0", "-q", "hi"], "-k must be between 1 and 100, got 0"),
+        (["-k", "abc", "-q", "hi"], "-k must be a whole number, got 'abc'"),
     ],
 )
 def test_user_errors_exit_one_with_one_line(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
