@@ -175,3 +175,11 @@ def test_errors_outside_the_chat_name_no_chat_command(run, args: list[str], mess
     result = run(*args)
     assert result.exit_code == 1
     assert result.stderr == message
+
+
+def test_one_shot_chat_command_is_one_line_not_an_answer(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("-q", ":help")
+    said = ("Error: :help is a chat command - chat commands work only in the chat (qa with no "
+            "question and no pipe)\n")
+    assert (result.exit_code, result.stderr) == (1, said)
+    assert result.stdout == ""

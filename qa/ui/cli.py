@@ -182,6 +182,9 @@ def cli(ctx: click.Context, question: str | None, questions: str | None, as_json
                                  if line.text.strip() or line.error), "")
             show = _Show(bot, as_json, scores)
             if question is not None:
+                if chat_command(question) is not None:
+                    raise QuestionError(f"{question.split()[0][:40]} is a chat command - "
+                                        f"{CHAT_ONLY}")
                 _warm(bot)
                 show(bot.ask(question, within=within or None))
             elif questions is not None:
@@ -258,6 +261,7 @@ def _batch(bot: Bot, name: str, conversation: bool, within: tuple[str, ...] = ()
 # Lines the chat takes as commands, never as questions: ":help", "/quit", and these words.
 LEAVE = ("quit", "exit", "q")
 _BARE = (*LEAVE, "more")
+CHAT_ONLY = "chat commands work only in the chat (qa with no question and no pipe)"
 
 
 def chat_command(text: str) -> str | None:
@@ -291,8 +295,8 @@ def _asked(name: str, ask: Callable[[str], Answer], new: Callable[[], None] | No
                 new()
             continue
         if command is not None:
-            echo(f"qa: {source}, line {line.number}: skipped {question.split()[0][:40]} - chat "
-                 "commands work only in the chat (qa with no question and no pipe)", err=True)
+            echo(f"qa: {source}, line {line.number}: skipped {question.split()[0][:40]} - "
+                 f"{CHAT_ONLY}", err=True)
             continue
         try:
             if line.error:
