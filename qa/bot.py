@@ -251,7 +251,8 @@ class Bot:
             skipped=tuple(sorted((display_path(p, s.corpus), r) for p, r in skipped.items())),
             sentences=store.count, documents=len(store.documents),
             directory=self.backend.describe(),
-            kinds=summary([d.path for d in store.documents], skipped), rebuilt=rebuild)
+            kinds=summary([d.path for d in store.documents],  # files by kind: no folders
+                          [p for p in skipped if not os.path.isdir(p)]), rebuilt=rebuild)
 
     def _opened(self) -> Store | None:
         """The store as it is now on disk, without updating it; None if there is none."""

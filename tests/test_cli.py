@@ -107,8 +107,8 @@ def test_help_lists_exit_codes() -> None:
 
 
 def test_index_summary_counts_and_lists_every_skipped_file(tmp_path: Path) -> None:
-    """A FIFO, a broken link and a link out of the corpus are skipped when listing: the summary
-    counts and names them too, on the first run and on a run with nothing to do."""
+    """A FIFO, a broken link, a link out of the corpus and a link loop are skipped when listing:
+    the summary counts and names them too, on the first run and on a run with nothing to do."""
     corpus = tmp_path / "c"
     corpus.mkdir()
     (corpus / "seed.txt").write_text((SEEDS / "nato-serbia-kosovo-security-forces.txt")
@@ -118,15 +118,16 @@ def test_index_summary_counts_and_lists_every_skipped_file(tmp_path: Path) -> No
     outside = tmp_path / "secret.txt"
     outside.write_text("The secret is kept outside the corpus.\n")
     (corpus / "leak.txt").symlink_to(outside)
+    (corpus / "loop").symlink_to(".")  # a folder: listed, but not counted as a kind of file
     args = ["index", "--corpus", str(corpus), "--store", str(tmp_path / "s")]
     for _ in range(2):
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 0, result.output
-        assert "3 skipped)" in result.output
+        assert "4 skipped)" in result.output
         marked = [line for line in result.stdout.splitlines() if line.startswith("  ! ")]
         assert [line.split(":")[0] for line in marked] == [
-            "  ! c/dangling.txt", "  ! c/leak.txt", "  ! c/pipe.txt"]
-        assert "skipped 3 text" in result.output
+            "  ! c/dangling.txt", "  ! c/leak.txt", "  ! c/loop", "  ! c/pipe.txt"]
+        assert "read 1 text; skipped 3 text\n" in result.output
 
 
 def test_index_rebuild_says_it_rebuilt(tmp_path: Path) -> None:
