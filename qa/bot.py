@@ -95,6 +95,7 @@ class Changes:
     documents: int
     directory: str  # where the store is: a folder, or a Milvus URI and collection
     kinds: str = ""  # what was read and skipped by kind (qa.ingest.summary)
+    rebuilt: bool = False  # every file read and embedded again (`qa index --rebuild`)
 
     def summary(self) -> str:
         """lines() as one text."""
@@ -107,13 +108,33 @@ class Changes:
             ("added", self.added), ("changed", self.changed), ("removed", self.removed),
             ("skipped", self.skipped)))
         total = f"{plural(self.sentences, 'sentence')} from {plural(self.documents, 'document')}"
-        lines = [f"{total} in {self.directory} ({counts})"]
+        if self.rebuilt:  # the counts alone (0 added, 0 changed) would not say it happened
+            head = (f"rebuilt {self.directory}: every file read and embedded again; it now "
+                    f"holds {total} ({counts})")
+            lines = [head]
+        else:
+            lines = [f"{total} in {self.directory} ({counts})"]
         if self.kinds:
             lines.append(self.kinds)
         for mark, paths in (("+", self.added), ("~", self.changed), ("-", self.removed)):
             lines.extend(f"  {mark} {path}" for path in paths)
         lines.extend(f"  ! {path}: {reason}" for path, reason in self.skipped)
         return lines
+
+
+def _listing_skips(corpus: Corpus) -> dict[str, str]:
+    """What listing the corpus leaves out, path -> reason, from its notices ("skipped PATH:
+    REASON"). A path may hold ": " itself: the split is the first whose path is there."""
+    notices: list[str] = []
+    corpus.files(notices.append)
+    found: dict[str, str] = {}
+    for notice in notices:
+        text = notice.removeprefix("skipped ")
+        cuts = [i for i in range(len(text)) if text.startswith(": ", i)]
+        cut = next((i for i in cuts if os.path.lexists(text[:i])), cuts[0] if cuts else -1)
+        if cut >= 0:
+            found[text[:cut]] = text[cut + 2:]
+    return found
 
 
 def plural(n: int, noun: str) -> str:
@@ -217,6 +238,10 @@ class Bot:
         store = self.reindex(rebuild=rebuild, verify=verify)
         old = {d.path: (d.sha1, d.size, d.mtime_ns) for d in before.documents} if before else {}
         new = {d.path: (d.sha1, d.size, d.mtime_ns) for d in store.documents}
+        # The store keeps the files it could not read; those the listing left out (a FIFO, a
+        # broken link, a link out of the corpus) are listed again here, as they are now.
+        skipped = {p: str(r.get("reason", "")) for p, r in store.skipped.items()}
+        skipped.update(_listing_skips(Corpus.from_settings(s)))
 
         def shown(paths: set[str]) -> tuple[str, ...]:
             return tuple(sorted(display_path(p, s.corpus) for p in paths))
@@ -224,12 +249,12 @@ class Bot:
         return Changes(
             added=shown(set(new) - set(old)),
             changed=shown({p for p in set(new) & set(old) if new[p] != old[p]}),
-            removed=shown(set(old) - set(new) - set(store.skipped)),
-            skipped=tuple(sorted((display_path(p, s.corpus), str(r.get("reason", "")))
-                                 for p, r in store.skipped.items())),
+            removed=shown(set(old) - set(new) - set(skipped)),
+            skipped=tuple(sorted((display_path(p, s.corpus), r) for p, r in skipped.items())),
             sentences=store.count, documents=len(store.documents),
             directory=self.backend.describe(),
-            kinds=summary([d.path for d in store.documents], store.skipped))
+            kinds=summary([d.path for d in store.documents],  # files by kind: no folders
+                          [p for p in skipped if not os.path.isdir(p)]), rebuilt=rebuild)
 
     def _opened(self) -> Store | None:
         """The store as it is now on disk, without updating it; None if there is none."""
@@ -262,9 +287,11 @@ class Bot:
                                    dtype=bool, count=len(docs))
                 chosen |= hits
                 found = found or bool(hits.any())
-            if not found:
+            if not found:  # no chat command named: this reaches the CLI, library and API too
+                example = display_path(store.documents[0].path, roots) if docs else ""
+                named = f", as answers name their sources (e.g. {example})" if example else ""
                 raise QuestionError(f"{given} holds no document of the corpus - give a file or "
-                                    "folder inside it (:sources lists them)")
+                                    f"folder inside it{named}")
         spans = [np.arange(d.first, d.first + d.count, dtype=np.int64)
                  for d, on in zip(store.documents, chosen, strict=True) if on]
         rows = np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ def run(seed_store: Path):  # type: ignore[no-untyped-def]
 def test_one_shot_prints_sourced_answer(run) -> None:  # type: ignore[no-untyped-def]
     result = run("-q", "Which holy places are mentioned?")
     assert result.exit_code == 0, result.output
-    first = [line for line in result.output.splitlines() if not line.startswith("Not sure")][0]
+    first = next(line for line in result.output.splitlines() if not line.startswith("Not sure"))
     assert "our holy places" in first  # as an answer or as a marked guess (issue 17)
     assert "nato-serbia-kosovo-security-forces.txt" in result.output
     assert "paragraph" in result.output
@@ -76,7 +77,8 @@ def test_batch_from_file(run, tmp_path: Path) -> None:  # type: ignore[no-untype
         (["-q", "   "], "the question is empty"),
         (["--config", "/nonexistent.yaml", "-q", "hi"], "does not exist"),
         (["--corpus", "/nonexistent/folder", "-q", "hi"], "does not exist"),
-        (["-k", "0", "-q", "hi"], "'k'"),
+        (["-k", "0", "-q", "hi"], "-k must be between 1 and 100, got 0"),
+        (["-k", "abc", "-q", "hi"], "-k must be a whole number, got 'abc'"),
     ],
 )
 def test_user_errors_exit_one_with_one_line(run, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -102,3 +104,83 @@ def test_help_lists_exit_codes() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
     assert "Exit codes" in result.output and "--questions" in result.output
+
+
+def test_index_summary_counts_and_lists_every_skipped_file(tmp_path: Path) -> None:
+    """A FIFO, a broken link, a link out of the corpus and a link loop are skipped when listing:
+    the summary counts and names them too, on the first run and on a run with nothing to do."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "seed.txt").write_text((SEEDS / "nato-serbia-kosovo-security-forces.txt")
+                                     .read_text(encoding="utf-8"), encoding="utf-8")
+    os.mkfifo(corpus / "pipe.txt")
+    (corpus / "dangling.txt").symlink_to(tmp_path / "nowhere.txt")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("The secret is kept outside the corpus.\n")
+    (corpus / "leak.txt").symlink_to(outside)
+    (corpus / "loop").symlink_to(".")  # a folder: listed, but not counted as a kind of file
+    args = ["index", "--corpus", str(corpus), "--store", str(tmp_path / "s")]
+    for _ in range(2):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert "4 skipped)" in result.output
+        marked = [line for line in result.stdout.splitlines() if line.startswith("  ! ")]
+        assert [line.split(":")[0] for line in marked] == [
+            "  ! c/dangling.txt", "  ! c/leak.txt", "  ! c/loop", "  ! c/pipe.txt"]
+        assert "read 1 text; skipped 3 text\n" in result.output
+
+
+def test_index_rebuild_says_it_rebuilt(tmp_path: Path) -> None:
+    args = ["index", "--corpus", str(SEEDS), "--store", str(tmp_path / "s")]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    result = CliRunner().invoke(cli, [*args, "--rebuild"])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith(f"rebuilt {tmp_path / 's'}: every file read and embedded again")
+    assert "holds 23 sentences from 1 document" in first
+
+
+def test_piped_chat_commands_are_no_questions(run) -> None:  # type: ignore[no-untyped-def]
+    """:help is skipped with one line on stderr, :new is no question, /quit stops reading."""
+    piped = "Which holy places are mentioned?\n:help\n:new\n/sources\n/quit\nWho wrote Hamlet?\n"
+    result = run("--json", input=piped)
+    assert result.exit_code == 0, result.output
+    asked = [json.loads(line)["question"] for line in result.stdout.splitlines()]
+    assert asked == ["Which holy places are mentioned?"]
+    why = "chat commands work only in the chat (qa with no question and no pipe)"
+    assert result.stderr.splitlines() == [f"qa: stdin, line 2: skipped :help - {why}",
+                                          f"qa: stdin, line 4: skipped /sources - {why}"]
+
+
+def test_batch_conversation_new_forgets_earlier_questions(run) -> None:  # type: ignore[no-untyped-def]
+    turns = "Which holy places are mentioned?\nWho said it?\n:new\nWho said it?\nexit\nWho?\n"
+    result = run("--questions", "-", "--conversation", input=turns)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["question"] for d in lines] == ["Which holy places are mentioned?",
+                                              "Who said it?", "Who said it?"]
+    assert lines[1]["understood_as"] != "Who said it?"  # a follow-up of the first
+    assert lines[2]["understood_as"] == "Who said it?"  # :new: nothing to follow
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-q", ""], "Error: the question is empty - give a question in words\n"),
+    (["--in", "mixed/nothere.txt", "-q", "who?"],
+     ("Error: mixed/nothere.txt holds no document of the corpus - give a file or folder inside "
+      "it, as answers name their sources (e.g. seeds/nato-serbia-kosovo-security-forces.txt)\n")),
+])
+def test_errors_outside_the_chat_name_no_chat_command(run, args: list[str], message: str
+                                                      ) -> None:  # type: ignore[no-untyped-def]
+    """These messages reach one-shot, pipes, the library and the HTTP API: no ":help" there."""
+    result = run(*args)
+    assert result.exit_code == 1
+    assert result.stderr == message
+
+
+def test_one_shot_chat_command_is_one_line_not_an_answer(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("-q", ":help")
+    said = ("Error: :help is a chat command - chat commands work only in the chat (qa with no "
+            "question and no pipe)\n")
+    assert (result.exit_code, result.stderr) == (1, said)
+    assert result.stdout == ""

@@ -221,7 +221,7 @@ def test_index_notices_name_files_safely(hostile: tuple[Path, Path], tmp_path: P
 @pytest.mark.parametrize("args, shown", [
     (["--corpus", "/no\x1b]0;t\x07where\u202e", "-q", "hi"], "/no\\x1b]0;t\\x07where\\u202e"),
     (["--questions", "/no\x1b[2Jfile\u2066", "--corpus", "."], "/no\\x1b[2Jfile\\u2066"),
-    (["eval", "/no\x1b[2Jfile"], "'/no\\x1b[2Jfile'"),
+    (["eval", "/no\x1b[2Jfile"], "question file /no\\x1b[2Jfile: No such file"),
 ])
 def test_error_lines_escape_what_they_name(args: list[str], shown: str) -> None:
     result = CliRunner().invoke(cli, args)

@@ -236,14 +236,38 @@ def test_missing_config_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["-k", "-3"], "'k' in the options must be between 1 and 100, got -3"),
-    (["-k", "0"], "'k' in the options must be between 1 and 100, got 0"),
+    (["-k", "-3"], "-k must be between 1 and 100, got -3"),
+    (["-k", "0"], "-k must be between 1 and 100, got 0"),
+    (["-k", "101"], "-k must be between 1 and 100, got 101"),
+    (["-k", "abc"], "-k must be a whole number, got 'abc'"),  # was click's usage error, exit 2
+    (["-k", "2.5"], "-k must be a whole number, got '2.5'"),
+    (["--store", "ftp://host/qa"], ("--store must be a folder or a URI starting with milvus://, "
+                                   "http://, https://, tcp://, got 'ftp://host/qa'")),
 ])
 def test_bad_flag_values_exit_1(tmp_path: Path, args: list[str], expected: str) -> None:
-    result = CliRunner().invoke(cli, ["-q", "hi", *args, "--corpus", str(SEEDS),
-                                      "--store", str(tmp_path / "s")])
+    """A bad value exits 1 with one line naming the flag, whichever way it is bad."""
+    result = CliRunner().invoke(cli, ["-q", "hi", "--corpus", str(SEEDS),
+                                      "--store", str(tmp_path / "s"), *args])
     assert result.exit_code == 1
     assert result.stderr.strip() == f"Error: {expected}"
+
+
+def test_missing_paths_on_the_command_line_exit_1(tmp_path: Path) -> None:
+    """--corpus, --config, --questions and eval's FILE: one line, exit 1, the same for each."""
+    nope = tmp_path / "nope"
+    base = ["--corpus", str(SEEDS), "--store", str(tmp_path / "s")]
+    for args, expected in [
+        (["-q", "hi", "--corpus", str(nope)], (f"--corpus names {nope}, which does not exist - "
+                                               "fix the path")),
+        (["-q", "hi", *base, "--config", str(nope)],
+         f"config file {nope} does not exist - check the path given to --config"),
+        (["-q", "hi", *base, "--config", str(tmp_path)],
+         f"config file {tmp_path} is a folder - give --config a YAML file"),
+        (["eval", str(nope), *base], (f"cannot read question file {nope}: No such file or "
+                                     "directory")),
+    ]:
+        result = CliRunner().invoke(cli, args)
+        assert (result.exit_code, result.stderr.strip()) == (1, f"Error: {expected}")
 
 
 # --- exit codes -------------------------------------------------------------------------------
@@ -252,8 +276,10 @@ def test_bad_flag_values_exit_1(tmp_path: Path, args: list[str], expected: str) 
 def test_help_documents_exit_codes() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
-    assert "Exit codes: 0 answered or declined, 1 user or data error, 2 usage error, 130" in (
-        result.stdout)
+    said = " ".join(result.stdout.split())
+    assert ("Exit codes: 0 answered or declined; 1 user or data error: a bad value (-k 0, -k abc), "
+            "a path that does not exist") in said
+    assert "; 2 usage error: an unknown option" in said and "; 130 interrupted" in said
 
 
 @pytest.mark.parametrize("args, code", [
@@ -261,7 +287,7 @@ def test_help_documents_exit_codes() -> None:
     (["-q", "What is the airspeed of an unladen swallow?"], 0),  # declined
     (["-q", ""], 1),                                        # user error
     (["-q", "x", "--questions", "-"], 2),                   # usage error
-    (["-k", "many", "-q", "x"], 2),                         # usage error
+    (["-k", "many", "-q", "x"], 1),                         # a bad value, as -k 0
     (["--no-such-flag"], 2),                                # usage error
     (["--conversation", "-q", "x"], 2),                     # usage error
 ])

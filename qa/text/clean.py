@@ -154,7 +154,7 @@ def clean_question(question: str) -> str:
     text = "".join(" " if (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) else ch for ch in text)
     text = " ".join(text.split())
     if not text:
-        raise QuestionError("the question is empty - type a question, or :help for commands")
+        raise QuestionError("the question is empty - give a question in words")
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionError(
             f"the question is {len(text):,} characters long; qa reads at most "

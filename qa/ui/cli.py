@@ -1,6 +1,7 @@
 """The `qa` command: chat, one-shot questions, pipes, batches, indexing and evaluation.
 
-Exit codes: 0 answered or abstained, 1 user or data error, 2 usage error, 130 interrupted.
+Exit codes: 0 answered or abstained, 1 user or data error (a bad value of any kind, a missing
+path), 2 usage error (what click cannot parse), 130 interrupted.
 Config is looked for as qa.config.find_config says: --config, $QA_CONFIG, ./config.yaml,
 else built-in defaults; every flag overrides the file.
 """
@@ -18,7 +19,7 @@ import click
 from qa.bot import Answer, Bot
 from qa.chat import Conversation
 from qa.config import find_config, load_settings
-from qa.errors import QAError, QuestionError
+from qa.errors import ConfigError, QAError, QuestionError
 from qa.text import Line, decode_lines, for_json, safe
 from qa.ui.render import echo
 
@@ -37,37 +38,64 @@ Examples:
 
 \b
 Config: --config FILE, else $QA_CONFIG, else ./config.yaml, else defaults.
-Exit codes: 0 answered or declined, 1 user or data error, 2 usage error, 130 interrupted.
+Exit codes: 0 answered or declined; 1 user or data error: a bad value (-k 0, -k abc), a path
+that does not exist, a config, corpus, store or question qa cannot use; 2 usage error: an
+unknown option, an option without its value, options that do not go together; 130 interrupted.
 """
+
+
+def _number(_ctx: click.Context, _param: click.Parameter, value: str | None
+            ) -> int | str | None:
+    """-k as given: a whole number, else the text itself, which the settings refuse in one line
+    and exit 1 as they do -k 0 (not click's usage error, exit 2): a bad value is a bad value."""
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return value
+
+
+# Where a command-line value came from, in the settings' messages ("'k' in the options must
+# be ..."): the flag the user typed.
+_FLAGS = {"corpus": "--corpus", "store": "--store", "k": "-k"}
 
 
 def _options(f: F) -> F:
     """Options every command shares; each overrides the config file."""
     for decorator in reversed([
-        click.option("--config", "config", type=click.Path(dir_okay=False),
+        click.option("--config", "config",
                      help="Config file (default: $QA_CONFIG, else ./config.yaml when present)."),
         click.option("--corpus", "corpus", multiple=True,
                      help="File or folder to answer from; repeat for several."),
         click.option("--store", "store", help="Directory of the vector store, or a Milvus URI "
                      "(milvus:///path/qa.db, http://host:19530)."),
-        click.option("-k", "k", type=int, help="Number of sentences per answer."),
+        click.option("-k", "k", callback=_number, help="Number of sentences per answer."),
     ]):
         f = decorator(f)
     return f
 
 
 def make_bot(ctx: click.Context, config: str | None = None, corpus: tuple[str, ...] = (),
-             store: str | None = None, k: int | None = None) -> Bot:
+             store: str | None = None, k: int | str | None = None) -> Bot:
     """The Bot for a command: its own options, else the group's, over the config file.
 
     Public so that other subcommands (`qa serve`) build their Bot the same way.
     """
     parent = ctx.find_root().params
     config = config or parent.get("config")
+    if config is not None and Path(config).is_dir():
+        raise ConfigError(f"config file {config} is a folder - give --config a YAML file")
     corpus = corpus or parent.get("corpus") or ()
     store = store or parent.get("store")
     k = k if k is not None else parent.get("k")
-    settings = load_settings(find_config(config), corpus=list(corpus) or None, store=store, k=k)
+    try:
+        settings = load_settings(find_config(config), corpus=list(corpus) or None, store=store,
+                                 k=k)
+    except ConfigError as exc:
+        said = str(exc)
+        for key, flag in _FLAGS.items():
+            if said.startswith(f"'{key}' in the options "):
+                said = flag + said.removeprefix(f"'{key}' in the options")
+        raise ConfigError(said) from None
     return Bot.from_settings(settings, progress=sys.stderr.isatty())
 
 
@@ -134,7 +162,7 @@ def _warm(bot: Bot) -> None:
 @click.pass_context
 def cli(ctx: click.Context, question: str | None, questions: str | None, as_json: bool,
         conversation: bool, scores: bool, within: tuple[str, ...], config: str | None,
-        corpus: tuple[str, ...], store: str | None, k: int | None) -> None:
+        corpus: tuple[str, ...], store: str | None, k: int | str | None) -> None:
     """Ask questions of your documents; answers are their own sentences, with sources.
 
     With no question, opens a chat on the corpus; with a pipe on stdin, answers each line.
@@ -154,6 +182,9 @@ def cli(ctx: click.Context, question: str | None, questions: str | None, as_json
                                  if line.text.strip() or line.error), "")
             show = _Show(bot, as_json, scores)
             if question is not None:
+                if chat_command(question) is not None:
+                    raise QuestionError(f"{question.split()[0][:40]} is a chat command - "
+                                        f"{CHAT_ONLY}")
                 _warm(bot)
                 show(bot.ask(question, within=within or None))
             elif questions is not None:
@@ -187,9 +218,10 @@ class _Show:
 
 def _lines(bot: Bot, show: _Show, within: tuple[str, ...]) -> None:
     """A pipe on stdin: each non-blank line is a question, answered as it arrives. A line that
-    cannot be asked is one line on stderr; the rest go on, to exit 1 at the end."""
+    cannot be asked is one line on stderr; the rest go on, to exit 1 at the end. Chat
+    commands are read as _asked says."""
     failed = False
-    for _, answer, error in _asked("-", lambda q: bot.ask(q, within=within or None)):
+    for _, answer, error in _asked("-", lambda q: bot.ask(q, within=within or None), None):
         if answer is None:
             failed = True
             echo(f"qa: stdin, {error}", err=True)
@@ -203,16 +235,18 @@ def _lines(bot: Bot, show: _Show, within: tuple[str, ...]) -> None:
 def _batch(bot: Bot, name: str, conversation: bool, within: tuple[str, ...] = ()) -> None:
     """One JSON line per question; a line that cannot be read or asked gets an "error" (also
     on stderr, with its number) and the batch goes on, to exit 1 at the end."""
+    new: Callable[[], None] | None = None
     if conversation:
         chat = Conversation(bot)
         chat.within = within or None
         ask: Callable[[str], Answer] = chat.ask
+        new = chat.new
     else:
         def ask(question: str) -> Answer:
             return bot.ask(question, within=within or None)
     source = "stdin" if name == "-" else name
     failed = False
-    for question, answer, error in _asked(name, ask):
+    for question, answer, error in _asked(name, ask, new):
         if answer is None:  # one bad line must not end the batch
             failed = True
             data = {"question": question, "abstained": True, "hits": [], "error": error}
@@ -224,13 +258,45 @@ def _batch(bot: Bot, name: str, conversation: bool, within: tuple[str, ...] = ()
         sys.exit(1)
 
 
-def _asked(name: str, ask: Callable[[str], Answer]
+# Lines the chat takes as commands, never as questions: ":help", "/quit", and these words.
+LEAVE = ("quit", "exit", "q")
+_BARE = (*LEAVE, "more")
+CHAT_ONLY = "chat commands work only in the chat (qa with no question and no pipe)"
+
+
+def chat_command(text: str) -> str | None:
+    """The command a line gives the chat (":new" -> "new", "/quit" -> "quit", "exit" ->
+    "exit"), None for a question. No question starts with ":" or with "/" and a letter."""
+    text = text.strip()
+    if text[:1] == ":" or (text[:1] == "/" and text[1:2].isalpha()):
+        return text[1:].split(" ", 1)[0].lower()
+    word = text.lower().rstrip(".!")
+    return word if word in _BARE else None
+
+
+def _asked(name: str, ask: Callable[[str], Answer], new: Callable[[], None] | None
            ) -> Iterator[tuple[str, Answer | None, str]]:
     """Each non-blank line of FILE (stdin for '-') asked: (question, answer, "") or, for a
-    line that cannot be read or asked, (question, None, "line N: why")."""
+    line that cannot be read or asked, (question, None, "line N: why").
+
+    A chat command is no question: :quit (/quit, quit, exit) stops reading, :new starts a new
+    conversation (`new`; without one every question is on its own already), and any other is
+    skipped with one line on stderr."""
+    source = "stdin" if name == "-" else name
     for line in _question_lines(name):
         question = line.text.strip()
         if not question and not line.error:
+            continue
+        command = None if line.error else chat_command(question)
+        if command in LEAVE:
+            return
+        if command == "new":
+            if new is not None:
+                new()
+            continue
+        if command is not None:
+            echo(f"qa: {source}, line {line.number}: skipped {question.split()[0][:40]} - "
+                 f"{CHAT_ONLY}", err=True)
             continue
         try:
             if line.error:
@@ -261,7 +327,7 @@ def _question_lines(name: str) -> Iterator[Line]:
 @_options
 @click.pass_context
 def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
-          corpus: tuple[str, ...], store: str | None, k: int | None) -> None:
+          corpus: tuple[str, ...], store: str | None, k: int | str | None) -> None:
     """Build the store, or bring it up to date with the corpus; says which files changed.
 
     Ctrl-C keeps what was embedded so far: the next run goes on from there.
@@ -278,11 +344,11 @@ def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
 
 
 @cli.command(name="eval")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file")  # a missing file is one line and exit 1, as for --questions
 @_options
 @click.pass_context
 def evaluate(ctx: click.Context, file: str, config: str | None, corpus: tuple[str, ...],
-             store: str | None, k: int | None) -> None:
+             store: str | None, k: int | str | None) -> None:
     """Score a question file (JSON Lines: {"q": ..., "gold": [substrings]}; see the README)."""
     try:
         with _interruptible():
@@ -294,7 +360,7 @@ def evaluate(ctx: click.Context, file: str, config: str | None, corpus: tuple[st
         fail(exc)
 
 
-from qa.serve.command import serve  # noqa: E402 - the subcommand lives with the server
+from qa.serve.command import serve  # the subcommand lives with the server
 
 cli.add_command(serve)
 
