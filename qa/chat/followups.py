@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qa.bot import Answer
-from qa.chat.names import ORGANISATION, PERSON, PLACE, THING, Entity, Names
+from qa.chat.names import ORGANISATION, PERSON, PLACE, THING, Entity, Mention, Names
 from qa.rank import Hit, asks_who_is
 from qa.text import (
     ABOUT_OPENERS,
@@ -124,7 +124,7 @@ class _FollowUp:
         found: list[Entity] = []
         for turn in reversed(self.turns):
             asked = [m.entity for m in names.mentions(turn.understood_as)
-                     if not names.modifies(turn.understood_as, m)]
+                     if not _modifies(names, turn.understood_as, m)]
             topic = _TOPIC.search(turn.understood_as)
             if topic and not names.mentions(topic.group(1)) and \
                     not set(topic.group(1).lower().split()) & PRONOUNS:
@@ -133,7 +133,7 @@ class _FollowUp:
             for hit in turn.shown[:1]:
                 said = names.speaker(hit)
                 answered += ([said] if said else []) + [m.entity for m in names.mentions(hit.text)
-                                                        if not names.modifies(hit.text, m)]
+                                                        if not _modifies(names, hit.text, m)]
             if turn.understood_as.lower().lstrip().startswith(("who ", "whom ", "whose ")) \
                     and not _identity(turn, asked):
                 asked_ids = {e.ident for e in asked}
@@ -279,6 +279,15 @@ class _FollowUp:
             m = things[-1]
             return previous[: m.start] + topic + previous[m.end :]
         return f"{body} about {topic}?"
+
+
+def _modifies(names: Names, text: str, mention: Mention) -> bool:
+    """Whether `mention` in `text` is a word that modifies the next ("in British television"):
+    no thing a pronoun can stand for ("at its best" is no "British's")."""
+    name = mention.entity.name
+    follows = re.match(r"\s+([a-z]\w*)", text[mention.end :])
+    return (mention.entity.kind != PERSON and " " not in name and follows is not None
+            and follows.group(1) not in STOPWORDS and names.profile(name).modifier())
 
 
 def _identity(turn: Turn, asked: list[Entity]) -> bool:

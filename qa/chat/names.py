@@ -176,14 +176,12 @@ class Names:
                     prof.firsts[_bare(prev)] += 1
                 # The pronouns that follow a mention say whether the corpus calls it he or she.
                 rest = [t.lower() for t, _ in tokens[i + 1 :]]
-                if row + 1 < self.store.count and self._same_doc(row, row + 1):
+                rows = self.store.rows  # the next sentence, when of the same document
+                if row + 1 < self.store.count and rows[row, 0] == rows[row + 1, 0]:
                     rest += [t.lower() for t in NAME_TOKEN.findall(self.store.text(row + 1))]
                 prof.male += sum(t in MALE_PRONOUNS for t in rest[:40])
                 prof.female += sum(t in FEMALE_PRONOUNS for t in rest[:40])
         return prof
-
-    def _same_doc(self, a: int, b: int) -> bool:
-        return bool(self.store.rows[a, 0] == self.store.rows[b, 0])
 
     def is_name_word(self, token: str, opens: bool, cased: bool) -> bool:
         """True when `token` is (part of) a name: capitalised mid-sentence, or so in the corpus.
@@ -249,14 +247,6 @@ class Names:
                 if entity is not None:
                     found.append(Mention(entity, r[0][1], r[-1][2]))
         return found
-
-    def modifies(self, text: str, mention: Mention) -> bool:
-        """Whether `mention` in `text` is a word that modifies the next ("in British
-        television"): no thing a pronoun can stand for ("at its best" is no "British's")."""
-        name = mention.entity.name
-        follows = re.match(r"\s+([a-z]\w*)", text[mention.end :])
-        return (mention.entity.kind != PERSON and " " not in name and follows is not None
-                and follows.group(1) not in STOPWORDS and self.profile(name).modifier())
 
     def entity(self, words: list[str]) -> Entity | None:
         """The entity a run of name words stands for, or None when it names nothing known."""
