@@ -250,6 +250,18 @@ def test_markdown_without_headings_has_no_sections(tmp_path: Path) -> None:
     assert loaded.locations == {} and loaded.text == "Just text. With   bold  .\n"
 
 
+def test_context_stays_within_its_section(tmp_path: Path) -> None:
+    # the last sentence of "Install" showed the next section's heading as its context
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "guide.md").write_text(
+        "# Guide\n\n## Install\n\nRun the installer from the shared drive. It takes five "
+        "minutes.\n\n## Tools\n\nThe hammer is kept in the blue box.\n", encoding="utf-8")
+    bot = Bot(corpus=tmp_path / "c", store=tmp_path / "store", notify=lambda _: None)
+    hit = bot.ask("How long does the installer take?", k=1).hits[0]
+    assert hit.text == "It takes five minutes." and hit.section == ("Guide", "Install")
+    assert hit.before == ("Run the installer from the shared drive.",) and hit.after == ()
+
+
 @pytest.mark.parametrize(("name", "sentence"), [
     ("cafe-cp1252.txt", ("The café on the pier sells crème brûlée for €4 – the “best in town”, "
                         "says the owner.")),

@@ -47,12 +47,19 @@ def make_hit(facts: StoreFacts, row: int, score: float, context: int) -> Hit:
     if len(quote) == store.count:
         first = min(first, max(int(quote[row, 0]), row - MAX_QUOTE_CONTEXT))
         last = max(last, min(int(quote[row, 1]), row + MAX_QUOTE_CONTEXT))
-    before = tuple(store.text(r) for r in range(max(lo, first), row))
-    after = tuple(store.text(r) for r in range(row + 1, min(hi, last + 1)))
-    speaker = facts.analysis.speaker_of(row) if len(facts.speaker_ids) else None
     where = store.location(row)
+    # context stays within the sentence's section: the next section's heading is no context
+    # of the last sentence before it
+    before = tuple(store.text(r) for r in range(max(lo, first), row)
+                   if store.location(r).headings == where.headings)
+    after: list[str] = []
+    for r in range(row + 1, min(hi, last + 1)):
+        if store.location(r).headings != where.headings:
+            break
+        after.append(store.text(r))
+    speaker = facts.analysis.speaker_of(row) if len(facts.speaker_ids) else None
     return Hit(s.text, round(score, 4), s.source, s.start, s.end, s.passage, doc.title,
-               before, after, speaker, row, where.page, where.headings)
+               before, tuple(after), speaker, row, where.page, where.headings)
 
 
 __all__ = ["Hit", "make_hit"]
