@@ -106,12 +106,18 @@ France face Spain in Madrid next month.
 """
 
 
-def test_a_country_that_speaks_is_no_he(tmp_path: Path) -> None:
-    # "France said" makes France a speaker; still, "he" is the coach, never the country
+def _coach_chat(tmp_path: Path) -> Conversation:
+    """A chat on MATCH, after a question on what France's coach said."""
     (tmp_path / "match.md").write_text(MATCH, encoding="utf-8")
     bot = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
     chat = Conversation(bot)
     chat.ask("What did France's coach say about the second half?")
+    return chat
+
+
+def test_a_country_that_speaks_is_no_he(tmp_path: Path) -> None:
+    # "France said" makes France a speaker; still, "he" is the coach, never the country
+    chat = _coach_chat(tmp_path)
     answer = chat.ask("how old is he?")
     assert answer.understood_as == "how old is Delors?"
     assert "Delors, 51," in answer.hits[0].text
@@ -216,10 +222,6 @@ def test_a_word_that_modifies_the_next_is_no_it(tmp_path: Path) -> None:
 
 def test_a_person_is_named_once_then_his(tmp_path: Path) -> None:
     # "how did he make his money?" became "how did Tony Blair make Tony Blair’s money?"
-    (tmp_path / "match.md").write_text(MATCH, encoding="utf-8")
-    bot = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
-    chat = Conversation(bot)
-    chat.ask("What did France's coach say about the second half?")
-    answer = chat.ask("when did he sign his new contract?")
+    answer = _coach_chat(tmp_path).ask("when did he sign his new contract?")
     assert answer.understood_as == "when did Delors sign his new contract?"
     assert "signed a new contract in May" in answer.hits[0].text
