@@ -466,7 +466,8 @@ def check_one_shot(ws: Workspace, question: str, as_json: bool, process: bool,
 
 def check_question_file(ws: Workspace, data: bytes, conversation: bool, stdin: bool,
                         process: bool, bidi: bool) -> None:
-    """`qa --questions FILE|-`: one JSON line per question line, whatever the lines hold."""
+    """`qa --questions FILE|-`: one JSON line per question line, whatever the lines hold; a
+    chat command line is none (README "One-shot, pipes and batch")."""
     source = "-"
     if not stdin:
         path = ws.scratch / "questions.txt"
@@ -484,7 +485,18 @@ def check_question_file(ws: Workspace, data: bytes, conversation: bool, stdin: b
         lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=None).readlines()
     except UnicodeDecodeError:
         return  # what to print for an undecodable line is the decoder's choice
-    expected = sum(1 for line in lines if line.strip())
+    expected = 0
+    for line in lines:  # a chat command is no question; quit, exit and q stop the reading
+        text = line.strip()
+        if text[:1] == ":" or (text[:1] == "/" and text[1:2].isalpha()):
+            command: str | None = text[1:].split(" ", 1)[0].lower()
+        else:
+            word = text.lower().rstrip(".!")
+            command = word if word in ("quit", "exit", "q", "more") else None
+        if command in ("quit", "exit", "q"):
+            break
+        if text and command is None:
+            expected += 1
     if len(out) != expected:
         raise Violation("one answer per line", f"{expected} questions, {len(out)} answers")
 
