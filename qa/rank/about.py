@@ -284,12 +284,9 @@ def about(facts: StoreFacts, intent: Intent, best: Sequence[int], window: int = 
             found.append((rows, weight))
     if total <= 0:
         return NOTHING
-    # what the corpus spells an acronym out as counts as named ("the KSF (Kosovo Security
-    # Forces)", qa.knowledge.Analysis.expand)
-    spelled = {"".join(w[0] for w in NAME_TOKEN.findall(group)).upper()
-               for group in re.findall(r"\(([^()]*)\)", intent.text)}
-    unnamed = tuple(w for w in _names(intent.asked) if w.upper() not in spelled
-                    and not any(t in lexicon.vocab for t in terms(w)))
+    # an acronym the corpus spells out counts as named ("KSF": Kosovo Security Forces)
+    unnamed = tuple(w for w in _names(intent.asked) if facts.unknown(w)
+                    and facts.analysis.meaning(w, facts.unknown) is None)
     top = list(best[:ASKED_AMONG])
     given = [gives_asked(intent, facts.store.text(row)) for row in top]
     dated = _dated(facts, intent.asked, top)
@@ -302,11 +299,11 @@ def about(facts: StoreFacts, intent: Intent, best: Sequence[int], window: int = 
 
 
 def _names(question: str) -> list[str]:
-    """The words a question capitalises other than its first, as typed, each once ("Putin",
-    "UN"); none in a question typed mostly in capitals, whose capitals name nothing."""
-    tokens = [re.sub(r"['’]s$", "", t) for t in NAME_TOKEN.findall(question)]
-    capital = [t for t in tokens[1:] if t[:1].isupper()]
-    if len(capital) * 2 > len(tokens):
+    """The words a question capitalises other than its first (`_capitalised`), as typed,
+    without a possessive, each once ("Putin", "UN"); none in a question typed mostly in
+    capitals, whose capitals name nothing."""
+    capital = [re.sub(r"['’]s$", "", t) for t in _capitalised(question)]
+    if len(capital) * 2 > len(NAME_TOKEN.findall(question)):
         return []
     return list(dict.fromkeys(t for t in capital if t.lower() not in STOPWORDS
                               and t.lower().strip(".") not in TITLES))
@@ -395,11 +392,15 @@ def _together(facts: StoreFacts, found: list[tuple[NDArray[np.int32], float]], w
     return most, int(np.unique(doc[every[held >= 0.9 * most]]).shape[0])
 
 
+def _capitalised(question: str) -> list[str]:
+    """The words a question capitalises other than its first: its named things ("Oscar",
+    "WorldCom", "US"); none when it is typed all in lower case."""
+    return [w for w in NAME_TOKEN.findall(question)[1:] if w[:1].isupper()]
+
+
 def _named_terms(question: str) -> set[str]:
-    """Index terms of the words a question capitalises other than its first: its named things
-    ("Oscar", "WorldCom", "US"); none when it is typed all in lower case."""
-    tokens = NAME_TOKEN.findall(question)
-    return {t for w in tokens[1:] if w[:1].isupper() for t in terms(w)}
+    """Index terms of the question's named things (`_capitalised`)."""
+    return {t for w in _capitalised(question) for t in terms(w)}
 
 
 __all__ = ["NOTHING", "About", "Reply", "about", "content_terms", "gives_asked", "holds_asked",
