@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TextIO
 
 import click
@@ -78,7 +78,6 @@ class _Block:
 
     hits: list[Hit]
     rows: dict[int, str]  # row -> sentence text, answers and context alike
-    context: list[Hit] = field(default_factory=list)  # hits shown only as context before
 
     @property
     def answers(self) -> list[int]:
@@ -107,19 +106,17 @@ def blocks(hits: tuple[Hit, ...]) -> list[_Block]:
         if not window:
             out.append(_Block([hit], {}))
             continue
-        block = next((b for b in out if b.rows and b.hits[0].source == hit.source
-                      and (hit.row in b.rows or hit.row == b.answers[-1] + 1)), None)
+        same = [b for b in out if b.rows and b.hits[0].source == hit.source]
+        block = next((b for b in same
+                      if hit.row in b.rows or hit.row == b.answers[-1] + 1), None)
+        shown = {r for b in same if b is not block for r in b.rows}
         if block is None:
-            shown = {r for b in out if b.hits[0].source == hit.source for r in b.rows}
             out.append(_Block([hit], {r: t for r, t in window.items()
                                       if r == hit.row or r not in shown}))
         elif hit.row > block.hits[0].row:
-            shown = {r for b in out if b is not block and b.hits[0].source == hit.source
-                     for r in b.rows}
             block.hits.append(hit)
             block.rows.update({r: t for r, t in window.items() if r >= hit.row and r not in shown})
-        else:
-            block.context.append(hit)  # before the best: shown as its context already
+        # else: before the block's best, where its context shows it already
     return out
 
 
