@@ -139,6 +139,7 @@ class Names:
 
     def _learn(self, low: str) -> WordProfile:
         prof = WordProfile()
+        rows = self.store.rows  # a row's document: its next sentence may say "he" or "she"
         for row in self._rows(low):
             text = self.store.text(row)
             tokens = [(m.group(), m.start()) for m in NAME_TOKEN.finditer(text)]
@@ -152,7 +153,8 @@ class Names:
                     else:
                         prof.capital += 1
                         prof.forms[bare] += 2
-                        prof.closing += bare != tok or text[pos + len(tok) : pos + len(tok) + 1] in _CLOSERS
+                        end = pos + len(tok)  # a possessive, or a stop after it
+                        prof.closing += bare != tok or text[end : end + 1] in _CLOSERS
                 else:
                     prof.lower += 1
                     continue
@@ -176,7 +178,6 @@ class Names:
                     prof.firsts[_bare(prev)] += 1
                 # The pronouns that follow a mention say whether the corpus calls it he or she.
                 rest = [t.lower() for t, _ in tokens[i + 1 :]]
-                rows = self.store.rows  # the next sentence, when of the same document
                 if row + 1 < self.store.count and rows[row, 0] == rows[row + 1, 0]:
                     rest += [t.lower() for t in NAME_TOKEN.findall(self.store.text(row + 1))]
                 prof.male += sum(t in MALE_PRONOUNS for t in rest[:40])
