@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import takewhile
 
 from qa.rank.facts import StoreFacts
 from qa.rank.weights import MAX_QUOTE_CONTEXT
@@ -48,18 +49,18 @@ def make_hit(facts: StoreFacts, row: int, score: float, context: int) -> Hit:
         first = min(first, max(int(quote[row, 0]), row - MAX_QUOTE_CONTEXT))
         last = max(last, min(int(quote[row, 1]), row + MAX_QUOTE_CONTEXT))
     where = store.location(row)
-    # context stays within the sentence's section: the next section's heading is no context
-    # of the last sentence before it
-    before = tuple(store.text(r) for r in range(max(lo, first), row)
-                   if store.location(r).headings == where.headings)
-    after: list[str] = []
-    for r in range(row + 1, min(hi, last + 1)):
-        if store.location(r).headings != where.headings:
-            break
-        after.append(store.text(r))
+
+    def section(rows: range) -> list[str]:
+        """The sentences of `rows`, outward from the hit, up to the first of another section:
+        the next section's heading is no context of the last sentence before it."""
+        kept = takewhile(lambda r: store.location(r).headings == where.headings, rows)
+        return [store.text(r) for r in kept]
+
+    before = tuple(reversed(section(range(row - 1, max(lo, first) - 1, -1))))
+    after = tuple(section(range(row + 1, min(hi, last + 1))))
     speaker = facts.analysis.speaker_of(row) if len(facts.speaker_ids) else None
     return Hit(s.text, round(score, 4), s.source, s.start, s.end, s.passage, doc.title,
-               before, tuple(after), speaker, row, where.page, where.headings)
+               before, after, speaker, row, where.page, where.headings)
 
 
 __all__ = ["Hit", "make_hit"]
