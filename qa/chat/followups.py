@@ -246,17 +246,17 @@ class _FollowUp:
                 m = places[-1]
                 return previous[: m.start] + where.group("x") + previous[m.end :]
             return f"{body} {topic}?"
-        said = topic.split()
-        lead = said[0].lower() if said else ""
-        if len(said) > 1 and lead.endswith(("ed", "ing")) \
-                and said[1].lower() in PREPOSITIONS | PLACE_PREPOSITIONS:
-            lead = f"{lead} {said[1].lower()}"  # "compared to", "according to": one preposition
+        said = topic.lower().split()
+        # "compared to", "according to": a participle and its preposition lead as one does
+        phrase = len(said) > 1 and said[0].endswith(("ed", "ing")) \
+            and said[1] in PREPOSITIONS | PLACE_PREPOSITIONS
+        lead = " ".join(said[:2]) if phrase else said[0] if said else ""
         at = body.lower().rfind(f" {lead} ")
-        if (lead in PREPOSITIONS or " " in lead) and not explicit and at > 0:
+        if (lead in PREPOSITIONS or phrase) and not explicit and at > 0:
             # "and for NATO allies?" after "what does a strong Serbia mean for the region?":
             # the phrase of the same preposition changes
             return f"{body[:at]} {topic}?"
-        if " " in lead and not explicit:
+        if phrase and not explicit:
             # "and compared to 2003?" qualifies the last question: it is not a thing of it
             return f"{body} {topic}?"
         if not explicit and new and new[0].entity.kind == PERSON:
