@@ -21,6 +21,7 @@ from qa.chat import Conversation
 from qa.config import find_config, load_settings
 from qa.errors import ConfigError, QAError, QuestionError
 from qa.text import Line, decode_lines, for_json, safe
+from qa.ui.commands import LEAVE, chat_command
 from qa.ui.render import echo
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -258,20 +259,7 @@ def _batch(bot: Bot, name: str, conversation: bool, within: tuple[str, ...] = ()
         sys.exit(1)
 
 
-# Lines the chat takes as commands, never as questions: ":help", "/quit", and these words.
-LEAVE = ("quit", "exit", "q")
-_BARE = (*LEAVE, "more")
 CHAT_ONLY = "chat commands work only in the chat (qa with no question and no pipe)"
-
-
-def chat_command(text: str) -> str | None:
-    """The command a line gives the chat (":new" -> "new", "/quit" -> "quit", "exit" ->
-    "exit"), None for a question. No question starts with ":" or with "/" and a letter."""
-    text = text.strip()
-    if text[:1] == ":" or (text[:1] == "/" and text[1:2].isalpha()):
-        return text[1:].split(" ", 1)[0].lower()
-    word = text.lower().rstrip(".!")
-    return word if word in _BARE else None
 
 
 def _asked(name: str, ask: Callable[[str], Answer], new: Callable[[], None] | None

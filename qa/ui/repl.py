@@ -15,6 +15,7 @@ from qa.bot import Answer, Bot, display_path, plural
 from qa.chat import Conversation
 from qa.errors import QAError
 from qa.text import safe
+from qa.ui.commands import LEAVE, chat_command
 from qa.ui.render import (
     DIM,
     RED,
@@ -41,8 +42,6 @@ are understood from the conversation so far. Commands:
   :reindex          re-read the corpus and update the store
   :quit             leave (also quit, exit, :q or Ctrl-D); Ctrl-C clears the line
 Commands may start with / too (/help, /quit)."""
-
-LEAVE = ("quit", "exit", "q")
 
 
 def history_path() -> Path:
@@ -95,18 +94,15 @@ class Chat:
         line = line.strip()
         if not line:
             return True
-        if line.startswith(":"):
-            return self.command(line)
-        if line[:1] == "/" and line[1:2].isalpha():
-            # "/quit", "/help": how other chats are told; no question starts with a slash
+        said = chat_command(line)
+        if said is None:
+            self.show(self.conversation.ask(line, k=self.k))
+        elif line[:1] in ":/":  # "/quit", "/help": as other chats are told
             return self.command(":" + line[1:])
-        word = line.lower().rstrip(".!")
-        if word in LEAVE:
+        elif said in LEAVE:
             return False
-        if word == "more":
+        else:  # "more" typed alone
             self.more()
-            return True
-        self.show(self.conversation.ask(line, k=self.k))
         return True
 
     def more(self) -> None:
