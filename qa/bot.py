@@ -16,7 +16,7 @@ from qa.config import Settings, cache_dir, find_config, load_settings
 from qa.embed import Embedder
 from qa.errors import ConfigError, CorpusError, QAError, QuestionError, StoreError
 from qa.index import LocalBackend, Store, StoreBackend
-from qa.ingest import Corpus, Notify, summary
+from qa.ingest import Corpus, Notify, Skipped, summary
 from qa.knowledge import StoredAnalysis
 from qa.rank import ASKED_AMONG, NOTHING, Hit, Retriever, reply
 from qa.text import clean_question, safe
@@ -123,18 +123,10 @@ class Changes:
 
 
 def _listing_skips(corpus: Corpus) -> dict[str, str]:
-    """What listing the corpus leaves out, path -> reason, from its notices ("skipped PATH:
-    REASON"). A path may hold ": " itself: the split is the first whose path is there."""
+    """What listing the corpus leaves out, path -> reason (its `Skipped` notices)."""
     notices: list[str] = []
     corpus.files(notices.append)
-    found: dict[str, str] = {}
-    for notice in notices:
-        text = notice.removeprefix("skipped ")
-        cuts = [i for i in range(len(text)) if text.startswith(": ", i)]
-        cut = next((i for i in cuts if os.path.lexists(text[:i])), cuts[0] if cuts else -1)
-        if cut >= 0:
-            found[text[:cut]] = text[cut + 2:]
-    return found
+    return {n.path: n.reason for n in notices if isinstance(n, Skipped)}
 
 
 def plural(n: int, noun: str) -> str:

@@ -17,10 +17,24 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Self
 
 from qa.errors import CorpusError
 
 Notify = Callable[[str], None]
+
+
+class Skipped(str):
+    """A listing's notice that it left a path out, "skipped PATH: REASON", which keeps the path
+    and the reason apart for whoever counts them (`qa index`'s summary)."""
+
+    path: str
+    reason: str
+
+    def __new__(cls, path: str | os.PathLike[str], reason: str) -> Self:
+        notice = super().__new__(cls, f"skipped {path}: {reason}")
+        notice.path, notice.reason = os.fspath(path), reason
+        return notice
 
 
 class SkipFile(Exception):
@@ -47,14 +61,14 @@ def list_files(
     found: dict[str, Path] = {}
     for root in roots:
         if not root.is_dir() and not root.is_file():
-            notify(f"skipped {root}: not a regular file or folder")
+            notify(Skipped(root, "not a regular file or folder"))
             continue
         if root.is_file():
             if root.suffix.lower() in extensions:
                 found.setdefault(str(root.resolve()), root.resolve())
             else:
                 kinds = ", ".join(extensions)
-                notify(f"skipped {root}: not a {kinds} file")
+                notify(Skipped(root, f"not a {kinds} file"))
             continue
         for path in _walk(root, extensions, notify, inside):
             found.setdefault(str(path), path)
@@ -95,7 +109,7 @@ def _walk(root: Path, extensions: tuple[str, ...], notify: Notify,
     def allowed(path: str) -> bool:
         if inside is None or inside(path):
             return True
-        notify(f"skipped {path}: {_outside(path)}")
+        notify(Skipped(path, _outside(path)))
         return False
 
     pending = [str(root)]
@@ -105,13 +119,13 @@ def _walk(root: Path, extensions: tuple[str, ...], notify: Notify,
             st = os.stat(folder)
             if (st.st_dev, st.st_ino) in seen:  # read already; a second way in is no news
                 if _loop(folder):
-                    notify(f"skipped {folder}: symlink loop (folder already visited)")
+                    notify(Skipped(folder, "symlink loop (folder already visited)"))
                 continue
             seen.add((st.st_dev, st.st_ino))
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            notify(f"skipped {exc.filename or folder}: cannot read folder ({exc.strerror})")
+            notify(Skipped(exc.filename or folder, f"cannot read folder ({exc.strerror})"))
             continue
         real = os.path.realpath(folder)
         files = []
@@ -131,9 +145,9 @@ def _walk(root: Path, extensions: tuple[str, ...], notify: Notify,
                 elif allowed(entry.path):
                     yield Path(entry.path).resolve()
             elif _is(entry.is_symlink):
-                notify(f"skipped {entry.path}: broken symlink or symlink loop")
+                notify(Skipped(entry.path, "broken symlink or symlink loop"))
             elif os.path.exists(entry.path):  # a FIFO or device: reading it could block forever
-                notify(f"skipped {entry.path}: not a regular file")
+                notify(Skipped(entry.path, "not a regular file"))
         pending.extend(reversed(subfolders))
 
 
@@ -224,4 +238,4 @@ def _open(path: Path, follow_links: bool) -> int:
     return fd
 
 
-__all__ = ["Notify", "SkipFile", "file_digest", "list_files", "read_bytes"]
+__all__ = ["Notify", "SkipFile", "Skipped", "file_digest", "list_files", "read_bytes"]
