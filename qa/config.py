@@ -13,6 +13,7 @@ import codecs
 import dataclasses
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -66,9 +67,11 @@ class Settings:
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
 
-    def replace(self, **overrides: Any) -> Settings:
-        """A copy with some keys changed, checked like the file is; relative paths against cwd."""
-        return _build({**_as_raw(self), **overrides}, Path.cwd(), "the options")
+    def replace(self, flags: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """A copy with some keys changed, checked like the file is; relative paths against cwd.
+        A message on a bad value names it by `flags` ({"k": "-k"}: "-k must be ..."), else as
+        "'k' in the options"."""
+        return _build({**_as_raw(self), **overrides}, Path.cwd(), "the options", flags or {})
 
 
 _KEYS = {f.name for f in fields(Settings)}
@@ -95,8 +98,10 @@ def find_config(given: str | os.PathLike[str] | None = None) -> Path | None:
     return here if here.is_file() else None
 
 
-def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
-    """Read config.yaml (or `path`), then apply keyword overrides (None values are ignored).
+def load_settings(path: str | os.PathLike[str] | None = None,
+                  flags: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read config.yaml (or `path`), then apply keyword overrides (None values are ignored),
+    named in messages by `flags` as Settings.replace says.
 
     Relative paths in the file are taken from the file's folder, so a config works from any cwd;
     relative paths passed as overrides are taken from the current directory. A key given as an
@@ -115,7 +120,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) 
         base = cfg.resolve().parent
         source = cfg.name
     settings = _build(raw, base, source)
-    return settings.replace(**given) if given else settings
+    return settings.replace(flags, **given) if given else settings
 
 
 def _read_yaml(cfg: Path) -> dict[str, Any]:
@@ -158,7 +163,8 @@ def _decode(cfg: Path, data: bytes) -> str:
                           f"0x{data[exc.start]:02x}) - save the file as UTF-8") from None
 
 
-def _build(raw: dict[str, Any], base: Path, source: str) -> Settings:
+def _build(raw: dict[str, Any], base: Path, source: str,
+           flags: Mapping[str, str] | None = None) -> Settings:
     unknown = sorted(str(key) for key in raw if key not in _KEYS)
     if unknown:
         valid = ", ".join(sorted(_KEYS))
@@ -167,7 +173,8 @@ def _build(raw: dict[str, Any], base: Path, source: str) -> Settings:
     for f in fields(Settings):
         if f.name not in raw:
             continue
-        values[f.name] = _check(f.name, raw[f.name], base, source)
+        where = (flags or {}).get(f.name) or f"'{f.name}' in {source}"
+        values[f.name] = _check(f.name, raw[f.name], base, where)
     return dataclasses.replace(Settings(), **values)
 
 
@@ -181,66 +188,67 @@ def _shown(value: Any) -> str:
 _SHOWN_CHARS = 80
 
 
-def _fail(key: str, source: str, problem: str) -> ConfigError:
-    return ConfigError(f"'{key}' in {source} {problem}")
+def _fail(where: str, problem: str) -> ConfigError:
+    """A bad value: `where` says which ("'k' in config.yaml", "-k"), `problem` what is wrong."""
+    return ConfigError(f"{where} {problem}")
 
 
-def _check(key: str, value: Any, base: Path, source: str) -> Any:
+def _check(key: str, value: Any, base: Path, where: str) -> Any:
     if key == "corpus":
         items = [value] if isinstance(value, (str, os.PathLike)) else value
         if not isinstance(items, (list, tuple)) or not items:
-            raise _fail(key, source, "must be a path or a non-empty list of paths")
+            raise _fail(where, "must be a path or a non-empty list of paths")
         paths = []
         for item in items:
             if not isinstance(item, (str, os.PathLike)) or not str(item).strip():
-                raise _fail(key, source, f"must hold paths, got {_shown(item)}")
+                raise _fail(where, f"must hold paths, got {_shown(item)}")
             p = _resolve(item, base)
             if not p.exists():
-                raise _fail(key, source, f"names {p}, which does not exist - fix the path")
+                raise _fail(where, f"names {p}, which does not exist - fix the path")
             paths.append(p)
         return tuple(paths)
     if key == "store":
         if value is None:  # not named: the corpus's folder in the cache (default_store)
             return None
         if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
-            raise _fail(key, source, f"must be a directory path, got {_shown(value)}")
+            raise _fail(where, f"must be a directory path, got {_shown(value)}")
         if isinstance(value, str) and "://" in value:
-            return _store_uri(key, value, base, source)
+            return _store_uri(value, base, where)
         return _resolve(value, base)
     if key in ("model", "search", "milvus_collection", "milvus_token_env"):
         if not isinstance(value, str) or not value.strip():
-            raise _fail(key, source, f"must be a string, got {_shown(value)}")
+            raise _fail(where, f"must be a string, got {_shown(value)}")
         if key == "search" and value not in SEARCH_MODES:
-            raise _fail(key, source, f"must be one of {', '.join(SEARCH_MODES)}, got {_shown(value)}")
+            raise _fail(where, f"must be one of {', '.join(SEARCH_MODES)}, got {_shown(value)}")
         return value
     if key in ("k", "context", "ann_min_sentences", "milvus_mirror_below"):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _fail(key, source, f"must be a whole number, got {_shown(value)}")
+            raise _fail(where, f"must be a whole number, got {_shown(value)}")
         low, high = {"k": (1, 100), "context": (0, 10), "ann_min_sentences": (1, 10**10),
                      "milvus_mirror_below": (0, 10**12)}[key]
         if not low <= value <= high:
-            raise _fail(key, source, f"must be between {low} and {high}, got {value}")
+            raise _fail(where, f"must be between {low} and {high}, got {value}")
         return value
     if key in ("abstain_threshold", "max_file_mb"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _fail(key, source, f"must be a number, got {_shown(value)}")
+            raise _fail(where, f"must be a number, got {_shown(value)}")
         if key == "abstain_threshold" and not 0.0 <= value <= 1.0:
-            raise _fail(key, source, f"must be between 0 and 1, got {_shown(value)}")
+            raise _fail(where, f"must be between 0 and 1, got {_shown(value)}")
         if key == "max_file_mb" and not value > 0:
-            raise _fail(key, source, f"must be more than 0, got {_shown(value)}")
+            raise _fail(where, f"must be more than 0, got {_shown(value)}")
         if key == "max_file_mb" and not value < 10**9:  # .inf too: it becomes a byte count
-            raise _fail(key, source, f"must be a finite number of megabytes, got {_shown(value)}")
+            raise _fail(where, f"must be a finite number of megabytes, got {_shown(value)}")
         return float(value)
     if key in ("follow_links", "milvus_read_only"):
         if not isinstance(value, bool):
-            raise _fail(key, source, f"must be true or false, got {_shown(value)}")
+            raise _fail(where, f"must be true or false, got {_shown(value)}")
         return value
     if key == "extensions":
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)) or not all(
             isinstance(e, str) and e.startswith(".") for e in items
         ):
-            raise _fail(key, source, f"must be a list like ['.txt', '.md'], got {_shown(value)}")
+            raise _fail(where, f"must be a list like ['.txt', '.md'], got {_shown(value)}")
         return tuple(e.lower() for e in items)
     raise AssertionError(key)  # pragma: no cover - every field is handled above
 
@@ -248,15 +256,15 @@ def _check(key: str, value: Any, base: Path, source: str) -> Any:
 STORE_SCHEMES = ("milvus", "http", "https", "tcp")
 
 
-def _store_uri(key: str, value: str, base: Path, source: str) -> str:
+def _store_uri(value: str, base: Path, where: str) -> str:
     """A Milvus URI as given; a relative Milvus Lite file is taken from `base`."""
     scheme, rest = value.split("://", 1)
     if scheme.lower() not in STORE_SCHEMES:
-        raise _fail(key, source, f"must be a folder or a URI starting with "
+        raise _fail(where, f"must be a folder or a URI starting with "
                     f"{', '.join(s + '://' for s in STORE_SCHEMES)}, got {_shown(value)}")
     if scheme.lower() == "milvus":
         if not rest.strip("/"):
-            raise _fail(key, source, f"names no Milvus Lite file, got {_shown(value)} - write "
+            raise _fail(where, f"names no Milvus Lite file, got {_shown(value)} - write "
                         "milvus:///path/to/qa.db")
         return f"milvus://{_resolve(rest, base)}"
     return value

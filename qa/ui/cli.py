@@ -55,8 +55,8 @@ def _number(_ctx: click.Context, _param: click.Parameter, value: str | None
         return value
 
 
-# Where a command-line value came from, in the settings' messages ("'k' in the options must
-# be ..."): the flag the user typed.
+# How the settings' messages name a value given on the command line: the flag the user typed
+# ("-k must be ...", not "'k' in the options must be ...").
 _FLAGS = {"corpus": "--corpus", "store": "--store", "k": "-k"}
 
 
@@ -88,15 +88,8 @@ def make_bot(ctx: click.Context, config: str | None = None, corpus: tuple[str, .
     corpus = corpus or parent.get("corpus") or ()
     store = store or parent.get("store")
     k = k if k is not None else parent.get("k")
-    try:
-        settings = load_settings(find_config(config), corpus=list(corpus) or None, store=store,
-                                 k=k)
-    except ConfigError as exc:
-        said = str(exc)
-        for key, flag in _FLAGS.items():
-            if said.startswith(f"'{key}' in the options "):
-                said = flag + said.removeprefix(f"'{key}' in the options")
-        raise ConfigError(said) from None
+    settings = load_settings(find_config(config), _FLAGS, corpus=list(corpus) or None,
+                             store=store, k=k)
     return Bot.from_settings(settings, progress=sys.stderr.isatty())
 
 
