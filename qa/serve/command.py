@@ -11,9 +11,9 @@ import contextlib
 import errno
 import ipaddress
 import os
-import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +21,9 @@ from qa.config import Settings, load_settings
 from qa.errors import ConfigError, QAError
 from qa.serve.limits import Limits
 from qa.text import safe
+
+if TYPE_CHECKING:
+    import socket
 
 
 def is_loopback(host: str) -> bool:
@@ -57,6 +60,8 @@ def listen(host: str, port: int) -> socket.socket:
     nothing printed before it (uvicorn would first start the app, then log its own error and
     exit 3). Port 0 picks a free port: the socket's name says which.
     """
+    import socket  # here, not at import: the one-shot start loads this module and needs none
+
     address = host.strip("[]")
     sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: restart at once
@@ -70,6 +75,8 @@ def listen(host: str, port: int) -> socket.socket:
 
 def _bind_error(host: str, port: int, exc: OSError) -> str:
     """What went wrong binding host:port, and what to do about it."""
+    import socket
+
     if isinstance(exc, socket.gaierror):
         return (f"--host {host}: not an address or a known host name - give an address of "
                 "this machine (127.0.0.1 for this machine only, 0.0.0.0 for every network)")
