@@ -262,6 +262,39 @@ def test_context_stays_within_its_section(tmp_path: Path) -> None:
     assert hit.before == ("Run the installer from the shared drive.",) and hit.after == ()
 
 
+def test_a_section_heading_is_no_context_of_its_first_sentence(tmp_path: Path) -> None:
+    # "before: Install" repeated the section the hit cites ("guide.md › Guide › Install")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "guide.md").write_text(
+        "# Guide\n\n## Install\n\nRun the installer from the shared drive. It takes five "
+        "minutes.\n", encoding="utf-8")
+    bot = Bot(corpus=tmp_path / "c", store=tmp_path / "store", notify=lambda _: None)
+    hit = bot.ask("Where is the installer run from?", k=1).hits[0]
+    assert hit.text == "Run the installer from the shared drive." and hit.section == (
+        "Guide", "Install")
+    assert hit.before == () and hit.after == ("It takes five minutes.",)
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "notes.md"])
+def test_hard_wrapped_sentences_read_as_one_line(tmp_path: Path, name: str) -> None:
+    # a sentence over three lines of a wrapped paragraph was shown with "\n" in it
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / name).write_text(
+        "Team news\n\nAmor, who will captain England in this season's\nopening Sevens "
+        "tournament in Dubai, which starts on\n  Thursday, was delighted with his award.\n"
+        "The coach said the squad\nwas ready.\n", encoding="utf-8")
+    runner = CliRunner()
+    args = ["--corpus", str(tmp_path / "c"), "--store", str(tmp_path / "store")]
+    result = runner.invoke(cli, [*args, "-q", "Who will captain England?", "-k", "1"])
+    assert result.exit_code == 0, result.output
+    sentence = ("Amor, who will captain England in this season's opening Sevens tournament in "
+                "Dubai, which starts on Thursday, was delighted with his award.")
+    assert sentence in result.output and "\\n" not in result.output
+    hit = Bot(corpus=tmp_path / "c", store=tmp_path / "store").ask(
+        "Who will captain England?", k=1).hits[0]
+    assert hit.text == sentence and hit.after == ("The coach said the squad was ready.",)
+
+
 @pytest.mark.parametrize(("name", "sentence"), [
     ("cafe-cp1252.txt", ("The café on the pier sells crème brûlée for €4 – the “best in town”, "
                         "says the owner.")),

@@ -7,6 +7,7 @@ from itertools import takewhile
 
 from qa.rank.facts import StoreFacts
 from qa.rank.weights import MAX_QUOTE_CONTEXT
+from qa.text import one_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +53,17 @@ def make_hit(facts: StoreFacts, row: int, score: float, context: int) -> Hit:
 
     def section(rows: range) -> list[str]:
         """The sentences of `rows`, outward from the hit, up to the first of another section:
-        the next section's heading is no context of the last sentence before it."""
-        kept = takewhile(lambda r: store.location(r).headings == where.headings, rows)
-        return [store.text(r) for r in kept]
+        the next section's heading is no context of the last sentence before it, nor its own
+        heading of its first sentence, as the hit cites it ("notes.md › Install"). The rows
+        kept run on from the hit, as readers of `before` and `after` count on."""
+        kept = takewhile(lambda r: store.location(r).headings == where.headings
+                         and store.text(r) not in where.headings, rows)
+        return [one_line(store.text(r)) for r in kept]
 
     before = tuple(reversed(section(range(row - 1, max(lo, first) - 1, -1))))
     after = tuple(section(range(row + 1, min(hi, last + 1))))
     speaker = facts.analysis.speaker_of(row) if len(facts.speaker_ids) else None
-    return Hit(s.text, round(score, 4), s.source, s.start, s.end, s.passage, doc.title,
+    return Hit(one_line(s.text), round(score, 4), s.source, s.start, s.end, s.passage, doc.title,
                before, after, speaker, row, where.page, where.headings)
 
 

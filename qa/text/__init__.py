@@ -7,6 +7,7 @@ from qa.text.clean import (
     decode_lines,
     for_html,
     for_json,
+    one_line,
     safe,
 )
 from qa.text.language import (
@@ -150,6 +151,7 @@ __all__ = [
     "decode_lines",
     "for_html",
     "for_json",
+    "one_line",
     "normal",
     "safe",
     "terms",

@@ -44,6 +44,15 @@ def safe(text: str) -> str:
     return _ACTING.sub(_shown, text)
 
 
+_WRAP = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
+
+
+def one_line(text: str) -> str:
+    """A sentence as a reader sees it: a hard-wrapped paragraph's line breaks (and the spaces
+    around them) are one space, not the "\\n" a terminal would be shown (`safe`)."""
+    return _WRAP.sub(" ", text)
+
+
 def for_json(data: Any) -> str:
     """`data` as one line of JSON with no acting character in its bytes; json.loads gives back
     the exact text. (ensure_ascii=False alone leaves DEL, C1, bidi and U+2028 raw.)"""
@@ -164,4 +173,4 @@ def clean_question(question: str) -> str:
 
 
 __all__ = ["MAX_QUESTION_CHARS", "Line", "clean_question", "decode_lines", "for_html", "for_json",
-           "safe"]
+           "one_line", "safe"]
