@@ -39,7 +39,7 @@ def _corpus(tmp_path: Path) -> Path:
     return corpus
 
 
-def _index_as_older_qa(corpus: Path, store: Path) -> None:
+def _index_as_older_qa(corpus: Path, store: Path | str) -> None:
     """Index `corpus` as a qa of loaders version 5 would have, its PDF reading missing LOST."""
     pdf = corpus / "newsletter.pdf"
     data = pdf.read_bytes()
@@ -51,8 +51,13 @@ def _index_as_older_qa(corpus: Path, store: Path) -> None:
     with pytest.MonkeyPatch.context() as older:
         older.setattr(extracted, "LOADERS_VERSION", 5)
         older.setattr(sync_module, "LOADERS_VERSION", 5)
+        if isinstance(store, str):
+            older.setattr(importlib.import_module("qa.milvus.backend"), "LOADERS_VERSION", 5)
         ExtractionCache(cache_dir() / "extracted").put(data, "PdfLoader", worse)
-        Bot(corpus=corpus, store=store, notify=lambda _: None).reindex()
+        bot = Bot(corpus=corpus, store=store, notify=lambda _: None)
+        bot.reindex()
+        if isinstance(store, str):
+            bot.backend.close()  # type: ignore[attr-defined]
 
 
 def _texts(store: Store) -> list[str]:
@@ -145,3 +150,24 @@ def test_a_reread_cut_short_leaves_the_old_store_and_the_next_run_finishes_it(
     changes = Bot(corpus=corpus, store=store_dir, notify=lambda _: None).update()
     assert changes.read_again.startswith("2 files read again")
     assert LOST in _texts(Store.load(store_dir, bot.embedder.identity))  # type: ignore[union-attr]
+
+
+def test_a_milvus_collection_of_older_loaders_is_read_again_once(tmp_path: Path) -> None:
+    pytest.importorskip("pymilvus")
+    pytest.importorskip("milvus_lite")
+    corpus, store = _corpus(tmp_path), f"milvus://{tmp_path / 'qa.db'}"
+    _index_as_older_qa(corpus, store)
+
+    bot = Bot(corpus=corpus, store=store, notify=lambda _: None)
+    embedded = _counting(bot)
+    changes = bot.update()
+    assert changes.read_again == ("2 files read again: qa reads their format better now "
+                                  "(1 with new text)")
+    assert LOST in embedded and TIDE not in embedded
+    assert bot.ask("Where are ferry tickets sold?").hits[0].text == LOST
+    bot.backend.close()  # type: ignore[attr-defined]
+
+    again = Bot(corpus=corpus, store=store, notify=lambda _: None, embedder=bot.embedder)
+    again.embedder.encode = lambda texts, progress=False: pytest.fail("embedded")  # type: ignore
+    assert again.update().read_again == ""
+    again.backend.close()  # type: ignore[attr-defined]
