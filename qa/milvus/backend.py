@@ -169,8 +169,7 @@ class MilvusBackend:
         mirror = None if state.get("dirty") else load_mirror(self.mirror, model, epoch)
         known = parts_of(mirror) if mirror is not None else fetch(client, name, docs)[0]
         stale = not rebuild and _loaders(state) < LOADERS_VERSION  # read every file again
-        coll.put(client, name, "state", {"epoch": state.get("epoch"), "dirty": True,
-                                          "loaders": _loaders(state)})
+        coll.put(client, name, "state", {**state, "dirty": True})  # its loaders version kept
         rows_c, docs_c, _ = coll.names(name)
         parts: list[Part | None] = []
         ids: dict[str, list[int]] = {}
@@ -234,8 +233,7 @@ class MilvusBackend:
                                           "loaders": LOADERS_VERSION})
         coll.flush(client, name)
         if again:
-            reread = set(again)
-            notify(ReadAgain(again, [doc.path for _, doc, _, _ in fresh if doc.path in reread]))
+            notify(ReadAgain(again, sorted(set(again) & {d.path for _, d, _, _ in fresh})))
         if sum(p.info.count for p in done) >= self.mirror_below:
             reader = open_reader(client, self.where, identity, epoch, skipped)
             assert reader is not None
