@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from qa.config import Settings, cache_dir, find_config, load_settings
 from qa.embed import Embedder
 from qa.errors import ConfigError, CorpusError, QAError, QuestionError, StoreError
-from qa.index import LocalBackend, Store, StoreBackend
+from qa.index import LocalBackend, ReadAgain, Store, StoreBackend
 from qa.ingest import Corpus, Notify, Skipped, summary
 from qa.knowledge import StoredAnalysis
 from qa.rank import ASKED_AMONG, NOTHING, Hit, Retriever, reply
@@ -96,6 +96,9 @@ class Changes:
     directory: str  # where the store is: a folder, or a Milvus URI and collection
     kinds: str = ""  # what was read and skipped by kind (qa.ingest.summary)
     rebuilt: bool = False  # every file read and embedded again (`qa index --rebuild`)
+    # Why unchanged files were read again, when they were: this qa reads their format better
+    # than the qa that indexed them (qa.index.ReadAgain). They are not counted as changed.
+    read_again: str = ""
 
     def summary(self) -> str:
         """lines() as one text."""
@@ -116,6 +119,8 @@ class Changes:
             lines = [f"{total} in {self.directory} ({counts})"]
         if self.kinds:
             lines.append(self.kinds)
+        if self.read_again:
+            lines.append(self.read_again)
         for mark, paths in (("+", self.added), ("~", self.changed), ("-", self.removed)):
             lines.extend(f"  {mark} {path}" for path in paths)
         lines.extend(f"  ! {path}: {reason}" for path, reason in self.skipped)
@@ -210,11 +215,14 @@ class Bot:
     def reindex(self, rebuild: bool = False, verify: bool = False) -> Store:
         """Bring the store in step with the corpus; `rebuild` re-embeds everything, `verify`
         hashes every file to find changes that kept their size and modification time."""
+        return self._sync(rebuild, verify, self.notify)
+
+    def _sync(self, rebuild: bool, verify: bool, notify: Notify) -> Store:
         s = self.settings
         if not s.corpus and not s.milvus_read_only:
             raise CorpusError(NO_CORPUS)
         self._store = self.backend.sync(Corpus.from_settings(s), self.embedder,
-                                        notify=self.notify, analyzer=StoredAnalysis(),
+                                        notify=notify, analyzer=StoredAnalysis(),
                                         progress=self.progress, rebuild=rebuild, verify=verify)
         dense = self._vectors(self._store)
         self._retriever = Retriever(self._store, self.embedder, s.context, dense=dense)
@@ -227,7 +235,16 @@ class Bot:
             raise StoreError(f"milvus_read_only is set: this qa never writes into "
                              f"{self.backend.describe()} - index with milvus_read_only: false")
         before = self._opened()
-        store = self.reindex(rebuild=rebuild, verify=verify)
+        again: list[ReadAgain] = []  # said in the summary, not also as it happens
+
+        def heard(message: str) -> None:
+            if isinstance(message, ReadAgain):
+                again.append(message)
+            else:
+                self.notify(message)
+
+        store = self._sync(rebuild, verify, heard)
+        reread = {p for notice in again for p in notice.paths}
         old = {d.path: (d.sha1, d.size, d.mtime_ns) for d in before.documents} if before else {}
         new = {d.path: (d.sha1, d.size, d.mtime_ns) for d in store.documents}
         # The store keeps the files it could not read; those the listing left out (a FIFO, a
@@ -240,13 +257,14 @@ class Bot:
 
         return Changes(
             added=shown(set(new) - set(old)),
-            changed=shown({p for p in set(new) & set(old) if new[p] != old[p]}),
+            changed=shown({p for p in set(new) & set(old) if new[p] != old[p]} - reread),
             removed=shown(set(old) - set(new) - set(skipped)),
             skipped=tuple(sorted((display_path(p, s.corpus), r) for p, r in skipped.items())),
             sentences=store.count, documents=len(store.documents),
             directory=self.backend.describe(),
             kinds=summary([d.path for d in store.documents],  # files by kind: no folders
-                          [p for p in skipped if not os.path.isdir(p)]), rebuilt=rebuild)
+                          [p for p in skipped if not os.path.isdir(p)]), rebuilt=rebuild,
+            read_again=str(again[-1]) if again else "")
 
     def _opened(self) -> Store | None:
         """The store as it is now on disk, without updating it; None if there is none."""

@@ -20,11 +20,20 @@ from qa.index.lexical import (
     unseen,
 )
 from qa.index.store import DocInfo, Places, Store, places, read_places
-from qa.index.sync import Analyzer, DocumentEncoder, file_stat, read_or_skip, sync, text_sha1
+from qa.index.sync import (
+    Analyzer,
+    DocumentEncoder,
+    ReadAgain,
+    file_stat,
+    read_or_skip,
+    sync,
+    text_sha1,
+)
 from qa.index.writer import Part, write_generation
 
 __all__ = ["FORMAT", "K1", "Analyzer", "DocInfo", "DocumentEncoder", "LexicalIndex",
-           "LexicalSearch", "LocalBackend", "Narrowed", "Part", "Places", "Store", "StoreBackend",
+           "LexicalSearch", "LocalBackend", "Narrowed", "Part", "Places", "ReadAgain", "Store",
+           "StoreBackend",
            "Wanted", "bm25_weights", "file_stat", "idf_of", "members", "places", "postings_of",
            "read_or_skip",
            "read_places", "sync", "text_sha1", "unseen",

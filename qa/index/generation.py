@@ -3,8 +3,8 @@
     CURRENT            name of the complete generation to read (replaced atomically)
     lock               held while a process writes (a new generation, a derived file)
     gen-000007/        one complete generation:
-      meta.json          format, model, counts, documents, and `files`: every array written
-                         with it, by size, mtime and CRC-32
+      meta.json          format, model, counts, documents, the loaders version they were read
+                         with, and `files`: every array written with it, by size, mtime, CRC-32
       *.npy texts.bin vocab.json   the files `files` lists
       derived.json       files made from the generation later (an ANN index, an int8 copy of
                          the vectors, title cosines), by size, mtime and CRC-32

@@ -116,6 +116,13 @@ class Store:
     def count(self) -> int:
         return int(self.rows.shape[0])
 
+    @property
+    def loaders(self) -> int:
+        """The LOADERS_VERSION (qa.ingest) its documents were read with, meta.json's "loaders";
+        0 for a store written before it was kept, which counts as read by older loaders."""
+        found = self.meta.get("loaders")
+        return found if isinstance(found, int) and not isinstance(found, bool) else 0
+
     def text(self, row: int) -> str:
         lo, hi = int(self.offsets[row]), int(self.offsets[row + 1])
         return bytes(self._texts[lo:hi]).decode("utf-8")

@@ -9,6 +9,10 @@ A file is judged unchanged by its size and modification time, and, when its cont
 checked, by the SHA-1 of its bytes: that catches a change that kept both (a restored mtime, a
 copy that preserves it). Content is checked on every sync of a corpus that hashes in under
 CONTENT_CHECK_SECONDS, and on `verify` (`qa index --verify`) whatever its size.
+
+A store records the LOADERS_VERSION its files were read with (`Store.loaders`). When this qa's
+loaders are newer, the next sync reads every file again, unchanged or not, and embeds only those
+whose text came out different; one `ReadAgain` notice then says so.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,7 +41,7 @@ from qa.errors import (
 from qa.index.generation import denied, lock
 from qa.index.store import DocInfo, Store, places
 from qa.index.writer import Part, write_generation
-from qa.ingest import Corpus, Document, Notify, SkipFile
+from qa.ingest import LOADERS_VERSION, Corpus, Document, Notify, SkipFile
 
 # Checking content costs about HASH_SECONDS_PER_FILE per file (open, read, close) plus its
 # bytes at HASH_BYTES_PER_SECOND: SHA-1 from the page cache, as qa.ingest.file_digest reads.
@@ -53,6 +57,21 @@ from qa.ingest import Corpus, Document, Notify, SkipFile
 CONTENT_CHECK_SECONDS = 0.2
 HASH_SECONDS_PER_FILE = 20e-6
 HASH_BYTES_PER_SECOND = 1.0e9
+
+
+class ReadAgain(str):
+    """The notice that a sync read unchanged files again because this qa reads their formats
+    better than the one that indexed them; `qa index` shows it in its summary."""
+
+    paths: tuple[str, ...]  # every file read again for that reason
+    new_text: tuple[str, ...]  # those whose text came out different, and were embedded again
+
+    def __new__(cls, paths: Sequence[str], new_text: Sequence[str]) -> Self:
+        n, k = len(paths), len(new_text)
+        notice = super().__new__(cls, f"{n:,} file{'' if n == 1 else 's'} read again: qa reads "
+                                 f"their format better now ({k:,} with new text)")
+        notice.paths, notice.new_text = tuple(paths), tuple(new_text)
+        return notice
 
 
 class DocumentEncoder(Protocol):
@@ -138,8 +157,8 @@ def sync(
             if (old is not None and _unchanged(old, _stats(files), check)
                     and _current(analyzer, old)):
                 return old
-        parts, skipped = _collect(directory, old, files, corpus, encoder, notify, progress,
-                                  check)
+        parts, skipped, again = _collect(directory, old, files, corpus, encoder, notify,
+                                         progress, check)
         if not parts:
             where = ", ".join(str(p) for p in corpus.paths)
             if skipped:  # say which files were there and why none could be used
@@ -152,7 +171,7 @@ def sync(
                               "files with text")
         extras = analyzer.analyze(parts) if analyzer is not None else {}
         try:
-            write_generation(directory, model, parts, skipped, extras)
+            write_generation(directory, model, parts, skipped, extras, LOADERS_VERSION)
         except PermissionError as exc:  # a file or folder of the store owned by someone else
             raise denied(directory, exc, "write") from exc
         except OSError as exc:  # the new generation is gone; CURRENT still names the old
@@ -166,11 +185,15 @@ def sync(
         shutil.rmtree(directory / PARTIAL, ignore_errors=True)  # published: no longer needed
         store = Store.load(directory, model, verify=False)
         assert store is not None
+        if again is not None:
+            notify(again)
         return store
 
 
 def _current(analyzer: Analyzer | None, store: Store) -> bool:
-    return analyzer is None or analyzer.current(store)
+    """Whether `store` holds the text this qa's loaders make (a store read by older ones is
+    read again, even with no file changed) and the analysis it makes."""
+    return store.loaders >= LOADERS_VERSION and (analyzer is None or analyzer.current(store))
 
 
 def _kinds(extensions: tuple[str, ...]) -> str:
@@ -271,10 +294,14 @@ def read_or_skip(f: Path, stat: Stat | None, corpus: Corpus, notify: Notify,
 
 def _collect(directory: Path, old: Store | None, files: list[Path], corpus: Corpus,
              encoder: DocumentEncoder, notify: Notify, progress: bool,
-             check: _ContentCheck | None) -> tuple[list[Part], dict[str, dict[str, Any]]]:
-    """Every file's part of the new generation, reused from `old` when it did not change."""
+             check: _ContentCheck | None
+             ) -> tuple[list[Part], dict[str, dict[str, Any]], ReadAgain | None]:
+    """Every file's part of the new generation, reused from `old` when it did not change (and
+    was read by this qa's loaders); and which unchanged files were read again, if any."""
     by_path = {d.path: d for d in old.documents} if old else {}
     check = check or _ContentCheck({}, False)
+    stale = old is not None and old.loaders < LOADERS_VERSION
+    again: list[str] = []  # unchanged files read again for that
     parts: list[Part | None] = []
     fresh: list[tuple[int, Document, Stat, str]] = []
     skipped: dict[str, dict[str, Any]] = {}
@@ -284,25 +311,33 @@ def _collect(directory: Path, old: Store | None, files: list[Path], corpus: Corp
         if old is not None and prev is not None and stat == (prev.size, prev.mtime_ns):
             if check.same(path, prev.file_sha1):
                 digest = prev.file_sha1 or check.digests.get(path, "")
-                parts.append(_reuse(old, prev, replace(prev, file_sha1=digest)))
-                continue
-            if prev.file_sha1:
+                if not stale:
+                    parts.append(_reuse(old, prev, replace(prev, file_sha1=digest)))
+                    continue
+                again.append(path)
+            elif prev.file_sha1:
                 notify(f"read {f} again: its content changed but its size and modification "
                        "time did not")
         record = old.skipped.get(path) if old is not None else None
         if record is not None and stat == (record["size"], record["mtime_ns"]) and check.same(
                 path, record.get("file_sha1", "")):
-            skipped[path] = record
-            continue
+            if not stale:
+                skipped[path] = record
+                continue
+            again.append(path)
         doc, digest = read_or_skip(f, stat, corpus, notify, skipped)
         if doc is None:
             continue
         if doc.note:
             notify(f"read {f}: {doc.note}")
         stat = stat or (0, 0)
-        if old is not None and prev is not None and prev.sha1 == text_sha1(doc):  # touched only
+        # Touched only, or read again by newer loaders that made the same text and title: its
+        # vectors stand; its pages and sections are as read now.
+        if (old is not None and prev is not None and prev.sha1 == text_sha1(doc)
+                and prev.title == doc.title):
             parts.append(_reuse(old, prev, replace(prev, size=stat[0], mtime_ns=stat[1],
-                                                   file_sha1=digest)))
+                                                   file_sha1=digest,
+                                                   locations=places(doc.locations))))
             continue
         fresh.append((len(parts), doc, stat, digest))
         parts.append(None)
@@ -317,7 +352,10 @@ def _collect(directory: Path, old: Store | None, files: list[Path], corpus: Corp
                 vectors,
                 title,
             )
-    return [p for p in parts if p is not None], skipped
+    reread = set(again)
+    new_text = [doc.path for _, doc, _, _ in fresh if doc.path in reread]
+    return ([p for p in parts if p is not None], skipped,
+            ReadAgain(again, new_text) if again else None)
 
 
 class IndexInterrupted(KeyboardInterrupt):
@@ -456,5 +494,5 @@ def _writable(directory: Path) -> bool:
     return os.access(probe, os.W_OK | os.X_OK)
 
 
-__all__ = ["CHUNK_SENTENCES", "Analyzer", "DocumentEncoder", "IndexInterrupted", "Stat",
-           "file_stat", "read_or_skip", "sync", "text_sha1"]
+__all__ = ["CHUNK_SENTENCES", "Analyzer", "DocumentEncoder", "IndexInterrupted", "ReadAgain",
+           "Stat", "file_stat", "read_or_skip", "sync", "text_sha1"]

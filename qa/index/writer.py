@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from qa.index.generation import FORMAT, META, TEXTS, VOCAB, FileRecord, publish, record
 from qa.index.lexical import LexicalIndex
 from qa.index.store import DocInfo
+from qa.ingest import LOADERS_VERSION
 from qa.text import terms
 
 
@@ -36,18 +37,21 @@ class Part:
 
 
 def write_generation(directory: Path, model: str, parts: list[Part],
-                     skipped: dict[str, dict[str, Any]], extras: dict[str, Any]) -> Path:
+                     skipped: dict[str, dict[str, Any]], extras: dict[str, Any],
+                     loaders: int = LOADERS_VERSION) -> Path:
     """Write `parts` as a new generation and make it current; returns its folder.
 
     `extras` is what an analyzer made: numpy arrays (one row per sentence) are saved and checked
-    like the store's own arrays, everything else is kept in meta.json. Call under the lock.
+    like the store's own arrays, everything else is kept in meta.json. `loaders` is the
+    LOADERS_VERSION the documents and skipped files were read with (Store.loaders). Call under
+    the lock.
     """
     for leftover in directory.glob("tmp-*"):  # from a writer that was killed
         shutil.rmtree(leftover, ignore_errors=True)
     tmp = directory / f"tmp-{os.getpid()}-{time.time_ns()}"
     tmp.mkdir()
     try:
-        _write(tmp, model, parts, skipped, extras)
+        _write(tmp, model, parts, skipped, extras, loaders)
         return publish(directory, tmp)
     except BaseException:  # a full disk, an interrupt: leave no half-written generation behind
         shutil.rmtree(tmp, ignore_errors=True)
@@ -55,7 +59,7 @@ def write_generation(directory: Path, model: str, parts: list[Part],
 
 
 def _write(tmp: Path, model: str, parts: list[Part], skipped: dict[str, dict[str, Any]],
-           extras: dict[str, Any]) -> None:
+           extras: dict[str, Any], loaders: int) -> None:
     """Write every file of a generation into the folder `tmp`."""
     documents, rows, blobs = [], [], []
     first = 0
@@ -102,7 +106,8 @@ def _write(tmp: Path, model: str, parts: list[Part], skipped: dict[str, dict[str
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "documents": documents,
             "file_sha1": [p.info.file_sha1 for p in parts],
             "locations": [[list(x) for x in p.info.locations] for p in parts],
-            "skipped": skipped, "extras": extras, "extra_arrays": extra_arrays, "files": files}
+            "skipped": skipped, "loaders": loaders, "extras": extras,
+            "extra_arrays": extra_arrays, "files": files}
     with open(tmp / META, "w", encoding="utf-8") as f:
         json.dump(meta, f)
         f.flush()

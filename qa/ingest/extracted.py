@@ -17,7 +17,8 @@ from pathlib import Path
 
 from qa.ingest.loaders.base import Loaded, Location
 
-# Bump when a loader's output changes: older entries are then not used.
+# Bump when a loader's output changes: older entries are then not used, and a store records the
+# version its documents were read with, so its next sync reads them again (qa.index.sync).
 LOADERS_VERSION = 6
 
 

@@ -16,6 +16,10 @@ A sync writes a changed file's new rows under a new version, then its manifest r
 deletes its other rows; the collection is marked dirty meanwhile, so a sync cut short (killed)
 is finished by the next one, which also deletes any rows no manifest row lists. Readers only
 read rows of the version the manifest names, so they never see a file half replaced.
+
+The state also records the LOADERS_VERSION (qa.ingest) the files were read with: a collection
+written by older loaders (or before it was recorded) has every file read again by its next
+sync, as a local store does (qa.index.sync), and only those whose text changed re-embedded.
 """
 
 from __future__ import annotations
@@ -37,13 +41,14 @@ from qa.index import (
     DocInfo,
     DocumentEncoder,
     Part,
+    ReadAgain,
     Store,
     file_stat,
     places,
     read_or_skip,
     text_sha1,
 )
-from qa.ingest import Corpus, Document, Notify
+from qa.ingest import LOADERS_VERSION, Corpus, Document, Notify
 from qa.milvus import collections as coll
 from qa.milvus.client import Location, close, column_writer, connect, failure
 from qa.milvus.lease import Lease
@@ -128,7 +133,8 @@ class MilvusBackend:
             state = coll.get(client, name, "state") or {}
             docs = coll.manifest(client, name)
             skipped = coll.get_chunked(client, name, "skipped") or {}
-            if not state.get("dirty") and _unchanged(docs, skipped, files, corpus, verify):
+            if (not state.get("dirty") and _loaders(state) >= LOADERS_VERSION
+                    and _unchanged(docs, skipped, files, corpus, verify)):
                 kept = as_left(client, self.where, identity, state, docs, skipped, model,
                                self.mirror, self.mirror_below, analyzer)
                 if kept is not None:
@@ -162,13 +168,15 @@ class MilvusBackend:
         epoch = state.get("epoch")
         mirror = None if state.get("dirty") else load_mirror(self.mirror, model, epoch)
         known = parts_of(mirror) if mirror is not None else fetch(client, name, docs)[0]
-        coll.put(client, name, "state", {"epoch": state.get("epoch"), "dirty": True})
+        stale = not rebuild and _loaders(state) < LOADERS_VERSION  # read every file again
+        coll.put(client, name, "state", {**state, "dirty": True})  # its loaders version kept
         rows_c, docs_c, _ = coll.names(name)
         parts: list[Part | None] = []
         ids: dict[str, list[int]] = {}
         fresh: list[tuple[int, Document, tuple[int, int], str]] = []
         skipped: dict[str, dict[str, Any]] = {}
         listed: set[str] = set()
+        again: list[str] = []  # unchanged files read again by newer loaders
         for f in files:
             path, stat = str(f), file_stat(f)
             listed.add(path)
@@ -176,18 +184,23 @@ class MilvusBackend:
             if not rebuild and entry is not None and part is not None and stat == (
                     entry["size"], entry["mtime_ns"]) and (
                     not verify or corpus.digest(f) == entry["file_sha1"]):
-                parts.append(part[0])
-                ids[path] = part[1]
-                continue
+                if not stale:
+                    parts.append(part[0])
+                    ids[path] = part[1]
+                    continue
+                again.append(path)
             doc, digest = read_or_skip(f, stat, corpus, notify, skipped)
             if doc is None:
                 continue
             stat = stat or (0, 0)
             sha1 = text_sha1(doc)
-            if not rebuild and entry is not None and part is not None and entry["sha1"] == sha1:
-                info = replace(part[0].info, size=stat[0], mtime_ns=stat[1], file_sha1=digest)
-                client.upsert(docs_c, [{**_doc_row(info, entry["version"]),
-                                        "title_vector": entry["title_vector"]}])
+            if (not rebuild and entry is not None and part is not None and entry["sha1"] == sha1
+                    and part[0].info.title == doc.title):
+                info = replace(part[0].info, size=stat[0], mtime_ns=stat[1], file_sha1=digest,
+                               locations=places(doc.locations))
+                row = _doc_row(info, entry["version"])
+                if row != _doc_row(part[0].info, entry["version"]):  # not so when read again
+                    client.upsert(docs_c, [{**row, "title_vector": entry["title_vector"]}])
                 parts.append(replace(part[0], info=info))
                 ids[path] = part[1]
                 continue
@@ -216,8 +229,11 @@ class MilvusBackend:
         coll.put(client, name, "analysis", {"epoch": epoch, **_jsonable(extras)})
         coll.put(client, name, LEXICON, lexicon_facts(
             [s[0] for p in ordered for s in p.sentences], epoch))
-        coll.put(client, name, "state", {"epoch": epoch, "dirty": False})
+        coll.put(client, name, "state", {"epoch": epoch, "dirty": False,
+                                          "loaders": LOADERS_VERSION})
         coll.flush(client, name)
+        if again:
+            notify(ReadAgain(again, sorted(set(again) & {d.path for _, d, _, _ in fresh})))
         if sum(p.info.count for p in done) >= self.mirror_below:
             reader = open_reader(client, self.where, identity, epoch, skipped)
             assert reader is not None
@@ -333,6 +349,12 @@ def _unchanged(docs: dict[str, dict[str, Any]], skipped: dict[str, dict[str, Any
         if file_stat(f) != (size, mtime) or (verify and corpus.digest(f) != digest):
             return False
     return True
+
+
+def _loaders(state: dict[str, Any]) -> int:
+    """The LOADERS_VERSION a collection's files were read with; 0 when it was not recorded."""
+    found = state.get("loaders")
+    return found if isinstance(found, int) and not isinstance(found, bool) else 0
 
 
 def _jsonable(extras: dict[str, Any]) -> dict[str, Any]:

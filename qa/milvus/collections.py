@@ -5,7 +5,8 @@
                   cosine) and sparse (SPARSE_FLOAT_VECTOR computed by Milvus's BM25 function)
     {name}_docs   the manifest: one row per indexed file (path, version, title, size, mtime,
                   SHA-1 of its text and of its bytes, sentence count, title vector)
-    {name}_meta   key -> JSON: "identity" (format, model, dim), "state" (epoch, dirty),
+    {name}_meta   key -> JSON: "identity" (format, model, dim), "state" (epoch, dirty,
+                  the LOADERS_VERSION the files were read with),
                   "skipped", the corpus analysis in chunks, "places" (the pages and sections
                   of the files whose format has them, with the SHA-1 of the text they are
                   of), and a server's writer lease
