@@ -35,7 +35,7 @@ from qa.bot import Answer, Bot
 from qa.chat import Conversation
 from qa.config import Settings
 from qa.embed.query import QUICK_CALLS
-from qa.errors import QAError
+from qa.errors import NotReadyError, QAError
 from qa.serve.reindex import index_in_child
 
 T = TypeVar("T")
@@ -57,10 +57,6 @@ def warm(bot: Bot) -> None:
         # The retriever keeps the vectors of the last questions it embedded, so asking again
         # embeds nothing: the query model is called directly to reach its fast session.
         bot.embedder.encode_query(WARM_QUESTION)
-
-
-class NotReadyError(QAError):
-    """The store is still being built (or its build failed)."""
 
 
 @dataclass(frozen=True)
