@@ -6,7 +6,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
 import qa.errors
+from qa.ui.cli import cli
 from tests.serve_support import ROOT
 
 PACKAGE = ROOT / "qa"
@@ -40,3 +44,76 @@ def test_the_server_errors_are_still_importable_from_qa_serve() -> None:
     assert qa.serve.ConversationsFullError is qa.errors.ConversationsFullError
     assert issubclass(qa.errors.NotReadyError, qa.errors.QAError)
     assert Path(qa.errors.__file__).name == "errors.py"
+
+
+# --- bad values: one line naming the flag, exit 1 ----------------------------------------------
+
+
+# Appended to every `qa ... serve` here: an address that is never this machine's, so that a
+# value qa serve fails to refuse makes the bind fail (and the test with it) instead of serving
+# on forever.
+NOWHERE = ["--host", "192.0.2.1", "--token-env", "QA_SERVE_TEST_TOKEN"]  # TEST-NET-1
+
+
+@pytest.fixture(autouse=True)
+def _token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_SERVE_TEST_TOKEN", "test-token-0123456789")
+
+
+def _one_line(args: list[str], *words: str) -> str:
+    """`qa ARGS` exits 1 with one line on its output that names `words`, no traceback."""
+    result = CliRunner().invoke(cli, args + NOWHERE if "serve" in args else args)
+    assert result.exit_code == 1, (result.exit_code, result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    for word in words:
+        assert word in lines[0], lines[0]
+    assert "Usage:" not in result.output and "Traceback" not in result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize("value, said", [
+    ("abc", "Error: --port must be a whole number, got 'abc'"),
+    ("99999", "Error: --port must be between 0 and 65535 (0: any free port), got 99999"),
+    ("-1", "Error: --port must be between 0 and 65535 (0: any free port), got -1"),
+])
+def test_a_bad_port_is_one_line_and_exit_1(value: str, said: str) -> None:
+    assert _one_line(["serve", "--port", value]) == said
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "inf", "nan"])
+def test_a_bad_rate_is_one_line_and_exit_1(value: str) -> None:
+    _one_line(["serve", "--rate", value], "--rate must be", value)
+
+
+def test_a_config_that_is_a_folder_is_one_line(tmp_path: Path) -> None:
+    _one_line(["serve", "--config", str(tmp_path)],
+              f"config file {tmp_path} is a folder - give --config a YAML file")
+
+
+# --- the flags the user typed name the value ------------------------------------------------------
+
+
+def test_a_missing_corpus_is_named_by_its_flag(tmp_path: Path) -> None:
+    """As `qa -q ... --corpus /nope` says it, not "'corpus' in the options"."""
+    missing = tmp_path / "nope"
+    said = f"Error: --corpus names {missing}, which does not exist - fix the path"
+    assert _one_line(["serve", "--corpus", str(missing)]) == said
+    assert _one_line(["-q", "hi", "--corpus", str(missing)]) == said  # the one-shot's words
+
+
+def test_options_given_before_serve_count(tmp_path: Path) -> None:
+    """`qa --corpus DIR serve` and `qa -k N serve`, as for the other commands: checked and
+    named by their flags, not ignored."""
+    missing = tmp_path / "nope"
+    _one_line(["--corpus", str(missing), "serve"], f"--corpus names {missing}")
+    _one_line(["-k", "abc", "serve"], "-k must be a whole number, got 'abc'")
+
+
+def test_qa_config_names_the_config_as_for_the_other_commands(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "nope.yaml"
+    monkeypatch.setenv("QA_CONFIG", str(missing))
+    said = _one_line(["serve"], f"config file {missing} does not exist", "$QA_CONFIG")
+    assert _one_line(["-q", "hi"]) == said
