@@ -4,6 +4,9 @@ stderr naming the flag, and exit 1, as for the other qa commands; nothing is ser
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ from click.testing import CliRunner
 
 import qa.errors
 from qa.ui.cli import cli
-from tests.serve_support import ROOT
+from tests.serve_support import ROOT, make_corpus
 
 PACKAGE = ROOT / "qa"
 
@@ -117,3 +120,55 @@ def test_qa_config_names_the_config_as_for_the_other_commands(
     monkeypatch.setenv("QA_CONFIG", str(missing))
     said = _one_line(["serve"], f"config file {missing} does not exist", "$QA_CONFIG")
     assert _one_line(["-q", "hi"]) == said
+
+
+# --- what the first build would refuse: before anything is served ---------------------------------
+
+
+def _served(args: list[str], cwd: Path) -> str:
+    """`qa serve --port 0 ARGS` run as a user runs it, in `cwd`: exit 1 with one line on
+    stderr. A process with a time limit, since these checks come after the port is taken: a
+    server that starts instead of refusing fails the test (after 60 s) rather than hanging it."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    try:
+        done = subprocess.run([sys.executable, "-m", "qa", "serve", "--port", "0", *args],
+                              cwd=cwd, env={**os.environ, "PYTHONPATH": path},
+                              capture_output=True, text=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"qa serve {' '.join(args)} served instead of refusing")
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and not done.stdout, done.stderr
+    assert "Traceback" not in done.stderr
+    return lines[0]
+
+
+def test_no_corpus_is_one_line_as_in_the_one_shot(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was: the server started, then its build failed with "'corpus' in the options must be a
+    path ..." and it answered 503 until stopped."""
+    monkeypatch.chdir(tmp_path)  # no config.yaml here
+    monkeypatch.delenv("QA_CONFIG", raising=False)
+    said = _served([], tmp_path)
+    assert said.startswith("Error: no corpus to answer from - pass --corpus FOLDER")
+    assert _one_line(["-q", "hi"]) == said
+
+
+def test_a_store_that_is_a_file_is_one_line_as_in_the_one_shot(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    store = tmp_path / "store.txt"
+    store.write_text("not a store\n", encoding="utf-8")
+    args = ["--corpus", str(corpus), "--store", str(store)]
+    said = _served(args, tmp_path)
+    assert said.startswith(f"Error: store {store} is a file, not a folder - pass --store DIR")
+    assert _one_line(["-q", "hi", *args]) == said
+    assert store.read_text(encoding="utf-8") == "not a store\n"
+
+
+def test_a_store_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    store = tmp_path / "file" / "store"
+    said = _served(["--corpus", str(corpus), "--store", str(store)], tmp_path)
+    assert said.startswith(f"Error: store {store} cannot be created (Not a directory) - pass "
+                           "--store DIR in a folder you can write")

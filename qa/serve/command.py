@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from qa.bot import NO_CORPUS
 from qa.config import Settings, find_config, load_settings
-from qa.errors import ConfigError, QAError
+from qa.errors import ConfigError, CorpusError, QAError, StoreError
 from qa.serve.limits import Limits
 from qa.text import safe
 
@@ -148,6 +149,11 @@ def serve(ctx: click.Context, host: str, port_text: str, token_env: str | None, 
         token = read_token(host, token_env)
         settings = _settings(ctx, config, corpus, store)
         sock = listen(host, port)
+        try:
+            prepare(settings)
+        except QAError:
+            sock.close()
+            raise
     except QAError as exc:
         raise click.ClickException(safe(str(exc))) from None
     with sock:
@@ -166,6 +172,26 @@ def _settings(ctx: click.Context, config: str | None, corpus: tuple[str, ...],
     corpus = corpus or parent.get("corpus") or ()
     return load_settings(find_config(config), FLAGS, corpus=list(corpus) or None,
                          store=store or parent.get("store"), k=parent.get("k"))
+
+
+def prepare(settings: Settings) -> None:
+    """What the first build would refuse before reading a document, found before serving, so
+    that it is one line and exit 1 as in the one-shot, not a server that never gets ready: no
+    corpus, or a store folder that cannot be made (made here: the build makes it first too).
+    A Milvus store is checked by the build, which opens it."""
+    if not settings.corpus and not settings.milvus_read_only:
+        raise CorpusError(NO_CORPUS)
+    if isinstance(settings.store, str):
+        return
+    directory = settings.store_dir
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StoreError(f"store {directory} is a file, not a folder - pass --store DIR naming "
+                         "a folder (new or made by qa)") from None
+    except OSError as exc:
+        raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - pass "
+                         "--store DIR in a folder you can write") from None
 
 
 def _run(sock: socket.socket, settings: Settings, token: str | None, rate: float) -> None:
@@ -190,4 +216,5 @@ def _run(sock: socket.socket, settings: Settings, token: str | None, rate: float
         server.run(sockets=[sock])
 
 
-__all__ = ["FLAGS", "is_loopback", "listen", "parse_port", "parse_rate", "read_token", "serve"]
+__all__ = ["FLAGS", "is_loopback", "listen", "parse_port", "parse_rate", "prepare",
+           "read_token", "serve"]
