@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import qa.errors
+from qa.config import load_settings
 from qa.ui.cli import cli
 from tests.serve_support import ROOT, make_corpus
 
@@ -172,3 +173,21 @@ def test_a_store_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
     said = _served(["--corpus", str(corpus), "--store", str(store)], tmp_path)
     assert said.startswith(f"Error: store {store} cannot be created (Not a directory) - pass "
                            "--store DIR in a folder you can write")
+
+
+def test_a_failed_build_is_said_once(tmp_path: Path) -> None:
+    """What the build refuses is one notice ("re-index failed: ..."), and the same words in
+    /api/ready's error. Was three lines: the child's, then "re-index failed: re-indexing
+    failed: ..." with the same message."""
+    from qa.serve import Service
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    notes: list[str] = []
+    service = Service(load_settings(None, corpus=[str(empty)], store=str(tmp_path / "store")),
+                      notify=notes.append)
+    service.start()
+    assert service.wait(120)
+    error = service.status().error
+    assert error.startswith(f"no sentences found in {empty} - add ")
+    assert notes == [f"re-index failed: {error}"]
