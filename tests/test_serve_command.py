@@ -126,10 +126,11 @@ def test_qa_config_names_the_config_as_for_the_other_commands(
 # --- what the first build would refuse: before anything is served ---------------------------------
 
 
-def _served(args: list[str], cwd: Path) -> str:
-    """`qa serve --port 0 ARGS` run as a user runs it, in `cwd`: exit 1 with one line on
-    stderr. A process with a time limit, since these checks come after the port is taken: a
-    server that starts instead of refusing fails the test (after 60 s) rather than hanging it."""
+def _served(args: list[str], cwd: Path, lines: int = 1) -> str:
+    """`qa serve --port 0 ARGS` run as a user runs it, in `cwd`: exit 1 with `lines` lines on
+    stderr, the last one the error (returned). A process with a time limit, since these checks
+    come after the port is taken: a server that starts instead of refusing fails the test
+    (after 60 s) rather than hanging it."""
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     try:
         done = subprocess.run([sys.executable, "-m", "qa", "serve", "--port", "0", *args],
@@ -138,10 +139,10 @@ def _served(args: list[str], cwd: Path) -> str:
     except subprocess.TimeoutExpired:
         pytest.fail(f"qa serve {' '.join(args)} served instead of refusing")
     assert done.returncode == 1, done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and not done.stdout, done.stderr
+    said = done.stderr.strip().splitlines()
+    assert len(said) == lines and not done.stdout, done.stderr
     assert "Traceback" not in done.stderr
-    return lines[0]
+    return said[-1]
 
 
 def test_no_corpus_is_one_line_as_in_the_one_shot(tmp_path: Path,
@@ -191,3 +192,40 @@ def test_a_failed_build_is_said_once(tmp_path: Path) -> None:
     error = service.status().error
     assert error.startswith(f"no sentences found in {empty} - add ")
     assert notes == [f"re-index failed: {error}"]
+
+
+def test_a_corpus_with_nothing_to_read_stops_the_server(tmp_path: Path) -> None:
+    """Only reading the corpus finds that it holds no sentence (a file qa does not read, an
+    empty folder), which the server does after it started: the first build failing leaves
+    nothing to serve, so it stops with the one-shot's error as its last line, and exit 1."""
+    data = tmp_path / "data.bin"
+    data.write_bytes(b"\x00\x01 not a document")
+    args = ["--corpus", str(data), "--store", str(tmp_path / "store")]
+    said = _served(args, tmp_path, lines=3)  # the address, the skipped file, the error
+    assert said.startswith(f"Error: no sentences found in {data} - add .txt")
+    one_shot = CliRunner().invoke(cli, ["-q", "hi", *args])
+    assert one_shot.exit_code == 1 and one_shot.output.strip().splitlines()[-1] == said
+
+
+@pytest.mark.slow  # builds a store, then re-indexes: ~18 s on two shared cores
+def test_a_later_failed_build_keeps_the_store_in_use(tmp_path: Path) -> None:
+    """Only the first build stops qa serve: once a store is served, a failed re-index is a
+    notice and the old store goes on answering."""
+    from qa.serve import Service
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "harbour.txt").write_text(
+        (ROOT / "tests" / "data" / "harbour" / "portmill-harbour.txt").read_text("utf-8"),
+        encoding="utf-8")
+    notes: list[str] = []
+    failures: list[str] = []
+    service = Service(load_settings(None, corpus=[str(corpus)], store=str(tmp_path / "store")),
+                      notify=notes.append, failed=failures.append)
+    service.start()
+    assert service.wait(300) and service.status().ready, service.status().error
+    (corpus / "harbour.txt").unlink()  # nothing left to read
+    assert service.reindex() and service.wait(300)
+    status = service.status()
+    assert status.ready and status.sentences > 0 and status.error.startswith("no sentences")
+    assert failures == [] and notes[-1] == f"re-index failed: {status.error}"

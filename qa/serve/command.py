@@ -195,7 +195,8 @@ def prepare(settings: Settings) -> None:
 
 
 def _run(sock: socket.socket, settings: Settings, token: str | None, rate: float) -> None:
-    """Serve on the bound `sock` until Ctrl-C."""
+    """Serve on the bound `sock` until Ctrl-C, or until the first build fails (exit 1, its error
+    the last line: the corpus holds nothing readable, say, which only reading it finds)."""
     import uvicorn
 
     from qa.serve.app import create_app
@@ -204,8 +205,14 @@ def _run(sock: socket.socket, settings: Settings, token: str | None, rate: float
     def notify(message: str) -> None:
         print(f"qa serve: {safe(message)}", file=sys.stderr, flush=True)
 
+    failure: list[str] = []
+
+    def failed(error: str) -> None:  # the first build: nothing to serve, so stop
+        failure.append(error)
+        server.should_exit = True
+
     limits = Limits(rate=rate, burst=max(Limits.burst, int(rate * 2)))
-    app = create_app(Service(settings, notify=notify), token=token, limits=limits)
+    app = create_app(Service(settings, notify=notify, failed=failed), token=token, limits=limits)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     notify(f"http://{shown}:{port}/ ({'token required' if token else 'this machine only'}); "
@@ -214,6 +221,8 @@ def _run(sock: socket.socket, settings: Settings, token: str | None, rate: float
     # uvicorn stops cleanly on Ctrl-C, then raises it again for its caller: the stop is ours.
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
+    if failure:
+        raise click.ClickException(safe(failure[0]))
 
 
 __all__ = ["FLAGS", "is_loopback", "listen", "parse_port", "parse_rate", "prepare",
