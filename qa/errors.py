@@ -12,8 +12,12 @@
         StorePermissionError    the user may not read (or write) the store's files: named as
                                 such, never called damage and never rebuilt over
       ModelError                the embedding model is missing or failed to load
+      NotReadyError             qa serve: the store is still being built, or its build failed
+      ConversationsFullError    qa serve: every conversation slot is taken by one still in use
 
-A message says what happened, names the value or path, and says what to do next.
+A message says what happened, names the value or path, and says what to do next. The server's
+two are here too, though only qa.serve raises them: one tree means one place to look for what
+qa can raise, and a library caller catching QAError needs no import of the server.
 """
 
 from __future__ import annotations
@@ -62,3 +66,17 @@ class StorePermissionError(StoreError):
 
 class ModelError(QAError):
     """The embedding model is not installed or failed to load."""
+
+
+class NotReadyError(QAError):
+    """`qa serve` has no store to answer from yet: the first is still being built, or its
+    build failed (the message says why). The server answers 503 with it."""
+
+
+class ConversationsFullError(QAError):
+    """`qa serve` keeps no more conversations: every slot is taken by one still in use. The
+    server answers 429, with `retry_after` (seconds until the oldest slot may free up)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

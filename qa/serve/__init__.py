@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from qa.serve.conversations import Conversations, ConversationsFullError
+from qa.errors import ConversationsFullError, NotReadyError
+from qa.serve.conversations import Conversations
 from qa.serve.limits import Limits, RateLimiter
 
-_LAZY = {"NotReadyError", "Service", "Status"}
+_LAZY = {"Service", "Status"}
 
 
 def __getattr__(name: str) -> Any:

@@ -34,12 +34,12 @@ from starlette.routing import Route
 
 from qa.bot import Answer
 from qa.chat import Conversation
-from qa.errors import QAError, QuestionError
-from qa.serve.conversations import Conversations, ConversationsFullError
+from qa.errors import ConversationsFullError, NotReadyError, QAError, QuestionError
+from qa.serve.conversations import Conversations
 from qa.serve.guard import Guard, HTTPError, error_response
 from qa.serve.limits import Limits
 from qa.serve.pages import Pages, SecurityHeaders
-from qa.serve.service import NotReadyError, Service
+from qa.serve.service import Service
 from qa.text import WORD, terms
 
 log = logging.getLogger("qa.serve")

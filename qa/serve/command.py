@@ -1,8 +1,9 @@
 """`qa serve`: the click command. Starlette and uvicorn are imported only when it runs, so
 `qa --help` and the chat start no slower for it.
 
-Exit codes: 0 stopped (Ctrl-C), 1 a setting it cannot use (no token for a non-loopback host,
-the port in use, a bad config), 2 a usage error (bad flag), as the other qa commands.
+Exit codes: 0 stopped (Ctrl-C), 1 a value or setting it cannot use (--port abc, no token for
+a non-loopback host, the port in use, a bad config), 2 a usage error (an unknown option, an
+option without its value), as the other qa commands.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import ipaddress
+import math
 import os
 import sys
 from pathlib import Path
@@ -17,8 +19,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from qa.config import Settings, load_settings
-from qa.errors import ConfigError, QAError
+from qa.bot import NO_CORPUS
+from qa.config import Settings, find_config, load_settings
+from qa.errors import ConfigError, CorpusError, QAError, StoreError
 from qa.serve.limits import Limits
 from qa.text import safe
 
@@ -92,36 +95,108 @@ def _bind_error(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {host} port {port}: {exc.strerror or exc} - check --host and --port"
 
 
+# How the settings' messages name a value given on the command line: the flag the user typed
+# ("--corpus names /nope, which does not exist", not "'corpus' in the options ..."), as the
+# other qa commands do (qa.ui.cli).
+FLAGS = {"corpus": "--corpus", "store": "--store", "k": "-k"}
+
+
+def parse_port(text: str) -> int:
+    """--port as given: a whole number from 0 to 65535, else a ConfigError naming the flag
+    (one line and exit 1, as -k abc; not click's usage error, exit 2: a bad value is a bad
+    value)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise ConfigError(f"--port must be a whole number, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--port must be between 0 and 65535 (0: any free port), got {port}")
+    return port
+
+
+def parse_rate(text: str) -> float:
+    """--rate as given: requests a second, 0 (no limit) or more, else a ConfigError."""
+    try:
+        rate = float(text)
+    except ValueError:
+        raise ConfigError(f"--rate must be a number of requests per second, got "
+                          f"{text!r}") from None
+    if not 0 <= rate < math.inf:  # NaN fails this too
+        raise ConfigError(f"--rate must be 0 (no limit) or a positive number, got {text}")
+    return rate
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but loopback needs --token-env.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", "port_text", default="8000", show_default=True, metavar="INTEGER",
+              help="Port to listen on, 0 to 65535 (0: any free port).")
 @click.option("--token-env", metavar="NAME",
               help="Require the token held in environment variable NAME on every request.")
-@click.option("--rate", type=click.FloatRange(min=0), default=Limits.rate, show_default=True,
-              help="Requests per second allowed per client (0: no limit).")
-@click.option("--config", "config", type=click.Path(dir_okay=False),
-              help="Config file (default: ./config.yaml when present).")
+@click.option("--rate", "rate_text", default=str(Limits.rate), show_default=True,
+              metavar="FLOAT", help="Requests per second allowed per client (0: no limit).")
+@click.option("--config", "config",
+              help="Config file (default: $QA_CONFIG, else ./config.yaml when present).")
 @click.option("--corpus", "corpus", multiple=True,
               help="File or folder to answer from; repeat for several.")
 @click.option("--store", "store", help="Directory of the vector store.")
-def serve(host: str, port: int, token_env: str | None, rate: float, config: str | None,
-          corpus: tuple[str, ...], store: str | None) -> None:
+@click.pass_context
+def serve(ctx: click.Context, host: str, port_text: str, token_env: str | None, rate_text: str,
+          config: str | None, corpus: tuple[str, ...], store: str | None) -> None:
     """Answer questions over HTTP: a JSON API and a web chat at http://HOST:PORT/."""
-    token = read_token(host, token_env)
-    if config is None and Path("config.yaml").is_file():
-        config = "config.yaml"
     try:
-        settings = load_settings(config, corpus=list(corpus) or None, store=store)
+        port, rate = parse_port(port_text), parse_rate(rate_text)
+        token = read_token(host, token_env)
+        settings = _settings(ctx, config, corpus, store)
         sock = listen(host, port)
+        try:
+            prepare(settings)
+        except QAError:
+            sock.close()
+            raise
     except QAError as exc:
         raise click.ClickException(safe(str(exc))) from None
     with sock:
         _run(sock, settings, token, rate)
 
 
+def _settings(ctx: click.Context, config: str | None, corpus: tuple[str, ...],
+              store: str | None) -> Settings:
+    """The settings as the other qa commands make them (qa.ui.cli make_bot): serve's options,
+    else those given before it (qa --corpus DIR serve), over the config file find_config
+    finds; a bad value named by the flag the user typed."""
+    parent = ctx.find_root().params
+    config = config or parent.get("config")
+    if config is not None and Path(config).is_dir():
+        raise ConfigError(f"config file {config} is a folder - give --config a YAML file")
+    corpus = corpus or parent.get("corpus") or ()
+    return load_settings(find_config(config), FLAGS, corpus=list(corpus) or None,
+                         store=store or parent.get("store"), k=parent.get("k"))
+
+
+def prepare(settings: Settings) -> None:
+    """What the first build would refuse before reading a document, found before serving, so
+    that it is one line and exit 1 as in the one-shot, not a server that never gets ready: no
+    corpus, or a store folder that cannot be made (made here: the build makes it first too).
+    A Milvus store is checked by the build, which opens it."""
+    if not settings.corpus and not settings.milvus_read_only:
+        raise CorpusError(NO_CORPUS)
+    if isinstance(settings.store, str):
+        return
+    directory = settings.store_dir
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StoreError(f"store {directory} is a file, not a folder - pass --store DIR naming "
+                         "a folder (new or made by qa)") from None
+    except OSError as exc:
+        raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - pass "
+                         "--store DIR in a folder you can write") from None
+
+
 def _run(sock: socket.socket, settings: Settings, token: str | None, rate: float) -> None:
-    """Serve on the bound `sock` until Ctrl-C."""
+    """Serve on the bound `sock` until Ctrl-C, or until the first build fails (exit 1, its error
+    the last line: the corpus holds nothing readable, say, which only reading it finds)."""
     import uvicorn
 
     from qa.serve.app import create_app
@@ -130,8 +205,14 @@ def _run(sock: socket.socket, settings: Settings, token: str | None, rate: float
     def notify(message: str) -> None:
         print(f"qa serve: {safe(message)}", file=sys.stderr, flush=True)
 
+    failure: list[str] = []
+
+    def failed(error: str) -> None:  # the first build: nothing to serve, so stop
+        failure.append(error)
+        server.should_exit = True
+
     limits = Limits(rate=rate, burst=max(Limits.burst, int(rate * 2)))
-    app = create_app(Service(settings, notify=notify), token=token, limits=limits)
+    app = create_app(Service(settings, notify=notify, failed=failed), token=token, limits=limits)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     notify(f"http://{shown}:{port}/ ({'token required' if token else 'this machine only'}); "
@@ -140,6 +221,9 @@ def _run(sock: socket.socket, settings: Settings, token: str | None, rate: float
     # uvicorn stops cleanly on Ctrl-C, then raises it again for its caller: the stop is ours.
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
+    if failure:
+        raise click.ClickException(safe(failure[0]))
 
 
-__all__ = ["is_loopback", "listen", "read_token", "serve"]
+__all__ = ["FLAGS", "is_loopback", "listen", "parse_port", "parse_rate", "prepare",
+           "read_token", "serve"]

@@ -10,15 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from qa.chat import Conversation
-from qa.errors import QAError
-
-
-class ConversationsFullError(QAError):
-    """Every conversation slot is taken by one still in use."""
-
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+from qa.errors import ConversationsFullError
 
 
 @dataclass

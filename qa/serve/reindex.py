@@ -52,12 +52,16 @@ def index_in_child(settings: Settings, notify: Callable[[str], None]) -> None:
     env.update(ONE_THREAD)
     result = subprocess.run([sys.executable, "-m", "qa.serve.reindex", settings_json(settings)],
                             env=env, capture_output=True, text=True, check=False)
-    for line in result.stderr.splitlines():
+    lines = result.stderr.strip().splitlines()
+    # On failure the last line is the error: raised, not also passed on, so that it is said once.
+    error = lines.pop() if result.returncode != 0 and lines else None
+    for line in lines:
         if line.startswith("qa: "):
             notify(line[4:])
     if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["no message"])[-1]
-        raise QAError(f"re-indexing failed: {last.removeprefix('qa: ')}")
+        raise QAError(error.removeprefix("qa: ") if error else
+                      f"the indexing process stopped (exit code {result.returncode}) without "
+                      "saying why - run qa index with the same settings to see")
 
 
 def main(argv: list[str]) -> int:

@@ -35,7 +35,7 @@ from qa.bot import Answer, Bot
 from qa.chat import Conversation
 from qa.config import Settings
 from qa.embed.query import QUICK_CALLS
-from qa.errors import QAError
+from qa.errors import NotReadyError, QAError
 from qa.serve.reindex import index_in_child
 
 T = TypeVar("T")
@@ -59,10 +59,6 @@ def warm(bot: Bot) -> None:
         bot.embedder.encode_query(WARM_QUESTION)
 
 
-class NotReadyError(QAError):
-    """The store is still being built (or its build failed)."""
-
-
 @dataclass(frozen=True)
 class Status:
     """What /api/ready reports."""
@@ -79,11 +75,16 @@ class Service:
     """Owns the current Bot and the worker that asks it."""
 
     def __init__(self, settings: Settings, notify: Callable[[str], None] | None = None,
-                 make_bot: Callable[..., Bot] = Bot.from_settings) -> None:
-        """`make_bot(settings, notify=..., embedder=...)` makes each Bot (a Bot subclass, say)."""
+                 make_bot: Callable[..., Bot] = Bot.from_settings,
+                 failed: Callable[[str], None] | None = None) -> None:
+        """`make_bot(settings, notify=..., embedder=...)` makes each Bot (a Bot subclass, say).
+        `failed(error)`, when given, is told (in place of `notify`) that a build failed with no
+        store to fall back on, the first one: `qa serve` stops then, as nothing can be answered.
+        """
         self.settings = settings
         self.notify = notify or (lambda _: None)
         self.make_bot = make_bot
+        self.failed = failed
         self._bot: Bot | None = None
         self._building = False
         self._generation = 0
@@ -124,16 +125,19 @@ class Service:
             error = ""
         except QAError as exc:
             bot, error = None, str(exc)
-            self.notify(f"re-index failed: {exc}")
         except Exception as exc:  # noqa: BLE001 - a failed build must not stop the server
             bot, error = None, f"{type(exc).__name__}: {exc}"
-            self.notify(f"re-index failed: {error}")
         with self._state:
             if bot is not None:
                 self._bot = bot  # the swap: one reference assignment
                 self._generation += 1
             self._error = error
             self._building = False
+            first = self._bot is None
+        if error and first and self.failed is not None:
+            self.failed(error)
+        elif error:
+            self.notify(f"re-index failed: {error}")
 
     async def _warm(self, bot: Bot) -> None:
         await self.run(warm, bot)
