@@ -167,6 +167,32 @@ def test_a_store_that_is_a_file_is_one_line_as_in_the_one_shot(tmp_path: Path) -
     assert store.read_text(encoding="utf-8") == "not a store\n"
 
 
+def test_a_folder_of_other_files_is_no_store_and_is_left_as_it_was(tmp_path: Path) -> None:
+    """Was: `--store /etc` took /etc for a new store and wrote CURRENT, lock and gen-000001
+    in it (the serve, index and one-shot commands alike)."""
+    corpus = make_corpus(tmp_path / "corpus")
+    store = tmp_path / "documents"
+    store.mkdir()
+    (store / "letter.txt").write_text("Dear Sam,\n", encoding="utf-8")
+    args = ["--corpus", str(corpus), "--store", str(store)]
+    said = _served(args, tmp_path)
+    assert said == (f"Error: store {store} is a folder of other files, not one qa made - pass "
+                    "--store DIR naming a new or empty folder")
+    assert _one_line(["-q", "hi", *args]) == said
+    assert _one_line(["index", *args]) == said
+    assert sorted(p.name for p in store.iterdir()) == ["letter.txt"]
+
+
+def test_a_new_folder_with_only_hidden_files_is_a_store(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / ".DS_Store").write_bytes(b"\0")
+    result = CliRunner().invoke(cli, ["--corpus", str(corpus), "--store", str(store), "index"])
+    assert result.exit_code == 0, result.output
+    assert (store / "CURRENT").is_file()
+
+
 def test_a_store_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "corpus")
     (tmp_path / "file").write_text("", encoding="utf-8")

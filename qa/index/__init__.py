@@ -9,7 +9,7 @@
 """
 
 from qa.index.backend import LexicalSearch, LocalBackend, Narrowed, StoreBackend, Wanted
-from qa.index.generation import FORMAT
+from qa.index.generation import FORMAT, make_folder
 from qa.index.lexical import (
     K1,
     LexicalIndex,
@@ -34,7 +34,7 @@ from qa.index.writer import Part, write_generation
 __all__ = ["FORMAT", "K1", "Analyzer", "DocInfo", "DocumentEncoder", "LexicalIndex",
            "LexicalSearch", "LocalBackend", "Narrowed", "Part", "Places", "ReadAgain", "Store",
            "StoreBackend",
-           "Wanted", "bm25_weights", "file_stat", "idf_of", "members", "places", "postings_of",
-           "read_or_skip",
+           "Wanted", "bm25_weights", "file_stat", "idf_of", "make_folder", "members", "places",
+           "postings_of", "read_or_skip",
            "read_places", "sync", "text_sha1", "unseen",
            "write_generation"]

@@ -50,14 +50,34 @@ def current_name(directory: Path) -> str | None:
         return None
 
 
-@contextlib.contextmanager
-def lock(directory: Path) -> Iterator[None]:
-    """An exclusive lock: a second writer waits here, then finds the work already done."""
-    import fcntl
+# What qa writes in a store's folder: a folder holding anything else (hidden files aside) and
+# none of these is someone else's, and qa writes nothing there ("--store ~/Documents").
+_OWN = (CURRENT, "lock", "partial")
+_OWN_PREFIXES = (PREFIX, "tmp-")
 
+
+def _ours(directory: Path) -> bool:
+    """Whether qa may write in `directory`: it is missing, empty (but for hidden files), or
+    holds something qa wrote there."""
+    try:
+        names = [p.name for p in directory.iterdir()]
+    except OSError:  # missing, a file, or unreadable: the caller's own errors say which
+        return True
+    shown = [n for n in names if not n.startswith(".")]
+    return not shown or any(n in _OWN or n.startswith(_OWN_PREFIXES) for n in names)
+
+
+def make_folder(directory: Path) -> None:
+    """Make a store's folder, or say in one line why `directory` cannot be one: a file, a
+    folder of someone else's files, or a place the user cannot write."""
+    if not _ours(directory):
+        raise StoreError(f"store {directory} is a folder of other files, not one qa made - "
+                         "pass --store DIR naming a new or empty folder")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        handle = open(directory / "lock", "a+b")  # noqa: SIM115 - closed by the with below
+    except FileExistsError:
+        raise StoreError(f"store {directory} is a file, not a folder - pass --store DIR naming "
+                         "a folder (new or made by qa)") from None
     except PermissionError as exc:
         if directory.is_dir():
             raise denied(directory, exc, "write") from exc
@@ -65,6 +85,21 @@ def lock(directory: Path) -> Iterator[None]:
                          "pass --store DIR in a folder you can write") from exc
     except OSError as exc:
         raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - "
+                         "pass --store DIR in a folder you can write") from exc
+
+
+@contextlib.contextmanager
+def lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock: a second writer waits here, then finds the work already done."""
+    import fcntl
+
+    make_folder(directory)
+    try:
+        handle = open(directory / "lock", "a+b")  # noqa: SIM115 - closed by the with below
+    except PermissionError as exc:
+        raise denied(directory, exc, "write") from exc
+    except OSError as exc:
+        raise StoreError(f"store {directory} cannot be written ({exc.strerror or exc}) - "
                          "pass --store DIR in a folder you can write") from exc
     with handle:
         try:
@@ -166,4 +201,4 @@ def publish(directory: Path, tmp: Path) -> Path:
 
 __all__ = ["ARRAYS", "CURRENT", "DERIVED", "FORMAT", "META", "PREFIX", "TEXTS", "VOCAB",
            "FileRecord", "check", "crc", "current_name", "denied", "list_derived", "lock",
-           "publish", "read_derived", "record"]
+           "make_folder", "publish", "read_derived", "record"]

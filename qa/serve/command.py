@@ -21,7 +21,8 @@ import click
 
 from qa.bot import NO_CORPUS
 from qa.config import Settings, find_config, load_settings
-from qa.errors import ConfigError, CorpusError, QAError, StoreError
+from qa.errors import ConfigError, CorpusError, QAError
+from qa.index import make_folder
 from qa.serve.limits import Limits
 from qa.text import safe
 
@@ -177,21 +178,14 @@ def _settings(ctx: click.Context, config: str | None, corpus: tuple[str, ...],
 def prepare(settings: Settings) -> None:
     """What the first build would refuse before reading a document, found before serving, so
     that it is one line and exit 1 as in the one-shot, not a server that never gets ready: no
-    corpus, or a store folder that cannot be made (made here: the build makes it first too).
+    corpus, or a store folder that cannot be made or is someone else's (made here: the build
+    makes it first too).
     A Milvus store is checked by the build, which opens it."""
     if not settings.corpus and not settings.milvus_read_only:
         raise CorpusError(NO_CORPUS)
     if isinstance(settings.store, str):
         return
-    directory = settings.store_dir
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise StoreError(f"store {directory} is a file, not a folder - pass --store DIR naming "
-                         "a folder (new or made by qa)") from None
-    except OSError as exc:
-        raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - pass "
-                         "--store DIR in a folder you can write") from None
+    make_folder(settings.store_dir)
 
 
 def _run(sock: socket.socket, settings: Settings, token: str | None, rate: float) -> None:
