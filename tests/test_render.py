@@ -52,12 +52,32 @@ def test_neighbouring_hits_merge_into_one_block_without_repeats() -> None:
     for sentence in (S4, S5, S6, S7):
         assert plain.count(sentence) == 1, plain
     lines = plain.splitlines()
-    assert lines[0] == f"1. **{S5}** **{S6}**"  # both answers, marked, in reading order
+    assert lines[0] == f"1. {S5} {S6}"  # both answers, in reading order, no marks (piped)
     assert lines[1] == "   light.txt, paragraph 3"
     assert lines[2:] == [f"   before: {S4}", f"   after: {S7}"]
     coloured = format_answer(answer, color=True)
     assert coloured.count("1852") == 1 and "\n2. " not in coloured
     assert f"{DIM}{S4}" in coloured and f"{DIM}{S7}" in coloured  # context dimmed
+
+
+def test_answers_with_context_between_them_are_marked_without_colour() -> None:
+    # rows 5 and 7 answer, row 6 between them is context: which is which shows by a mark
+    third = Hit(S7, 0.6, "light.txt", 78, 99, 2, "Light", (S6,), (), row=7)
+    first = Hit(S5, 0.8, "light.txt", 18, 51, 2, "Light", (S4,), (S6, S7), row=5)
+    lines = format_answer(Answer("q", (first, third), False)).splitlines()
+    assert lines[0] == f"1. **{S5}** {S6} **{S7}**"
+    assert f"{BOLD}" not in lines[0]
+
+
+def test_a_sentence_another_file_shows_is_not_shown_again() -> None:
+    # a copy of a document: its hits and context repeated the original's in one reply
+    original = Hit(S5, 0.8, "light.txt", 18, 51, 2, "Light", (S4,), (S6,), row=5)
+    copy = Hit(S7, 0.7, "copy.txt", 78, 99, 2, "Light", (S6,), (), row=107)
+    again = Hit(S6, 0.6, "copy.txt", 52, 77, 2, "Light", (S5,), (S7,), row=106)
+    plain = format_answer(Answer("q", (original, copy, again), False), context=True)
+    for sentence in (S4, S5, S6, S7):
+        assert plain.count(sentence) == 1, plain
+    assert "copy.txt" in plain
 
 
 def test_scores_only_when_asked() -> None:
@@ -68,7 +88,7 @@ def test_scores_only_when_asked() -> None:
 
 def test_page_and_section_are_cited() -> None:
     paged = Hit(S5, 0.8, "report.pdf", 0, 33, 40, "Report", page=12, row=1)
-    headed = Hit(S5, 0.8, "notes.md", 0, 33, 4, "Notes", section=("Install", "Linux"), row=9)
+    headed = Hit(S6, 0.8, "notes.md", 0, 33, 4, "Notes", section=("Install", "Linux"), row=9)
     text = format_answer(Answer("q", (paged, headed), False), context=False)
     assert "   report.pdf, page 12" in text.splitlines()
     assert "   notes.md › Install › Linux" in text.splitlines()

@@ -65,12 +65,13 @@ def confidence(ranked: Sequence[tuple[int, float]], sure: float, missing: bool,
 
 
 def distinct(ranked: Ranked, text: Callable[[int], str], k: int,
-             skip: frozenset[int] = frozenset()) -> Ranked:
-    """The first k ranked rows not in `skip` that do not repeat a better one."""
+             skip: frozenset[int] = frozenset(),
+             heading: Callable[[int], bool] = lambda _: False) -> Ranked:
+    """The first k ranked rows not in `skip`, nor a `heading`, that do not repeat a better one."""
     out: Ranked = []
     kept: list[set[str]] = []
     for row, score in ranked:
-        if row in skip:
+        if row in skip or heading(row):
             continue
         bag = set(words(text(row)))
         if any(near_duplicate(bag, other) for other in kept):
@@ -100,7 +101,7 @@ def confident_hits(facts: StoreFacts, ranked: Ranked, sure: float, intent: Inten
     missing = bool(ranked) and unmet(intent, facts.store.text(ranked[0][0]))
     gain = confidence(ranked, sure, missing, w)
     return [make_hit(facts, row, max(0.0, min(1.0, score + gain)), context)
-            for row, score in distinct(ranked, facts.store.text, k, skip)]
+            for row, score in distinct(ranked, facts.store.text, k, skip, facts.heading)]
 
 
 __all__ = ["assurance", "confidence", "confident_hits", "distinct", "near_duplicate", "top_k",

@@ -69,6 +69,15 @@ class StoreFacts:
                 mask[d.first] = True
         return mask
 
+    def heading(self, row: int) -> bool:
+        """Whether a row is a heading, never an answer: its document's title line, or a
+        section's heading (a Markdown, Word or HTML heading: the last of its own heading
+        path). Asked of the few rows a reply may show, not worked out for every row."""
+        if self.headings[row]:
+            return True
+        path = self.store.location(row).headings
+        return bool(path) and normal(self.store.text(row)).lstrip("# ") == normal(path[-1])
+
     @cached_property
     def thin(self) -> NDArray[np.bool_]:
         """Rows with fewer than THIN_TERMS distinct index terms; a piece of a quote that runs

@@ -17,7 +17,7 @@ import click
 
 from qa.bot import Answer
 from qa.rank import Hit
-from qa.text import WORD, safe, terms
+from qa.text import WORD, normal, safe, terms
 
 BOLD, DIM, CYAN, YELLOW, RED, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
 UNDERLINE = "\x1b[4m"
@@ -98,8 +98,9 @@ def blocks(hits: tuple[Hit, ...]) -> list[_Block]:
     a hit that goes on from an earlier block's answers (the next sentence, or one shown as its
     context after them) joins them; one shown as context before the block's best hit stays
     context there ("who did Vucic thank?" opens with his thanks, not the sentence before it);
-    any other starts a block, without the context rows an earlier block shows. Blocks keep the
-    best hit's order."""
+    any other starts a block, without the context rows an earlier block shows, and a sentence
+    another file's block shows (a copy of a document) is not shown again. Blocks keep the best
+    hit's order."""
     out: list[_Block] = []
     for hit in hits:
         window = _window(hit)
@@ -110,9 +111,15 @@ def blocks(hits: tuple[Hit, ...]) -> list[_Block]:
         block = next((b for b in same
                       if hit.row in b.rows or hit.row == b.answers[-1] + 1), None)
         shown = {r for b in same if b is not block for r in b.rows}
+        # the same sentence in another file (a copy of a document, a quote reported twice)
+        elsewhere = {normal(t) for b in out if b.hits[0].source != hit.source
+                     for t in b.rows.values()}
+        if block is None and normal(hit.text) in elsewhere:
+            continue  # shown already, from the other file
         if block is None:
             out.append(_Block([hit], {r: t for r, t in window.items()
-                                      if r == hit.row or r not in shown}))
+                                      if r == hit.row or (r not in shown
+                                                          and normal(t) not in elsewhere)}))
         elif hit.row > block.hits[0].row:
             block.hits.append(hit)
             block.rows.update({r: t for r, t in window.items() if r >= hit.row and r not in shown})
@@ -170,6 +177,9 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
             before, after = list(hit.before), list(hit.after)
         else:
             lo, hi = min(answers), max(answers)
+            # Without colour, answers with context between them are marked as Markdown marks
+            # bold; answers in a row need no mark, their context being labelled before/after.
+            marked = not color and any(r not in answers for r in block.rows if lo < r < hi)
             parts = []
             for row in range(lo, hi + 1):
                 text = block.rows.get(row)
@@ -178,8 +188,6 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
                 if row in answers:
                     shown = (paint(text, strong, color) if unsure
                              else _strong(text, query, color))
-                    # Without colour, answers among context are marked as Markdown marks bold.
-                    marked = not color and hi > lo
                     parts.append(Terminal(f"**{shown}**") if marked else shown)
                 else:
                     parts.append(paint(text, DIM, color))
