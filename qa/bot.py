@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from qa.config import Settings, cache_dir, find_config, load_settings
+from qa.config import MAX_K, Settings, cache_dir, find_config, load_settings
 from qa.embed import Embedder
 from qa.errors import ConfigError, CorpusError, QAError, QuestionError, StoreError
 from qa.index import LocalBackend, ReadAgain, Store, StoreBackend
@@ -370,10 +370,12 @@ class Bot:
         return np.arange(first[doc], first[doc] + count[doc], dtype=np.int64)
 
     def check_k(self, k: int | None) -> int:
-        """`k` as asked, or the configured one; a QuestionError for anything but a count."""
+        """`k` as asked, or the configured one; a QuestionError for anything but a count from
+        1 to MAX_K, the bound -k and config.yaml hold to (a server passing a user's k through
+        must not hand out the whole corpus)."""
         k = self.settings.k if k is None else k
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise QuestionError(f"k must be a whole number of at least 1, got {k!r}")
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise QuestionError(f"k must be a whole number between 1 and {MAX_K}, got {k!r}")
         return k
 
     def _answer(self, question: str, hits: list[Hit], understood: str,

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa import Answer, Bot, QuestionError
+from qa import Answer, Bot, ConfigError, QuestionError
+from qa.config import MAX_K
 
 from .conftest import ROOT, SEEDS, shared
 
@@ -115,3 +116,15 @@ def test_bot_composed_from_its_parts_answers_without_a_config(seed_store: Path) 
     question = "What did Vucic say about the future?"
     assert second.ask(question).hits == first.ask(question).hits
     assert made and made[0] is second.store and second.retriever.dense.kind == "exact"
+
+
+def test_k_has_one_bound_for_ask_and_settings(seed_bot: Bot) -> None:
+    """bot.ask(k=100000) gave every sentence of the corpus, though -k, config.yaml and Bot(k=)
+    refuse k over 100: the library holds to the same MAX_K."""
+    assert len(seed_bot.ask("What did Vucic say?", k=MAX_K).hits) > 3
+    for k in (0, MAX_K + 1, 100_000):
+        with pytest.raises(QuestionError, match=f"between 1 and {MAX_K}, got {k}$"):
+            seed_bot.ask("What did Vucic say?", k=k)
+        with pytest.raises(ConfigError, match=f"between 1 and {MAX_K}, got {k}$"):
+            Bot(corpus=SEEDS, k=k)
+
