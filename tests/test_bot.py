@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa import Answer, Bot, ConfigError, QuestionError
+from qa import Answer, Bot, ConfigError, Conversation, QuestionError
 from qa.config import MAX_K
 
 from .conftest import ROOT, SEEDS, shared
@@ -128,3 +128,12 @@ def test_k_has_one_bound_for_ask_and_settings(seed_bot: Bot) -> None:
         with pytest.raises(ConfigError, match=f"between 1 and {MAX_K}, got {k}$"):
             Bot(corpus=SEEDS, k=k)
 
+
+@pytest.mark.parametrize("question", [None, b"Who said it?", 42])
+def test_a_question_that_is_not_text_is_a_question_error(seed_bot: Bot, question: object) -> None:
+    """`except qa.QAError` around ask() catches None from an empty form field (it was a bare
+    TypeError), for a conversation too."""
+    for ask in (seed_bot.ask, Conversation(seed_bot).ask):
+        with pytest.raises(QuestionError, match="^a question is text, got ") as caught:
+            ask(question)  # type: ignore[arg-type]
+        assert " - " in str(caught.value)
