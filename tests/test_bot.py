@@ -11,7 +11,7 @@ import qa
 from qa import Answer, Bot, ConfigError, Conversation, QuestionError
 from qa.config import MAX_K
 
-from .conftest import ROOT, SEEDS, shared
+from .conftest import DATA, ROOT, SEEDS, shared
 
 
 def test_import_does_not_load_torch() -> None:
@@ -137,3 +137,17 @@ def test_a_question_that_is_not_text_is_a_question_error(seed_bot: Bot, question
         with pytest.raises(QuestionError, match="^a question is text, got ") as caught:
             ask(question)  # type: ignore[arg-type]
         assert " - " in str(caught.value)
+
+
+
+def test_a_decline_within_one_file_counts_the_documents_searched(news_store: Path) -> None:
+    bot = Bot(corpus=DATA / "news", store=news_store, notify=lambda _: None)
+    question = "What is the capital of Australia?"
+    assert bot.ask(question).message == "I couldn't find that in the 2 documents I have."
+    one = bot.ask(question, within=DATA / "news" / "orchard-festival.txt")
+    assert one.abstained and one.message == "I couldn't find that in the 1 document searched."
+    noted = bot.ask("What did Putin say about the festival?",
+                    within=DATA / "news" / "orchard-festival.txt")
+    assert noted.message == "Putin is not named in the 1 document searched."
+    whole = bot.ask(question, within=DATA / "news")  # the whole corpus, asked as such
+    assert whole.message == "I couldn't find that in the 2 documents I have."
