@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa import Answer, Bot, ConfigError, Conversation, QuestionError
+from qa import Answer, Bot, ConfigError, Conversation, QuestionError, StoreError
 from qa.config import MAX_K
 
 from .conftest import DATA, ROOT, SEEDS, shared
@@ -139,7 +139,6 @@ def test_a_question_that_is_not_text_is_a_question_error(seed_bot: Bot, question
         assert " - " in str(caught.value)
 
 
-
 def test_a_decline_within_one_file_counts_the_documents_searched(news_store: Path) -> None:
     bot = Bot(corpus=DATA / "news", store=news_store, notify=lambda _: None)
     question = "What is the capital of Australia?"
@@ -151,3 +150,17 @@ def test_a_decline_within_one_file_counts_the_documents_searched(news_store: Pat
     assert noted.message == "Putin is not named in the 1 document searched."
     whole = bot.ask(question, within=DATA / "news")  # the whole corpus, asked as such
     assert whole.message == "I couldn't find that in the 2 documents I have."
+
+
+def test_a_store_under_a_file_names_that_file(tmp_path: Path) -> None:
+    """store="afile/sub" said afile/sub "is a file"; it is afile, which is left as it was."""
+    afile = tmp_path / "afile"
+    afile.write_text("my notes\n")
+    for store in (afile / "sub", afile / "sub" / "deeper"):
+        with pytest.raises(StoreError) as caught:
+            Bot(corpus=SEEDS, store=store, notify=lambda _: None).ask("Who spoke?")
+        assert str(caught.value).startswith(
+            f"store {store} cannot be made: {afile} is a file, not a folder - ")
+    with pytest.raises(StoreError, match=f"^store {afile} is a file, not a folder - "):
+        Bot(corpus=SEEDS, store=afile, notify=lambda _: None).ask("Who spoke?")
+    assert afile.read_text() == "my notes\n"
