@@ -153,14 +153,20 @@ def test_a_decline_within_one_file_counts_the_documents_searched(news_store: Pat
 
 
 def test_a_store_under_a_file_names_that_file(tmp_path: Path) -> None:
-    """store="afile/sub" said afile/sub "is a file"; it is afile, which is left as it was."""
+    """store="afile/sub" said afile/sub "is a file"; it is afile, which is left as it was.
+    Making the folder (as qa serve does before serving) says the same."""
+    from qa.index import make_folder
+
     afile = tmp_path / "afile"
     afile.write_text("my notes\n")
     for store in (afile / "sub", afile / "sub" / "deeper"):
+        said = f"store {store} cannot be made: {afile} is a file, not a folder - "
         with pytest.raises(StoreError) as caught:
             Bot(corpus=SEEDS, store=store, notify=lambda _: None).ask("Who spoke?")
-        assert str(caught.value).startswith(
-            f"store {store} cannot be made: {afile} is a file, not a folder - ")
+        assert str(caught.value).startswith(said)
+        with pytest.raises(StoreError) as caught:
+            make_folder(store)
+        assert str(caught.value).startswith(said)
     with pytest.raises(StoreError, match=f"^store {afile} is a file, not a folder - "):
         Bot(corpus=SEEDS, store=afile, notify=lambda _: None).ask("Who spoke?")
     assert afile.read_text() == "my notes\n"
