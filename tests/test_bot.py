@@ -160,7 +160,7 @@ def test_a_store_under_a_file_names_that_file(tmp_path: Path) -> None:
     afile = tmp_path / "afile"
     afile.write_text("my notes\n")
     for store in (afile / "sub", afile / "sub" / "deeper"):
-        said = f"store {store} cannot be made: {afile} is a file, not a folder - "
+        said = f"store {store} cannot be created: {afile} is a file, not a folder - "
         with pytest.raises(StoreError) as caught:
             Bot(corpus=SEEDS, store=store, notify=lambda _: None).ask("Who spoke?")
         assert str(caught.value).startswith(said)

@@ -93,7 +93,7 @@ def not_a_folder(directory: Path) -> StoreError:
     file = next((p for p in (directory, *directory.parents)
                  if p.exists() and not p.is_dir()), directory)
     what = (f"store {directory} is a file" if file == directory
-            else f"store {directory} cannot be made: {file} is a file")
+            else f"store {directory} cannot be created: {file} is a file")
     return StoreError(f"{what}, not a folder - pass --store DIR naming a folder (new or made "
                       "by qa)")
 
