@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from qa.config import Settings, cache_dir, find_config, load_settings
+from qa.config import MAX_K, Settings, cache_dir, find_config, load_settings
 from qa.embed import Embedder
 from qa.errors import ConfigError, CorpusError, QAError, QuestionError, StoreError
 from qa.index import LocalBackend, ReadAgain, Store, StoreBackend
@@ -369,11 +369,18 @@ class Bot:
         doc = int(np.searchsorted(first, row, side="right")) - 1
         return np.arange(first[doc], first[doc] + count[doc], dtype=np.int64)
 
+    def _documents(self, rows: NDArray[np.int64]) -> int:
+        """How many documents these rows fall in."""
+        first, _ = self.retriever.facts.spans
+        return int(np.unique(np.searchsorted(first, rows, side="right")).size)
+
     def check_k(self, k: int | None) -> int:
-        """`k` as asked, or the configured one; a QuestionError for anything but a count."""
+        """`k` as asked, or the configured one; a QuestionError for anything but a count from
+        1 to MAX_K, the bound -k and config.yaml hold to (a server passing a user's k through
+        must not hand out the whole corpus)."""
         k = self.settings.k if k is None else k
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise QuestionError(f"k must be a whole number of at least 1, got {k!r}")
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise QuestionError(f"k must be a whole number between 1 and {MAX_K}, got {k!r}")
         return k
 
     def _answer(self, question: str, hits: list[Hit], understood: str,
@@ -384,15 +391,16 @@ class Bot:
         seen = (self.retriever.about(understood, [h.row for h in hits], within) if hits
                 else NOTHING)
         said = reply(hits[0].score if hits else 0.0, seen, self.settings.abstain_threshold)
-        n = len(self.store.documents)
+        # the documents searched: those asked (`within`, a follow-up's story), else all
+        searched = (f"the {plural(self._documents(within), 'document')} searched"
+                    if within is not None
+                    else f"the {plural(len(self.store.documents), 'document')} I have")
         if said == "none":
-            return Answer(question, (), True,
-                          f"I couldn't find that in the {plural(n, 'document')} I have.",
-                          understood)
+            return Answer(question, (), True, f"I couldn't find that in {searched}.", understood)
         # "what did Putin say?" over documents that never name him: said, before the hits
         names = seen.unnamed
-        note = (f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} not named in the "
-                f"{plural(n, 'document')} I have." if names else "")
+        note = (f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} not named in "
+                f"{searched}." if names else "")
         return Answer(question, self.label(hits[:k]), False, note, understood, said)
 
 

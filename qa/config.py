@@ -21,6 +21,9 @@ from typing import Any
 from qa.errors import ConfigError
 
 SEARCH_MODES = ("auto", "exact", "ann")
+# The most sentences one answer gives (k, from 1): a choice, not a fit. More is a listing of
+# the corpus, not an answer; the CLI, config.yaml, Settings and Bot.ask all hold to it.
+MAX_K = 100
 
 
 @dataclass(frozen=True)
@@ -224,7 +227,7 @@ def _check(key: str, value: Any, base: Path, where: str) -> Any:
     if key in ("k", "context", "ann_min_sentences", "milvus_mirror_below"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise _fail(where, f"must be a whole number, got {_shown(value)}")
-        low, high = {"k": (1, 100), "context": (0, 10), "ann_min_sentences": (1, 10**10),
+        low, high = {"k": (1, MAX_K), "context": (0, 10), "ann_min_sentences": (1, 10**10),
                      "milvus_mirror_below": (0, 10**12)}[key]
         if not low <= value <= high:
             raise _fail(where, f"must be between {low} and {high}, got {value}")
@@ -301,5 +304,5 @@ def _slug(name: str) -> str:
 
 
 DEFAULTS = Settings()
-__all__ = ["CONFIG_ENV", "DEFAULTS", "SEARCH_MODES", "Settings", "cache_dir", "default_store",
-           "find_config", "load_settings"]
+__all__ = ["CONFIG_ENV", "DEFAULTS", "MAX_K", "SEARCH_MODES", "Settings", "cache_dir",
+           "default_store", "find_config", "load_settings"]

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa import Answer, Bot, QuestionError
+from qa import Answer, Bot, ConfigError, Conversation, QuestionError, StoreError
+from qa.config import MAX_K
 
-from .conftest import ROOT, SEEDS, shared
+from .conftest import DATA, ROOT, SEEDS, shared
 
 
 def test_import_does_not_load_torch() -> None:
@@ -115,3 +116,57 @@ def test_bot_composed_from_its_parts_answers_without_a_config(seed_store: Path) 
     question = "What did Vucic say about the future?"
     assert second.ask(question).hits == first.ask(question).hits
     assert made and made[0] is second.store and second.retriever.dense.kind == "exact"
+
+
+def test_k_has_one_bound_for_ask_and_settings(seed_bot: Bot) -> None:
+    """bot.ask(k=100000) gave every sentence of the corpus, though -k, config.yaml and Bot(k=)
+    refuse k over 100: the library holds to the same MAX_K."""
+    assert len(seed_bot.ask("What did Vucic say?", k=MAX_K).hits) > 3
+    for k in (0, MAX_K + 1, 100_000):
+        with pytest.raises(QuestionError, match=f"between 1 and {MAX_K}, got {k}$"):
+            seed_bot.ask("What did Vucic say?", k=k)
+        with pytest.raises(ConfigError, match=f"between 1 and {MAX_K}, got {k}$"):
+            Bot(corpus=SEEDS, k=k)
+
+
+@pytest.mark.parametrize("question", [None, b"Who said it?", 42])
+def test_a_question_that_is_not_text_is_a_question_error(seed_bot: Bot, question: object) -> None:
+    """`except qa.QAError` around ask() catches None from an empty form field (it was a bare
+    TypeError), for a conversation too."""
+    for ask in (seed_bot.ask, Conversation(seed_bot).ask):
+        with pytest.raises(QuestionError, match="^a question is text, got ") as caught:
+            ask(question)  # type: ignore[arg-type]
+        assert " - " in str(caught.value)
+
+
+def test_a_decline_within_one_file_counts_the_documents_searched(news_store: Path) -> None:
+    bot = Bot(corpus=DATA / "news", store=news_store, notify=lambda _: None)
+    question = "What is the capital of Australia?"
+    assert bot.ask(question).message == "I couldn't find that in the 2 documents I have."
+    one = bot.ask(question, within=DATA / "news" / "orchard-festival.txt")
+    assert one.abstained and one.message == "I couldn't find that in the 1 document searched."
+    noted = bot.ask("What did Putin say about the festival?",
+                    within=DATA / "news" / "orchard-festival.txt")
+    assert noted.message == "Putin is not named in the 1 document searched."
+    whole = bot.ask(question, within=DATA / "news")  # the whole corpus, asked as such
+    assert whole.message == "I couldn't find that in the 2 documents I have."
+
+
+def test_a_store_under_a_file_names_that_file(tmp_path: Path) -> None:
+    """store="afile/sub" said afile/sub "is a file"; it is afile, which is left as it was.
+    Making the folder (as qa serve does before serving) says the same."""
+    from qa.index import make_folder
+
+    afile = tmp_path / "afile"
+    afile.write_text("my notes\n")
+    for store in (afile / "sub", afile / "sub" / "deeper"):
+        said = f"store {store} cannot be created: {afile} is a file, not a folder - "
+        with pytest.raises(StoreError) as caught:
+            Bot(corpus=SEEDS, store=store, notify=lambda _: None).ask("Who spoke?")
+        assert str(caught.value).startswith(said)
+        with pytest.raises(StoreError) as caught:
+            make_folder(store)
+        assert str(caught.value).startswith(said)
+    with pytest.raises(StoreError, match=f"^store {afile} is a file, not a folder - "):
+        Bot(corpus=SEEDS, store=afile, notify=lambda _: None).ask("Who spoke?")
+    assert afile.read_text() == "my notes\n"

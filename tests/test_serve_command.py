@@ -198,8 +198,8 @@ def test_a_store_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("", encoding="utf-8")
     store = tmp_path / "file" / "store"
     said = _served(["--corpus", str(corpus), "--store", str(store)], tmp_path)
-    assert said.startswith(f"Error: store {store} cannot be created (Not a directory) - pass "
-                           "--store DIR in a folder you can write")
+    assert said == (f"Error: store {store} cannot be created: {tmp_path / 'file'} is a file, not "
+                    "a folder - pass --store DIR naming a folder (new or made by qa)")
 
 
 def test_a_failed_build_is_said_once(tmp_path: Path) -> None:

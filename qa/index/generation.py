@@ -75,9 +75,8 @@ def make_folder(directory: Path) -> None:
                          "pass --store DIR naming a new or empty folder")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise StoreError(f"store {directory} is a file, not a folder - pass --store DIR naming "
-                         "a folder (new or made by qa)") from None
+    except (FileExistsError, NotADirectoryError):  # the path, or a folder above it, is a file
+        raise not_a_folder(directory) from None
     except PermissionError as exc:
         if directory.is_dir():
             raise denied(directory, exc, "write") from exc
@@ -86,6 +85,17 @@ def make_folder(directory: Path) -> None:
     except OSError as exc:
         raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - "
                          "pass --store DIR in a folder you can write") from exc
+
+
+def not_a_folder(directory: Path) -> StoreError:
+    """The error for a store path that is a file, or lies under one (`afile/sub`): names the
+    file, which is left as it is."""
+    file = next((p for p in (directory, *directory.parents)
+                 if p.exists() and not p.is_dir()), directory)
+    what = (f"store {directory} is a file" if file == directory
+            else f"store {directory} cannot be created: {file} is a file")
+    return StoreError(f"{what}, not a folder - pass --store DIR naming a folder (new or made "
+                      "by qa)")
 
 
 @contextlib.contextmanager

@@ -39,6 +39,7 @@ from qa.index.generation import (
     denied,
     list_derived,
     lock,
+    not_a_folder,
     read_derived,
     record,
 )
@@ -224,8 +225,7 @@ class Store:
         except PermissionError:
             raise
         except NotADirectoryError:  # not damage: the path names a file, which must stay as it is
-            raise StoreError(f"store {directory} is a file, not a folder - pass --store DIR "
-                             "naming a folder (new or made by qa)") from None
+            raise not_a_folder(directory) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise StoreCorruptError(f"unreadable CURRENT file ({exc})") from None
         gen = directory / name

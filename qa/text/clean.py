@@ -154,8 +154,11 @@ _ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b\]|\x9d)[^\x07\x
 
 def clean_question(question: str) -> str:
     """Strip control characters and escape sequences; refuse empty or oversized questions."""
-    if not isinstance(question, str):
-        raise TypeError("question must be a str")
+    if not isinstance(question, str):  # None from an empty form field, bytes from a socket
+        kind = "None" if question is None else type(question).__name__
+        fix = ("decode it to a str first" if isinstance(question, (bytes, bytearray))
+               else "pass the question as a str")
+        raise QuestionError(f"a question is text, got {kind} - {fix}")
     # A command-line argument that is not UTF-8 arrives with lone surrogates, which no
     # tokenizer takes: its undecodable bytes become U+FFFD.
     text = question.encode("utf-8", "surrogatepass").decode("utf-8", "replace")

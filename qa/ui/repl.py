@@ -13,6 +13,7 @@ from prompt_toolkit.history import FileHistory, InMemoryHistory
 
 from qa.bot import Answer, Bot, display_path, plural
 from qa.chat import Conversation
+from qa.config import MAX_K
 from qa.errors import QAError
 from qa.text import safe
 from qa.ui.commands import LEAVE, chat_command
@@ -145,9 +146,10 @@ class Chat:
             self.within(arg)
         elif name == "k":
             # isdigit() admits '²', which int() rejects; 5,000 digits would overflow int().
-            if not (arg.isascii() and arg.isdigit() and len(arg) <= 3) or not 1 <= int(arg) <= 100:
+            if (not (arg.isascii() and arg.isdigit() and len(arg) <= len(str(MAX_K)))
+                    or not 1 <= int(arg) <= MAX_K):
                 shown = arg[:20] + ("..." if len(arg) > 20 else "")
-                self.error(f":k needs a whole number from 1 to 100, got {shown or 'nothing'}")
+                self.error(f":k needs a whole number from 1 to {MAX_K}, got {shown or 'nothing'}")
             else:
                 self.k = int(arg)
                 self.write(f"showing {self.k} sentence{'s' if self.k > 1 else ''} per answer")
