@@ -250,29 +250,27 @@ def test_markdown_without_headings_has_no_sections(tmp_path: Path) -> None:
     assert loaded.locations == {} and loaded.text == "Just text. With   bold  .\n"
 
 
-def test_context_stays_within_its_section(tmp_path: Path) -> None:
+GUIDE = ("# Guide\n\n## Install\n\nRun the installer from the shared drive. It takes five "
+         "minutes.\n\n## Tools\n\nThe hammer is kept in the blue box.\n")
+
+
+@pytest.mark.parametrize(("question", "sentence", "before", "after"), [
     # the last sentence of "Install" showed the next section's heading as its context
+    ("How long does the installer take?", "It takes five minutes.",
+     ("Run the installer from the shared drive.",), ()),
+    # the first showed its own heading, which the hit cites ("guide.md › Guide › Install")
+    ("Where is the installer run from?", "Run the installer from the shared drive.",
+     (), ("It takes five minutes.",)),
+])
+def test_context_stays_within_its_section_and_leaves_out_headings(
+        tmp_path: Path, question: str, sentence: str, before: tuple[str, ...],
+        after: tuple[str, ...]) -> None:
     (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "guide.md").write_text(
-        "# Guide\n\n## Install\n\nRun the installer from the shared drive. It takes five "
-        "minutes.\n\n## Tools\n\nThe hammer is kept in the blue box.\n", encoding="utf-8")
+    (tmp_path / "c" / "guide.md").write_text(GUIDE, encoding="utf-8")
     bot = Bot(corpus=tmp_path / "c", store=tmp_path / "store", notify=lambda _: None)
-    hit = bot.ask("How long does the installer take?", k=1).hits[0]
-    assert hit.text == "It takes five minutes." and hit.section == ("Guide", "Install")
-    assert hit.before == ("Run the installer from the shared drive.",) and hit.after == ()
-
-
-def test_a_section_heading_is_no_context_of_its_first_sentence(tmp_path: Path) -> None:
-    # "before: Install" repeated the section the hit cites ("guide.md › Guide › Install")
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "guide.md").write_text(
-        "# Guide\n\n## Install\n\nRun the installer from the shared drive. It takes five "
-        "minutes.\n", encoding="utf-8")
-    bot = Bot(corpus=tmp_path / "c", store=tmp_path / "store", notify=lambda _: None)
-    hit = bot.ask("Where is the installer run from?", k=1).hits[0]
-    assert hit.text == "Run the installer from the shared drive." and hit.section == (
-        "Guide", "Install")
-    assert hit.before == () and hit.after == ("It takes five minutes.",)
+    hit = bot.ask(question, k=1).hits[0]
+    assert hit.text == sentence and hit.section == ("Guide", "Install")
+    assert hit.before == before and hit.after == after
 
 
 @pytest.mark.parametrize("name", ["notes.txt", "notes.md"])
