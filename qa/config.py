@@ -291,10 +291,13 @@ def cache_dir() -> Path:
 
 def default_store(corpus: tuple[Path, ...]) -> Path:
     """The store of a corpus no config or flag gave one: a folder of the user's cache keyed by
-    the corpus's absolute paths, so two corpora never share one and the cwd stays clean."""
-    key = "\n".join(sorted(str(p.expanduser().absolute()) for p in corpus))
+    the corpus's absolute paths, links resolved (the same folder reached through a link is the
+    same corpus, as its files are listed with links resolved), so two corpora never share one
+    and the cwd stays clean."""
+    real = [Path(os.path.realpath(p.expanduser())) for p in corpus]
+    key = "\n".join(sorted(str(p) for p in real))
     digest = hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    name = corpus[0].name if len(corpus) == 1 and corpus[0].name else "corpus"
+    name = real[0].name if len(real) == 1 and real[0].name else "corpus"
     return cache_dir() / "stores" / f"{_slug(name)}-{digest}"
 
 

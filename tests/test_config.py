@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.config import Settings, load_settings
+from qa.config import Settings, default_store, load_settings
 from qa.errors import ConfigError
 
 from .conftest import ROOT
@@ -63,3 +63,13 @@ def test_missing_config_file(tmp_path: Path) -> None:
 def test_override_is_checked_too() -> None:
     with pytest.raises(ConfigError, match="'k'"):
         Settings().replace(k=0)
+
+
+def test_a_corpus_reached_through_a_link_shares_its_store(tmp_path: Path) -> None:
+    # the same folder through a symlink got a store of its own, embedded again from nothing
+    real = tmp_path / "notes"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    assert default_store((tmp_path / "link",)) == default_store((real,))
+    assert default_store((tmp_path / "link" / ".." / "notes",)) == default_store((real,))
+    assert default_store((tmp_path / "other",)) != default_store((real,))
