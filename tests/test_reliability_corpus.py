@@ -314,8 +314,22 @@ def test_only_empty_files(tmp_path: Path) -> None:
                          "--store", str(tmp_path / "store")])
     assert code == 1
     assert "no sentences found" in _one_line(err)
-    for name in ("a.txt", "b.md"):
-        assert f"qa: skipped {folder / name}: empty: no sentences" in err.splitlines()
+    lines = err.splitlines()
+    assert f"qa: skipped {folder / 'a.txt'}: is empty (0 bytes)" in lines
+    assert f"qa: skipped {folder / 'b.md'}: empty: no sentences" in lines
+
+
+def test_a_file_of_0_bytes_is_empty_whatever_its_format(tmp_path: Path) -> None:
+    # a 0-byte PDF was "damaged or not a PDF", a 0-byte .docx "not a Word file"
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("The quay is long and made of granite.\n")
+    for name in ("a.pdf", "b.docx", "c.html"):
+        (folder / name).write_bytes(b"")
+    code, out, err = _run(["index", "--corpus", str(folder), "--store", str(tmp_path / "s")])
+    assert code == 0, err
+    for name in ("a.pdf", "b.docx", "c.html"):
+        assert f"{name}: is empty (0 bytes)" in out, out
 
 
 def test_a_file_name_with_escape_sequences_is_not_echoed_raw(tmp_path: Path) -> None:

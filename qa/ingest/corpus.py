@@ -51,6 +51,8 @@ def read_document(path: Path, max_bytes: int, follow_links: bool = True,
     """Read, decode and split one file; SkipFile says why it cannot be used. Formats read in
     the worker process are looked up in, and added to, the extraction cache in `cache`."""
     data = read_bytes(path, max_bytes, follow_links)
+    if not data:  # a PDF or Word file of 0 bytes is empty, not damaged
+        raise SkipFile("is empty (0 bytes)")
     loader = loader_for(path)
     if isinstance(loader, IsolatedLoader) and cache is not None:
         kept = ExtractionCache(cache)
