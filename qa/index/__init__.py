@@ -3,7 +3,8 @@
     generation.py  the directory layout, the lock, file records and manifests
     store.py       Store: reading the current generation; its derived files
     writer.py      Part, write_generation: writing one generation
-    sync.py        sync: what changed in the corpus, what to embed (DocumentEncoder, Analyzer)
+    sync.py        sync: what changed in the corpus, what to embed (Analyzer), one writer
+    embedding.py   embedding what sync found new, partial work kept (DocumentEncoder)
     lexical.py     the BM25 index
     backend.py     StoreBackend: the seam between a folder and a Milvus collection
 """
