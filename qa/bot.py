@@ -258,7 +258,7 @@ class Bot:
         return Changes(
             added=shown(set(new) - set(old)),
             changed=shown({p for p in set(new) & set(old) if new[p] != old[p]} - reread),
-            removed=shown(set(old) - set(new) - set(skipped)),
+            removed=shown(set(old) - set(new)),  # gone, or now skipped: its rows left the store
             skipped=tuple(sorted((display_path(p, s.corpus), r) for p, r in skipped.items())),
             sentences=store.count, documents=len(store.documents),
             directory=self.backend.describe(),

@@ -29,6 +29,7 @@ from qa.index.sync import (
     read_or_skip,
     sync,
     text_sha1,
+    unreadable,
 )
 from qa.index.writer import Part, write_generation
 
@@ -37,5 +38,5 @@ __all__ = ["FORMAT", "K1", "Analyzer", "DocInfo", "DocumentEncoder", "LexicalInd
            "StoreBackend",
            "Wanted", "bm25_weights", "file_stat", "idf_of", "make_folder", "members", "places",
            "postings_of", "read_or_skip",
-           "read_places", "sync", "text_sha1", "unseen",
+           "read_places", "sync", "text_sha1", "unreadable", "unseen",
            "write_generation"]

@@ -10,6 +10,11 @@ checked, by the SHA-1 of its bytes: that catches a change that kept both (a rest
 copy that preserves it). Content is checked on every sync of a corpus that hashes in under
 CONTENT_CHECK_SECONDS, and on `verify` (`qa index --verify`) whatever its size.
 
+A file skipped because its bytes could not be read (no permission, an I/O error) is tried again
+on every sync: that skip says nothing about its content, and the file is back in the store as
+soon as it can be read, whatever its size and modification time. Trying costs one failed open
+per such file, and a store is written again only when one of them can be read now.
+
 A store records the LOADERS_VERSION its files were read with (`Store.loaders`). When this qa's
 loaders are newer, the next sync reads every file again, unchanged or not, and embeds only those
 whose text came out different; one `ReadAgain` notice then says so.
@@ -128,7 +133,8 @@ def sync(
     files = corpus.files(listing.append)
     stats = _stats(files)
     check = _ContentCheck.of(corpus, stats, verify) if old is not None else None
-    if old is not None and _unchanged(old, stats, check) and _current(analyzer, old):
+    if (old is not None and check is not None and _unchanged(old, stats, check)
+            and _current(analyzer, old)):
         return old
     for message in listing:
         notify(message)
@@ -146,7 +152,9 @@ def sync(
         # Another process may have finished the same work while we waited for the lock.
         if not rebuild:
             old, _ = _open(directory, model)
-            if (old is not None and _unchanged(old, _stats(files), check)
+            if old is not None and check is None:  # made by the other process meanwhile
+                check = _ContentCheck.of(corpus, stats, verify)
+            if (old is not None and check is not None and _unchanged(old, _stats(files), check)
                     and _current(analyzer, old)):
                 return old
         parts, skipped, again = _collect(directory, old, files, corpus, encoder, notify,
@@ -230,7 +238,8 @@ class _ContentCheck:
     """The SHA-1 of each corpus file's bytes now, to tell a file changed in place (size and
     mtime kept) from one that did not."""
 
-    def __init__(self, digests: dict[str, str], thorough: bool) -> None:
+    def __init__(self, corpus: Corpus, digests: dict[str, str], thorough: bool) -> None:
+        self.corpus = corpus
         self.digests = digests  # path -> SHA-1 ("" when it cannot be read); files over the limit
         self.thorough = thorough  # and those not hashed are missing
 
@@ -240,8 +249,19 @@ class _ContentCheck:
         sizes = {p: s[0] for p, s in stats.items() if s is not None and s[0] <= corpus.max_bytes}
         cost = len(sizes) * HASH_SECONDS_PER_FILE + sum(sizes.values()) / HASH_BYTES_PER_SECOND
         if not verify and cost > CONTENT_CHECK_SECONDS:
-            return cls({}, False)
-        return cls({p: corpus.digest(Path(p)) for p in sizes}, verify)
+            return cls.none(corpus)
+        return cls(corpus, {p: corpus.digest(Path(p)) for p in sizes}, verify)
+
+    @classmethod
+    def none(cls, corpus: Corpus) -> _ContentCheck:
+        """A check that hashes no file (but `readable`'s)."""
+        return cls(corpus, {}, False)
+
+    def readable(self, path: str) -> bool:
+        """Whether the file's bytes can be read now (hashed to find out, unless they were)."""
+        if path not in self.digests:
+            self.digests[path] = self.corpus.digest(Path(path))
+        return self.digests[path] != ""
 
     def same(self, path: str, stored: str) -> bool:
         """Whether a file whose size and mtime match its record also kept its content; `stored`
@@ -253,22 +273,42 @@ class _ContentCheck:
         return not stored and not self.thorough
 
 
-def _unchanged(store: Store, stats: dict[str, Stat | None], check: _ContentCheck | None) -> bool:
+def _unchanged(store: Store, stats: dict[str, Stat | None], check: _ContentCheck) -> bool:
+    """Whether the store holds the corpus as it is now (as far as files go)."""
+    return _behind(store, stats, check) == ""
+
+
+def _behind(store: Store, stats: dict[str, Stat | None], check: _ContentCheck) -> str:
+    """What the store lacks of the corpus now, for a message ("" when nothing): "2 files added
+    or changed since it was built, 1 removed"."""
     known = {d.path: ((d.size, d.mtime_ns), d.file_sha1) for d in store.documents}
     known.update({p: ((s["size"], s["mtime_ns"]), s.get("file_sha1", ""))
                   for p, s in store.skipped.items()})
-    if set(known) != set(stats):
-        return False
-    return all(stats[p] == stat and (check is None or check.same(p, digest))
-               for p, (stat, digest) in known.items())
+    retry = {p for p, s in store.skipped.items() if unreadable(s)}
+    new = sum(1 for p, stat in stats.items()
+              if p not in known or stat != known[p][0] or not check.same(p, known[p][1])
+              or (p in retry and check.readable(p)))
+    gone = len(set(known) - set(stats))
+    if not new and not gone:
+        return ""
+    files = f"{new:,} file{'' if new == 1 else 's'} added or changed since it was built"
+    return ", ".join(([files] if new else []) + ([f"{gone:,} removed"] if gone else []))
+
+
+def unreadable(record: dict[str, Any]) -> bool:
+    """Whether a skipped file's record says its bytes could not be read: that skip says
+    nothing about its content, so the file is tried again on every sync."""
+    return record.get("unreadable") is True
 
 
 def read_or_skip(f: Path, stat: Stat | None, corpus: Corpus, notify: Notify,
                  skipped: dict[str, dict[str, Any]]) -> tuple[Document | None, str]:
     """The file read, and the hash of its bytes; None when it is skipped, after one notice and
-    its record in `skipped` (so that an unchanged skipped file is not read again). Hashed
-    before reading: a change made meanwhile shows as a difference next time."""
-    digest = corpus.digest(f) if stat is not None and stat[0] <= corpus.max_bytes else ""
+    its record in `skipped` (so that an unchanged skipped file is not read again, unless its
+    bytes could not be read: `unreadable`). Hashed before reading: a change made meanwhile
+    shows as a difference next time."""
+    hashed = stat is not None and stat[0] <= corpus.max_bytes
+    digest = corpus.digest(f) if hashed else ""
     try:
         return corpus.read(f), digest
     except SkipFile as exc:
@@ -276,6 +316,8 @@ def read_or_skip(f: Path, stat: Stat | None, corpus: Corpus, notify: Notify,
         if stat is not None:
             skipped[str(f)] = {"size": stat[0], "mtime_ns": stat[1], "reason": str(exc),
                                "file_sha1": digest}
+            if hashed and not digest:  # its bytes could not be read at all
+                skipped[str(f)]["unreadable"] = True
         return None, digest
 
 
@@ -286,7 +328,7 @@ def _collect(directory: Path, old: Store | None, files: list[Path], corpus: Corp
     """Every file's part of the new generation, reused from `old` when it did not change (and
     was read by this qa's loaders); and which unchanged files were read again, if any."""
     by_path = {d.path: d for d in old.documents} if old else {}
-    check = check or _ContentCheck({}, False)
+    check = check or _ContentCheck.none(corpus)
     stale = old is not None and old.loaders < LOADERS_VERSION
     again: list[str] = []  # unchanged files read again for that
     parts: list[Part | None] = []
@@ -302,12 +344,13 @@ def _collect(directory: Path, old: Store | None, files: list[Path], corpus: Corp
                     parts.append(_reuse(old, prev, replace(prev, file_sha1=digest)))
                     continue
                 again.append(path)
-            elif prev.file_sha1:
+            elif prev.file_sha1 and check.digests.get(path):  # not when it cannot be read now
                 notify(f"read {f} again: its content changed but its size and modification "
                        "time did not")
         record = old.skipped.get(path) if old is not None else None
-        if record is not None and stat == (record["size"], record["mtime_ns"]) and check.same(
-                path, record.get("file_sha1", "")):
+        if (record is not None and not unreadable(record)
+                and stat == (record["size"], record["mtime_ns"])
+                and check.same(path, record.get("file_sha1", ""))):
             if not stale:
                 skipped[path] = record
                 continue
@@ -366,4 +409,4 @@ def _writable(directory: Path) -> bool:
 
 
 __all__ = ["CHUNK_SENTENCES", "PARTIAL", "Analyzer", "DocumentEncoder", "IndexInterrupted",
-           "ReadAgain", "Stat", "file_stat", "read_or_skip", "sync", "text_sha1"]
+           "ReadAgain", "Stat", "file_stat", "read_or_skip", "sync", "text_sha1", "unreadable"]

@@ -1,0 +1,86 @@
+"""Keeping a store in step: a file that could not be read.
+
+Unreadable files are made with chmod 000. Root reads them anyway, so as root the runs that must
+not read them are `qa index` in a subprocess started by setpriv without CAP_DAC_OVERRIDE and
+CAP_DAC_READ_SEARCH (as tests/test_reliability_store.py does for read-only stores): the kernel
+then applies the permission bits to root as to anyone, nothing in qa is patched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa import Bot
+from qa.index.generation import CURRENT
+from qa.ui.cli import cli
+
+from .test_store import write
+
+SETPRIV = shutil.which("setpriv")
+LIGHTHOUSE = "The lighthouse was built in 1852 by Alan Stevenson."
+PARROT = "The lighthouse keeper's grey parrot was called Captain Biscuit."
+
+
+def _corpus(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    write(docs / "lighthouse.txt", f"{LIGHTHOUSE} It stands on a rock off the coast.\n")
+    write(docs / "parrot.txt", f"Harbour life\n\n{PARROT} He whistled at ferries.\n")
+    return docs
+
+
+def _index_unprivileged(corpus: Path, store: Path) -> subprocess.CompletedProcess[str]:
+    """`qa index` as a user the permission bits apply to (root without its overrides)."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if SETPRIV is None:
+            pytest.skip("running as root, and setpriv (to drop root's overrides) is missing")
+        prefix = [SETPRIV, "--bounding-set=-dac_override,-dac_read_search", "--"]
+    return subprocess.run([*prefix, sys.executable, "-m", "qa", "index", "--corpus", str(corpus),
+                           "--store", str(store)], check=False, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.mark.slow
+def test_an_unreadable_file_is_skipped_while_unreadable_and_back_once_readable(
+        tmp_path: Path) -> None:
+    corpus, store = _corpus(tmp_path), tmp_path / "store"
+    args = ["index", "--corpus", str(corpus), "--store", str(store)]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "(2 added, 0 changed, 0 removed, 0 skipped)" in first.output
+
+    parrot = corpus / "parrot.txt"
+    parrot.chmod(0o000)  # size and modification time stay as they were
+    try:
+        locked = _index_unprivileged(corpus, store)
+        assert locked.returncode == 0, locked.stderr
+        # Its rows left the store: removed, and listed as skipped with why.
+        assert "(0 added, 0 changed, 1 removed, 1 skipped)" in locked.stdout
+        assert "  - docs/parrot.txt\n" in locked.stdout
+        assert "  ! docs/parrot.txt: cannot read (Permission denied)" in locked.stdout
+        assert "content changed" not in locked.stderr  # only its mode did
+        generation = (store / CURRENT).read_text()
+
+        # Still unreadable: still listed, and the store is not written again for it.
+        again = _index_unprivileged(corpus, store)
+        assert again.returncode == 0, again.stderr
+        assert "(0 added, 0 changed, 0 removed, 1 skipped)" in again.stdout
+        assert "  ! docs/parrot.txt: cannot read (Permission denied)" in again.stdout
+        assert (store / CURRENT).read_text() == generation
+    finally:
+        parrot.chmod(0o644)
+
+    # Readable again (size and mtime as when it was skipped): read at once, no --verify needed.
+    back = CliRunner().invoke(cli, args)
+    assert back.exit_code == 0, back.output
+    assert "(1 added, 0 changed, 0 removed, 0 skipped)" in back.output
+    assert "  + docs/parrot.txt" in back.output and "!" not in back.output
+    answer = Bot(corpus=corpus, store=store).ask("What was the parrot called?", k=1)
+    assert answer.hits[0].text == PARROT
