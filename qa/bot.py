@@ -14,8 +14,15 @@ from numpy.typing import NDArray
 
 from qa.config import MAX_K, Settings, cache_dir, find_config, load_settings
 from qa.embed import Embedder
-from qa.errors import ConfigError, CorpusError, QAError, QuestionError, StoreError
-from qa.index import LocalBackend, ReadAgain, Store, StoreBackend
+from qa.errors import (
+    ConfigError,
+    CorpusError,
+    QAError,
+    QuestionError,
+    StoreError,
+    StoreReadOnlyError,
+)
+from qa.index import LocalBackend, ReadAgain, ReadOnly, Store, StoreBackend
 from qa.ingest import Corpus, Notify, Skipped, summary
 from qa.knowledge import StoredAnalysis
 from qa.rank import ASKED_AMONG, NOTHING, Hit, Retriever, reply
@@ -240,6 +247,12 @@ class Bot:
         def heard(message: str) -> None:
             if isinstance(message, ReadAgain):
                 again.append(message)
+            elif isinstance(message, ReadOnly):  # a question may answer from it; this may not
+                behind = f" ({message.behind})" if message.behind else ""
+                raise StoreReadOnlyError(
+                    f"store {message.directory} is read-only, so it cannot be brought up to "
+                    f"date{behind} - make it writable or pass --store DIR (questions still "
+                    "answer from it as last built)")
             else:
                 self.notify(message)
 

@@ -468,6 +468,42 @@ def test_read_only_store(read_only, tmp_path: Path) -> None:  # type: ignore[no-
     assert _snapshot(store) == before
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("read_only", ["mount", "chmod"], indirect=True)
+def test_qa_index_on_a_read_only_store_behind_its_corpus_fails(  # type: ignore[no-untyped-def]
+        read_only, tmp_path: Path) -> None:
+    prefix, store, make_read_only, _ = read_only
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / "seed.txt")
+    index = [*prefix, *QA, "index", "--corpus", str(corpus), "--store", str(store)]
+    # Built by another process: this one holds no file of the store open, which would keep
+    # the tmpfs from being unmounted.
+    subprocess.run(index, check=True, capture_output=True, timeout=600)
+    make_read_only()
+
+    # Up to date: nothing to write, so nothing wrong.
+    result = subprocess.run(index, check=False, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "(0 added, 0 changed, 0 removed, 0 skipped)" in result.stdout
+
+    # A new file: `qa index` cannot do its job, and says so in one line (not "0 added").
+    (corpus / "parrot.txt").write_text(f"Harbour life\n\n{PARROT}\n")
+    before = _snapshot(store)
+    result = subprocess.run(index, check=False, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [(
+        f"Error: store {store} is read-only, so it cannot be brought up to date (1 file added "
+        "or changed since it was built) - make it writable or pass --store DIR (questions "
+        "still answer from it as last built)")]
+    assert _snapshot(store) == before
+    # A question still answers from it, with the notice it always gave.
+    asked = _ask(prefix, corpus, store, KSF_Q)
+    assert asked.returncode == 0 and KSF_A in asked.stdout
+    assert asked.stderr.splitlines() == [
+        f"qa: store {store} is read-only: answering from it as last built"]
+
+
 @pytest.mark.parametrize("read_only", ["mount", "chmod"], indirect=True)
 def test_read_only_place_for_a_new_store(read_only) -> None:  # type: ignore[no-untyped-def]
     prefix, store, make_read_only, _ = read_only

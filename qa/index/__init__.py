@@ -25,6 +25,7 @@ from qa.index.sync import (
     Analyzer,
     DocumentEncoder,
     ReadAgain,
+    ReadOnly,
     file_stat,
     read_or_skip,
     sync,
@@ -34,9 +35,7 @@ from qa.index.sync import (
 from qa.index.writer import Part, write_generation
 
 __all__ = ["FORMAT", "K1", "Analyzer", "DocInfo", "DocumentEncoder", "LexicalIndex",
-           "LexicalSearch", "LocalBackend", "Narrowed", "Part", "Places", "ReadAgain", "Store",
-           "StoreBackend",
-           "Wanted", "bm25_weights", "file_stat", "idf_of", "make_folder", "members", "places",
-           "postings_of", "read_or_skip",
-           "read_places", "sync", "text_sha1", "unreadable", "unseen",
-           "write_generation"]
+           "LexicalSearch", "LocalBackend", "Narrowed", "Part", "Places", "ReadAgain", "ReadOnly",
+           "Store", "StoreBackend", "Wanted", "bm25_weights", "file_stat", "idf_of",
+           "make_folder", "members", "places", "postings_of", "read_or_skip", "read_places",
+           "sync", "text_sha1", "unreadable", "unseen", "write_generation"]

@@ -84,6 +84,21 @@ class ReadAgain(str):
         return notice
 
 
+class ReadOnly(str):
+    """The notice that the store is behind its corpus and cannot be written: the sync answers
+    from it as last built. `qa index`, whose job is to write it, fails on it instead
+    (Bot.update)."""
+
+    directory: str
+    behind: str  # what the store lacks: "1 file added or changed since it was built"; or ""
+
+    def __new__(cls, directory: Path, behind: str) -> Self:
+        notice = super().__new__(cls, f"store {directory} is read-only: answering from it as "
+                                 "last built")
+        notice.directory, notice.behind = str(directory), behind
+        return notice
+
+
 class Analyzer(Protocol):
     """Corpus-wide facts learned when the store is written, saved with it (the bot's comes
     from qa.knowledge: acronyms, aliases, speakers)."""
@@ -140,7 +155,7 @@ def sync(
         notify(message)
     if not _writable(directory):
         if old is not None:
-            notify(f"store {directory} is read-only: answering from it as last built")
+            notify(ReadOnly(directory, _behind(old, stats, check or _ContentCheck.none(corpus))))
             return old
         why = f" {problem} and" if problem else ""
         raise StoreReadOnlyError(
@@ -409,4 +424,5 @@ def _writable(directory: Path) -> bool:
 
 
 __all__ = ["CHUNK_SENTENCES", "PARTIAL", "Analyzer", "DocumentEncoder", "IndexInterrupted",
-           "ReadAgain", "Stat", "file_stat", "read_or_skip", "sync", "text_sha1", "unreadable"]
+           "ReadAgain", "ReadOnly", "Stat", "file_stat", "read_or_skip", "sync", "text_sha1",
+           "unreadable"]
