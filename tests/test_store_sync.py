@@ -1,4 +1,4 @@
-"""Keeping a store in step: a file that could not be read.
+"""Keeping a store in step: a file that could not be read, and a second writer that waited.
 
 Unreadable files are made with chmod 000. Root reads them anyway, so as root the runs that must
 not read them are `qa index` in a subprocess started by setpriv without CAP_DAC_OVERRIDE and
@@ -12,13 +12,21 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from numpy.typing import NDArray
 
 from qa import Bot
+from qa.bot import Changes
+from qa.embed import Embedder
+from qa.index import sync
 from qa.index.generation import CURRENT
+from qa.ingest import Corpus
+from qa.knowledge import StoredAnalysis
 from qa.ui.cli import cli
 
 from .test_store import write
@@ -84,3 +92,49 @@ def test_an_unreadable_file_is_skipped_while_unreadable_and_back_once_readable(
     assert "  + docs/parrot.txt" in back.output and "!" not in back.output
     answer = Bot(corpus=corpus, store=store).ask("What was the parrot called?", k=1)
     assert answer.hits[0].text == PARROT
+
+
+class _Gated:
+    """The real model, which on its first batch (the store's lock held) starts `then` and
+    waits for it to be ready before embedding."""
+
+    def __init__(self, embedder: Embedder, then: threading.Thread, ready: threading.Event):
+        self.embedder, self.then, self.ready = embedder, then, ready
+
+    @property
+    def identity(self) -> str:
+        return self.embedder.identity
+
+    def encode(self, texts: list[str], progress: bool = False) -> NDArray[np.float32]:
+        if not self.then.is_alive() and not self.ready.is_set():
+            self.then.start()
+            assert self.ready.wait(60), "the second run never said it was waiting"
+        return self.embedder.encode(texts, progress)
+
+
+def test_a_second_index_waiting_for_the_lock_says_so_and_counts_only_its_own_work(
+        tmp_path: Path) -> None:
+    corpus, store = _corpus(tmp_path), tmp_path / "store"
+    notes: list[str] = []
+    waiting = threading.Event()
+
+    def heard(message: str) -> None:
+        notes.append(message)
+        if message.startswith("waiting for another qa"):
+            waiting.set()
+
+    second = Bot(corpus=corpus, store=store, notify=heard)
+    done: list[Changes] = []
+    then = threading.Thread(target=lambda: done.append(second.update()), daemon=True)
+    # The first run holds the lock while it embeds; the second starts meanwhile and waits.
+    first = sync(store, Corpus.from_settings(second.settings),
+                 _Gated(second.embedder, then, waiting), notify=lambda _: None,
+                 analyzer=StoredAnalysis())
+    then.join(60)
+    assert first.count == 5 and len(done) == 1
+    assert notes == [f"waiting for another qa to finish writing {store}"]
+    changes = done[0]
+    assert (changes.added, changes.changed, changes.removed) == ((), (), ())
+    lines = changes.lines()
+    assert lines[0].endswith("(0 added, 0 changed, 0 removed, 0 skipped)")
+    assert "another qa brought the store up to date while this one waited" in lines[2]

@@ -21,8 +21,9 @@ import contextlib
 import json
 import os
 import shutil
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +99,19 @@ def not_a_folder(directory: Path) -> StoreError:
                       "by qa)")
 
 
+# How long a writer waits for the lock before saying so (`lock`'s `waiting`): a process keeping
+# a derived file holds it for a few milliseconds, which is not worth a line; another qa
+# indexing holds it for as long as embedding takes (minutes on a big corpus).
+WAIT_NOTICE_SECONDS = 1.0
+
+
 @contextlib.contextmanager
-def lock(directory: Path) -> Iterator[None]:
-    """An exclusive lock: a second writer waits here, then finds the work already done."""
+def lock(directory: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """An exclusive lock: a second writer waits here, then finds the work already done.
+
+    `waiting` is called once when another process has held the lock for WAIT_NOTICE_SECONDS
+    of this one's wait, which then goes on waiting.
+    """
     import fcntl
 
     make_folder(directory)
@@ -113,7 +124,7 @@ def lock(directory: Path) -> Iterator[None]:
                          "pass --store DIR in a folder you can write") from exc
     with handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            _acquire(handle.fileno(), waiting)
         except OSError as exc:  # a file system without locks (some network mounts)
             raise StoreError(f"store {directory} cannot be locked ({exc.strerror or exc}) - "
                              "pass --store DIR on a local disk") from exc
@@ -121,6 +132,24 @@ def lock(directory: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _acquire(fd: int, waiting: Callable[[], None] | None) -> None:
+    """flock(fd) exclusively; `waiting()` once it has been busy for WAIT_NOTICE_SECONDS."""
+    import fcntl
+
+    if waiting is not None:
+        deadline = time.monotonic() + WAIT_NOTICE_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.05)
+        waiting()
+    fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def denied(directory: Path, exc: PermissionError, doing: str) -> StorePermissionError:
@@ -210,5 +239,5 @@ def publish(directory: Path, tmp: Path) -> Path:
 
 
 __all__ = ["ARRAYS", "CURRENT", "DERIVED", "FORMAT", "META", "PREFIX", "TEXTS", "VOCAB",
-           "FileRecord", "check", "crc", "current_name", "denied", "list_derived", "lock",
-           "make_folder", "publish", "read_derived", "record"]
+           "WAIT_NOTICE_SECONDS", "FileRecord", "check", "crc", "current_name", "denied",
+           "list_derived", "lock", "make_folder", "publish", "read_derived", "record"]

@@ -84,6 +84,23 @@ class ReadAgain(str):
         return notice
 
 
+class Waiting(str):
+    """The notice that another process is writing the store, and this sync waits for it.
+
+    `found` is set once this sync holds the lock: the store as the other process left it (None
+    when there is none yet), from which this sync goes on; Bot.update counts this run's changes
+    from there, not the other's.
+    """
+
+    directory: str
+    found: Store | None
+
+    def __new__(cls, directory: Path) -> Self:
+        notice = super().__new__(cls, f"waiting for another qa to finish writing {directory}")
+        notice.directory, notice.found = str(directory), None
+        return notice
+
+
 class ReadOnly(str):
     """The notice that the store is behind its corpus and cannot be written: the sync answers
     from it as last built. `qa index`, whose job is to write it, fails on it instead
@@ -163,10 +180,19 @@ def sync(
         )
     if problem:
         notify(f"store {directory} {problem}: rebuilding it")
-    with lock(directory):
+    waiting = Waiting(directory)
+    waited: list[Waiting] = []
+
+    def wait() -> None:
+        waited.append(waiting)
+        notify(waiting)
+
+    with lock(directory, wait):
         # Another process may have finished the same work while we waited for the lock.
+        if not rebuild or waited:
+            waiting.found, _ = _open(directory, model)
         if not rebuild:
-            old, _ = _open(directory, model)
+            old = waiting.found
             if old is not None and check is None:  # made by the other process meanwhile
                 check = _ContentCheck.of(corpus, stats, verify)
             if (old is not None and check is not None and _unchanged(old, _stats(files), check)
@@ -424,5 +450,5 @@ def _writable(directory: Path) -> bool:
 
 
 __all__ = ["CHUNK_SENTENCES", "PARTIAL", "Analyzer", "DocumentEncoder", "IndexInterrupted",
-           "ReadAgain", "ReadOnly", "Stat", "file_stat", "read_or_skip", "sync", "text_sha1",
-           "unreadable"]
+           "ReadAgain", "ReadOnly", "Stat", "Waiting", "file_stat", "read_or_skip", "sync",
+           "text_sha1", "unreadable"]
