@@ -22,7 +22,7 @@ from qa.errors import (
     StoreError,
     StoreReadOnlyError,
 )
-from qa.index import LocalBackend, ReadAgain, ReadOnly, Store, StoreBackend, Waiting
+from qa.index import LocalBackend, ReadAgain, ReadOnly, Store, StoreBackend
 from qa.ingest import Corpus, Notify, Skipped, summary
 from qa.knowledge import StoredAnalysis
 from qa.rank import ASKED_AMONG, NOTHING, Hit, Retriever, reply
@@ -106,9 +106,9 @@ class Changes:
     # Why unchanged files were read again, when they were: this qa reads their format better
     # than the qa that indexed them (qa.index.ReadAgain). They are not counted as changed.
     read_again: str = ""
-    # Another qa was writing the store when this update began; it waited, and the counts are
-    # what it did after the other (qa.index.Waiting).
-    waited: bool = False
+    # Another qa wrote the store after this update looked at it (it waited for that one to
+    # finish, say): the counts are what this update did after it (qa.index.Store.synced_from).
+    other_writer: bool = False
 
     def summary(self) -> str:
         """lines() as one text."""
@@ -131,12 +131,12 @@ class Changes:
             lines.append(self.kinds)
         if self.read_again:
             lines.append(self.read_again)
-        if self.waited:  # else its changes would look like this run's
-            lines.append("another qa brought the store up to date while this one waited: "
-                         "nothing was left to do" if not (self.added or self.changed
-                                                          or self.removed or self.rebuilt)
-                         else "another qa wrote the store while this one waited: the counts "
-                         "are what this run did after it")
+        if self.other_writer:  # else its changes would look like this run's
+            lines.append("another qa brought the store up to date meanwhile: nothing was left "
+                         "to do" if not (self.added or self.changed or self.removed
+                                         or self.rebuilt)
+                         else "another qa wrote the store meanwhile: the counts are what this "
+                         "run did after it")
         for mark, paths in (("+", self.added), ("~", self.changed), ("-", self.removed)):
             lines.extend(f"  {mark} {path}" for path in paths)
         lines.extend(f"  ! {path}: {reason}" for path, reason in self.skipped)
@@ -252,7 +252,6 @@ class Bot:
                              f"{self.backend.describe()} - index with milvus_read_only: false")
         before = self._opened()
         again: list[ReadAgain] = []  # said in the summary, not also as it happens
-        waited: list[Waiting] = []
 
         def heard(message: str) -> None:
             if isinstance(message, ReadAgain):
@@ -264,15 +263,15 @@ class Bot:
                     f"date{behind} - make it writable or pass --store DIR (questions still "
                     "answer from it as last built)")
             else:
-                if isinstance(message, Waiting):
-                    waited.append(message)
                 self.notify(message)
 
         store = self._sync(rebuild, verify, heard)
-        if waited:  # what the other process wrote is not this run's doing
-            before = waited[-1].found
         reread = {p for notice in again for p in notice.paths}
         old = {d.path: (d.sha1, d.size, d.mtime_ns) for d in before.documents} if before else {}
+        other = False
+        if store.synced_from is not None:  # what another process wrote is not this run's doing
+            started = {d.path: (d.sha1, d.size, d.mtime_ns) for d in store.synced_from}
+            other, old = started != old, started
         new = {d.path: (d.sha1, d.size, d.mtime_ns) for d in store.documents}
         # The store keeps the files it could not read; those the listing left out (a FIFO, a
         # broken link, a link out of the corpus) are listed again here, as they are now.
@@ -291,7 +290,7 @@ class Bot:
             directory=self.backend.describe(),
             kinds=summary([d.path for d in store.documents],  # files by kind: no folders
                           [p for p in skipped if not os.path.isdir(p)]), rebuilt=rebuild,
-            read_again=str(again[-1]) if again else "", waited=bool(waited))
+            read_again=str(again[-1]) if again else "", other_writer=other)
 
     def _opened(self) -> Store | None:
         """The store as it is now on disk, without updating it; None if there is none."""

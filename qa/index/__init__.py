@@ -26,7 +26,6 @@ from qa.index.sync import (
     DocumentEncoder,
     ReadAgain,
     ReadOnly,
-    Waiting,
     file_stat,
     read_or_skip,
     sync,
@@ -37,6 +36,6 @@ from qa.index.writer import Part, write_generation
 
 __all__ = ["FORMAT", "K1", "Analyzer", "DocInfo", "DocumentEncoder", "LexicalIndex",
            "LexicalSearch", "LocalBackend", "Narrowed", "Part", "Places", "ReadAgain", "ReadOnly",
-           "Store", "StoreBackend", "Waiting", "Wanted", "bm25_weights", "file_stat", "idf_of",
+           "Store", "StoreBackend", "Wanted", "bm25_weights", "file_stat", "idf_of",
            "make_folder", "members", "places", "postings_of", "read_or_skip", "read_places",
            "sync", "text_sha1", "unreadable", "unseen", "write_generation"]

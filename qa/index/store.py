@@ -101,6 +101,10 @@ class Store:
                                     arrays["lex_rows"], arrays["lex_weights"], len(self.rows))
         self.extras: dict[str, Any] = meta.get("extras", {})
         self.generation: Path | None = None  # its gen-* folder, set by load()
+        # The documents of the store that the sync handing this one out compared the corpus
+        # with (those of this one when it wrote nothing): what that sync changed is counted
+        # from them, not from a store another process replaced meanwhile. None: not known.
+        self.synced_from: list[DocInfo] | None = None
         # Per-sentence arrays an analyzer added (e.g. speaker ids), by extras key.
         self.extra_arrays: dict[str, Any] = {
             k: arrays[f"x_{k}"] for k in meta.get("extra_arrays", []) if f"x_{k}" in arrays}

@@ -84,23 +84,6 @@ class ReadAgain(str):
         return notice
 
 
-class Waiting(str):
-    """The notice that another process is writing the store, and this sync waits for it.
-
-    `found` is set once this sync holds the lock: the store as the other process left it (None
-    when there is none yet), from which this sync goes on; Bot.update counts this run's changes
-    from there, not the other's.
-    """
-
-    directory: str
-    found: Store | None
-
-    def __new__(cls, directory: Path) -> Self:
-        notice = super().__new__(cls, f"waiting for another qa to finish writing {directory}")
-        notice.directory, notice.found = str(directory), None
-        return notice
-
-
 class ReadOnly(str):
     """The notice that the store is behind its corpus and cannot be written: the sync answers
     from it as last built. `qa index`, whose job is to write it, fails on it instead
@@ -167,37 +150,28 @@ def sync(
     check = _ContentCheck.of(corpus, stats, verify) if old is not None else None
     if (old is not None and check is not None and _unchanged(old, stats, check)
             and _current(analyzer, old)):
-        return old
+        return _from(old, old)
     for message in listing:
         notify(message)
     if not _writable(directory):
         if old is not None:
             notify(ReadOnly(directory, _behind(old, stats, check or _ContentCheck.none(corpus))))
-            return old
+            return _from(old, old)
         why = f" {problem} and" if problem else ""
         raise StoreReadOnlyError(
             f"store {directory}{why} cannot be written - make it writable or pass --store DIR"
         )
     if problem:
         notify(f"store {directory} {problem}: rebuilding it")
-    waiting = Waiting(directory)
-    waited: list[Waiting] = []
-
-    def wait() -> None:
-        waited.append(waiting)
-        notify(waiting)
-
-    with lock(directory, wait):
+    with lock(directory, lambda: notify(f"waiting for another qa to finish writing {directory}")):
         # Another process may have finished the same work while we waited for the lock.
-        if not rebuild or waited:
-            waiting.found, _ = _open(directory, model)
         if not rebuild:
-            old = waiting.found
+            old, _ = _open(directory, model)
             if old is not None and check is None:  # made by the other process meanwhile
                 check = _ContentCheck.of(corpus, stats, verify)
             if (old is not None and check is not None and _unchanged(old, _stats(files), check)
                     and _current(analyzer, old)):
-                return old
+                return _from(old, old)
         parts, skipped, again = _collect(directory, old, files, corpus, encoder, notify,
                                          progress, check)
         if not parts:
@@ -228,7 +202,13 @@ def sync(
         assert store is not None
         if again is not None:
             notify(again)
-        return store
+        return store if rebuild else _from(store, old)
+
+
+def _from(store: Store, baseline: Store | None) -> Store:
+    """`store`, noting the store the sync compared the corpus with (Store.synced_from)."""
+    store.synced_from = list(baseline.documents) if baseline is not None else []
+    return store
 
 
 def _current(analyzer: Analyzer | None, store: Store) -> bool:
@@ -450,5 +430,5 @@ def _writable(directory: Path) -> bool:
 
 
 __all__ = ["CHUNK_SENTENCES", "PARTIAL", "Analyzer", "DocumentEncoder", "IndexInterrupted",
-           "ReadAgain", "ReadOnly", "Stat", "Waiting", "file_stat", "read_or_skip", "sync",
-           "text_sha1", "unreadable"]
+           "ReadAgain", "ReadOnly", "Stat", "file_stat", "read_or_skip", "sync", "text_sha1",
+           "unreadable"]
