@@ -22,7 +22,7 @@ from qa.errors import (
     StoreError,
     StoreReadOnlyError,
 )
-from qa.index import LocalBackend, ReadAgain, ReadOnly, Store, StoreBackend
+from qa.index import DocInfo, LocalBackend, ReadAgain, ReadOnly, Store, StoreBackend
 from qa.ingest import Corpus, Notify, Skipped, summary
 from qa.knowledge import StoredAnalysis
 from qa.rank import ASKED_AMONG, NOTHING, Hit, Retriever, reply
@@ -143,6 +143,19 @@ class Changes:
         return lines
 
 
+def _cannot_update(notice: ReadOnly) -> StoreReadOnlyError:
+    """Bot.update's error for a read-only store behind its corpus (a question answers from it)."""
+    behind = f" ({notice.behind})" if notice.behind else ""
+    return StoreReadOnlyError(f"store {notice.directory} is read-only, so it cannot be brought "
+                              f"up to date{behind} - make it writable or pass --store DIR "
+                              "(questions still answer from it as last built)")
+
+
+def _documents(docs: list[DocInfo]) -> dict[str, tuple[str, int, int]]:
+    """path -> (text SHA-1, size, mtime): what tells an update's changes apart."""
+    return {d.path: (d.sha1, d.size, d.mtime_ns) for d in docs}
+
+
 def _listing_skips(corpus: Corpus) -> dict[str, str]:
     """What listing the corpus leaves out, path -> reason (its `Skipped` notices)."""
     notices: list[str] = []
@@ -257,22 +270,16 @@ class Bot:
             if isinstance(message, ReadAgain):
                 again.append(message)
             elif isinstance(message, ReadOnly):  # a question may answer from it; this may not
-                behind = f" ({message.behind})" if message.behind else ""
-                raise StoreReadOnlyError(
-                    f"store {message.directory} is read-only, so it cannot be brought up to "
-                    f"date{behind} - make it writable or pass --store DIR (questions still "
-                    "answer from it as last built)")
+                raise _cannot_update(message)
             else:
                 self.notify(message)
 
         store = self._sync(rebuild, verify, heard)
         reread = {p for notice in again for p in notice.paths}
-        old = {d.path: (d.sha1, d.size, d.mtime_ns) for d in before.documents} if before else {}
-        other = False
-        if store.synced_from is not None:  # what another process wrote is not this run's doing
-            started = {d.path: (d.sha1, d.size, d.mtime_ns) for d in store.synced_from}
-            other, old = started != old, started
-        new = {d.path: (d.sha1, d.size, d.mtime_ns) for d in store.documents}
+        seen = _documents(before.documents if before else [])
+        # What another process wrote since `before` is not this run's doing.
+        old = seen if store.synced_from is None else _documents(store.synced_from)
+        new = _documents(store.documents)
         # The store keeps the files it could not read; those the listing left out (a FIFO, a
         # broken link, a link out of the corpus) are listed again here, as they are now.
         skipped = {p: str(r.get("reason", "")) for p, r in store.skipped.items()}
@@ -290,7 +297,7 @@ class Bot:
             directory=self.backend.describe(),
             kinds=summary([d.path for d in store.documents],  # files by kind: no folders
                           [p for p in skipped if not os.path.isdir(p)]), rebuilt=rebuild,
-            read_again=str(again[-1]) if again else "", other_writer=other)
+            read_again=str(again[-1]) if again else "", other_writer=old != seen)
 
     def _opened(self) -> Store | None:
         """The store as it is now on disk, without updating it; None if there is none."""
