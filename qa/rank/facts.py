@@ -73,9 +73,10 @@ class StoreFacts:
         """Whether a row is a heading, never an answer: its document's title line, or a
         section's heading (a Markdown, Word or HTML heading: the last of its own heading
         path). Asked of the few rows a reply may show, not worked out for every row."""
-        if self.headings[row]:
-            return True
-        path = self.store.location(row).headings
+        return bool(self.headings[row]) or self.heads(row, self.store.location(row).headings)
+
+    def heads(self, row: int, path: tuple[str, ...]) -> bool:
+        """Whether a row is the heading of the section `path` (its last heading)."""
         return bool(path) and normal(self.store.text(row)).lstrip("# ") == normal(path[-1])
 
     @cached_property

@@ -57,7 +57,7 @@ def make_hit(facts: StoreFacts, row: int, score: float, context: int) -> Hit:
         heading of its first sentence, as the hit cites it ("notes.md › Install"). The rows
         kept run on from the hit, as readers of `before` and `after` count on."""
         kept = takewhile(lambda r: store.location(r).headings == where.headings
-                         and store.text(r) not in where.headings, rows)
+                         and not facts.heads(r, where.headings), rows)
         return [one_line(store.text(r)) for r in kept]
 
     before = tuple(reversed(section(range(row - 1, max(lo, first) - 1, -1))))
