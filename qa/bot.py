@@ -151,7 +151,7 @@ def _cannot_update(notice: ReadOnly) -> StoreReadOnlyError:
                               "(questions still answer from it as last built)")
 
 
-def _documents(docs: list[DocInfo]) -> dict[str, tuple[str, int, int]]:
+def _fingerprints(docs: list[DocInfo]) -> dict[str, tuple[str, int, int]]:
     """path -> (text SHA-1, size, mtime): what tells an update's changes apart."""
     return {d.path: (d.sha1, d.size, d.mtime_ns) for d in docs}
 
@@ -276,10 +276,10 @@ class Bot:
 
         store = self._sync(rebuild, verify, heard)
         reread = {p for notice in again for p in notice.paths}
-        seen = _documents(before.documents if before else [])
+        seen = _fingerprints(before.documents if before else [])
         # What another process wrote since `before` is not this run's doing.
-        old = seen if store.synced_from is None else _documents(store.synced_from)
-        new = _documents(store.documents)
+        old = seen if store.synced_from is None else _fingerprints(store.synced_from)
+        new = _fingerprints(store.documents)
         # The store keeps the files it could not read; those the listing left out (a FIFO, a
         # broken link, a link out of the corpus) are listed again here, as they are now.
         skipped = {p: str(r.get("reason", "")) for p, r in store.skipped.items()}
@@ -402,10 +402,13 @@ class Bot:
         doc = int(np.searchsorted(first, row, side="right")) - 1
         return np.arange(first[doc], first[doc] + count[doc], dtype=np.int64)
 
-    def _documents(self, rows: NDArray[np.int64]) -> int:
-        """How many documents these rows fall in."""
-        first, _ = self.retriever.facts.spans
-        return int(np.unique(np.searchsorted(first, rows, side="right")).size)
+    def _searched(self, within: NDArray[np.int64] | None) -> str:
+        """The documents a question was asked of: those of `within` (a file asked, a
+        follow-up's story), else all."""
+        if within is None:
+            return f"the {plural(len(self.store.documents), 'document')} I have"
+        count = int(np.unique(self.retriever.facts.doc[within]).size)
+        return f"the {plural(count, 'document')} searched"
 
     def check_k(self, k: int | None) -> int:
         """`k` as asked, or the configured one; a QuestionError for anything but a count from
@@ -424,16 +427,13 @@ class Bot:
         seen = (self.retriever.about(understood, [h.row for h in hits], within) if hits
                 else NOTHING)
         said = reply(hits[0].score if hits else 0.0, seen, self.settings.abstain_threshold)
-        # the documents searched: those asked (`within`, a follow-up's story), else all
-        searched = (f"the {plural(self._documents(within), 'document')} searched"
-                    if within is not None
-                    else f"the {plural(len(self.store.documents), 'document')} I have")
         if said == "none":
-            return Answer(question, (), True, f"I couldn't find that in {searched}.", understood)
+            return Answer(question, (), True,
+                          f"I couldn't find that in {self._searched(within)}.", understood)
         # "what did Putin say?" over documents that never name him: said, before the hits
         names = seen.unnamed
         note = (f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} not named in "
-                f"{searched}." if names else "")
+                f"{self._searched(within)}." if names else "")
         return Answer(question, self.label(hits[:k]), False, note, understood, said)
 
 
