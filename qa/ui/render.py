@@ -80,8 +80,9 @@ class _Block:
     rows: dict[int, str]  # row -> sentence text, answers and context alike
 
     @property
-    def answers(self) -> list[int]:
-        return sorted(h.row for h in self.hits)
+    def last(self) -> int:
+        """The row of its last answer."""
+        return max(h.row for h in self.hits)
 
 
 def _window(hit: Hit) -> dict[int, str]:
@@ -102,28 +103,34 @@ def blocks(hits: tuple[Hit, ...]) -> list[_Block]:
     another file's block shows (a copy of a document) is not shown again. Blocks keep the best
     hit's order."""
     out: list[_Block] = []
+    printed: dict[str, str] = {}  # each sentence shown (normal()) -> the file it came from
     for hit in hits:
         window = _window(hit)
         if not window:
             out.append(_Block([hit], {}))
             continue
         same = [b for b in out if b.rows and b.hits[0].source == hit.source]
-        block = next((b for b in same
-                      if hit.row in b.rows or hit.row == b.answers[-1] + 1), None)
+        block = next((b for b in same if hit.row in b.rows or hit.row == b.last + 1), None)
         shown = {r for b in same if b is not block for r in b.rows}
-        # the same sentence in another file (a copy of a document, a quote reported twice)
-        elsewhere = {normal(t) for b in out if b.hits[0].source != hit.source
-                     for t in b.rows.values()}
-        if block is None and normal(hit.text) in elsewhere:
+
+        def elsewhere(text: str, source: str = hit.source) -> bool:
+            """Shown from another file (a copy of a document, a quote reported twice)."""
+            return printed.get(normal(text), source) != source
+
+        if block is None and elsewhere(hit.text):
             continue  # shown already, from the other file
         if block is None:
-            out.append(_Block([hit], {r: t for r, t in window.items()
-                                      if r == hit.row or (r not in shown
-                                                          and normal(t) not in elsewhere)}))
+            added = {r: t for r, t in window.items()
+                     if r == hit.row or (r not in shown and not elsewhere(t))}
+            out.append(_Block([hit], added))
         elif hit.row > block.hits[0].row:
             block.hits.append(hit)
-            block.rows.update({r: t for r, t in window.items() if r >= hit.row and r not in shown})
-        # else: before the block's best, where its context shows it already
+            added = {r: t for r, t in window.items() if r >= hit.row and r not in shown}
+            block.rows.update(added)
+        else:  # before the block's best, where its context shows it already
+            continue
+        for text in added.values():
+            printed.setdefault(normal(text), hit.source)
     return out
 
 
@@ -159,11 +166,10 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
     out: list[str] = []
     if answer.understood_as and answer.understood_as != answer.question:
         out.append(paint(f"(understood as: {answer.understood_as})", DIM, color))
+    if answer.message:  # why it declined, or a note: "Putin is not named in the 1 document ..."
+        out.append(answer.message)
     if answer.abstained:
-        out.append(answer.message)
         return join_lines(*out)
-    if answer.message:  # a note on the question: "Putin is not named in the 1 document I have."
-        out.append(answer.message)
     unsure = answer.confidence == "low"
     if unsure:
         out.append(LOW_CONFIDENCE)
