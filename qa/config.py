@@ -118,6 +118,8 @@ def load_settings(path: str | os.PathLike[str] | None = None,
         cfg = Path(path)
         if not cfg.is_file():
             where = f"${CONFIG_ENV}" if os.environ.get(CONFIG_ENV) == str(path) else "--config"
+            if cfg.is_dir():
+                raise ConfigError(f"config file {cfg} is a folder - give {where} a YAML file")
             raise ConfigError(f"config file {cfg} does not exist - check the path given to {where}")
         raw = {key: value for key, value in _read_yaml(cfg).items() if key not in given}
         base = cfg.resolve().parent

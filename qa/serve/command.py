@@ -14,7 +14,6 @@ import ipaddress
 import math
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -168,8 +167,6 @@ def _settings(ctx: click.Context, config: str | None, corpus: tuple[str, ...],
     finds; a bad value named by the flag the user typed."""
     parent = ctx.find_root().params
     config = config or parent.get("config")
-    if config is not None and Path(config).is_dir():
-        raise ConfigError(f"config file {config} is a folder - give --config a YAML file")
     corpus = corpus or parent.get("corpus") or ()
     return load_settings(find_config(config), FLAGS, corpus=list(corpus) or None,
                          store=store or parent.get("store"), k=parent.get("k"))

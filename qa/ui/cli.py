@@ -19,7 +19,7 @@ import click
 from qa.bot import Answer, Bot
 from qa.chat import Conversation
 from qa.config import find_config, load_settings
-from qa.errors import ConfigError, QAError, QuestionError
+from qa.errors import QAError, QuestionError
 from qa.text import Line, decode_lines, for_json, safe
 from qa.ui.commands import LEAVE, chat_command
 from qa.ui.render import echo
@@ -83,8 +83,6 @@ def make_bot(ctx: click.Context, config: str | None = None, corpus: tuple[str, .
     """
     parent = ctx.find_root().params
     config = config or parent.get("config")
-    if config is not None and Path(config).is_dir():
-        raise ConfigError(f"config file {config} is a folder - give --config a YAML file")
     corpus = corpus or parent.get("corpus") or ()
     store = store or parent.get("store")
     k = k if k is not None else parent.get("k")
