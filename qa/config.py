@@ -89,6 +89,20 @@ def _as_raw(settings: Settings) -> dict[str, Any]:
 CONFIG_ENV = "QA_CONFIG"
 
 
+# How the settings' messages name a value given on the command line: the flag the user typed
+# ("-k must be ...", "--corpus names /nope, which does not exist"; not "'k' in the options").
+FLAGS = {"corpus": "--corpus", "store": "--store", "k": "-k"}
+
+
+def command_settings(config: str | None, corpus: tuple[str, ...], store: str | None,
+                     k: int | str | None) -> Settings:
+    """The settings of a qa command: its options (None or empty where not given) over the
+    config file find_config finds, a bad value named by its flag. One place for every
+    command (qa, qa index, qa serve...), so they read their options alike."""
+    return load_settings(find_config(config), FLAGS, corpus=list(corpus) or None,
+                         store=store, k=k)
+
+
 def find_config(given: str | os.PathLike[str] | None = None) -> Path | None:
     """The config file to read: `given` (--config), else $QA_CONFIG, else ./config.yaml when
     there is one, else None (built-in defaults)."""
@@ -309,5 +323,5 @@ def _slug(name: str) -> str:
 
 
 DEFAULTS = Settings()
-__all__ = ["CONFIG_ENV", "DEFAULTS", "MAX_K", "SEARCH_MODES", "Settings", "cache_dir",
-           "default_store", "find_config", "load_settings"]
+__all__ = ["CONFIG_ENV", "DEFAULTS", "FLAGS", "MAX_K", "SEARCH_MODES", "Settings", "cache_dir",
+           "command_settings", "default_store", "find_config", "load_settings"]

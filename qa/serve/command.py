@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from qa.bot import NO_CORPUS
-from qa.config import Settings, find_config, load_settings
+from qa.config import Settings, command_settings
 from qa.errors import ConfigError, CorpusError, QAError
 from qa.index import make_folder
 from qa.serve.limits import Limits
@@ -95,12 +95,6 @@ def _bind_error(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {host} port {port}: {exc.strerror or exc} - check --host and --port"
 
 
-# How the settings' messages name a value given on the command line: the flag the user typed
-# ("--corpus names /nope, which does not exist", not "'corpus' in the options ..."), as the
-# other qa commands do (qa.ui.cli).
-FLAGS = {"corpus": "--corpus", "store": "--store", "k": "-k"}
-
-
 def parse_port(text: str) -> int:
     """--port as given: a whole number from 0 to 65535, else a ConfigError naming the flag
     (one line and exit 1, as -k abc; not click's usage error, exit 2: a bad value is a bad
@@ -168,8 +162,7 @@ def _settings(ctx: click.Context, config: str | None, corpus: tuple[str, ...],
     parent = ctx.find_root().params
     config = config or parent.get("config")
     corpus = corpus or parent.get("corpus") or ()
-    return load_settings(find_config(config), FLAGS, corpus=list(corpus) or None,
-                         store=store or parent.get("store"), k=parent.get("k"))
+    return command_settings(config, corpus, store or parent.get("store"), parent.get("k"))
 
 
 def prepare(settings: Settings) -> None:
@@ -216,5 +209,5 @@ def _run(sock: socket.socket, settings: Settings, token: str | None, rate: float
         raise click.ClickException(safe(failure[0]))
 
 
-__all__ = ["FLAGS", "is_loopback", "listen", "parse_port", "parse_rate", "prepare",
+__all__ = ["is_loopback", "listen", "parse_port", "parse_rate", "prepare",
            "read_token", "serve"]

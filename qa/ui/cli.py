@@ -18,7 +18,7 @@ import click
 
 from qa.bot import Answer, Bot
 from qa.chat import Conversation
-from qa.config import find_config, load_settings
+from qa.config import command_settings
 from qa.errors import QAError, QuestionError
 from qa.text import Line, decode_lines, for_json, safe
 from qa.ui.commands import LEAVE, chat_command
@@ -55,11 +55,6 @@ def _number(_ctx: click.Context, _param: click.Parameter, value: str | None
         return value
 
 
-# How the settings' messages name a value given on the command line: the flag the user typed
-# ("-k must be ...", not "'k' in the options must be ...").
-_FLAGS = {"corpus": "--corpus", "store": "--store", "k": "-k"}
-
-
 def _options(f: F) -> F:
     """Options every command shares; each overrides the config file."""
     for decorator in reversed([
@@ -86,9 +81,8 @@ def make_bot(ctx: click.Context, config: str | None = None, corpus: tuple[str, .
     corpus = corpus or parent.get("corpus") or ()
     store = store or parent.get("store")
     k = k if k is not None else parent.get("k")
-    settings = load_settings(find_config(config), _FLAGS, corpus=list(corpus) or None,
-                             store=store, k=k)
-    return Bot.from_settings(settings, progress=sys.stderr.isatty())
+    return Bot.from_settings(command_settings(config, corpus, store, k),
+                             progress=sys.stderr.isatty())
 
 
 _bot = make_bot  # the name the commands below have always used
