@@ -20,7 +20,7 @@ from qa.index.lexical import (
     postings_of,
     unseen,
 )
-from qa.index.store import DocInfo, Places, Store, places, read_places
+from qa.index.store import DocInfo, Places, Store, loaders_of, places, read_places
 from qa.index.sync import (
     Analyzer,
     DocumentEncoder,
@@ -37,5 +37,5 @@ from qa.index.writer import Part, write_generation
 __all__ = ["FORMAT", "K1", "Analyzer", "DocInfo", "DocumentEncoder", "LexicalIndex",
            "LexicalSearch", "LocalBackend", "Narrowed", "Part", "Places", "ReadAgain", "ReadOnly",
            "Store", "StoreBackend", "Wanted", "bm25_weights", "file_stat", "idf_of",
-           "make_folder", "members", "places", "postings_of", "read_or_skip", "read_places",
+           "loaders_of", "make_folder", "members", "places", "postings_of", "read_or_skip", "read_places",
            "sync", "text_sha1", "unreadable", "unseen", "write_generation"]

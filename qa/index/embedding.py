@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from qa.index.generation import PARTIAL
 from qa.ingest import Document, Notify
 
 
@@ -89,7 +90,6 @@ def embed(directory: Path, docs: list[Document], encoder: DocumentEncoder, notif
 # Sentences embedded between two saves of partial work: Ctrl-C or a kill loses at most this
 # many. 512 is a few seconds of embedding on 2 cores; a save costs about 1 ms per document.
 CHUNK_SENTENCES = 512
-PARTIAL = "partial"
 
 
 def _chunks(todo: list[int], docs: list[Document]) -> Iterator[list[int]]:

@@ -39,6 +39,8 @@ VOCAB = "vocab.json"
 ARRAYS = ("vectors", "offsets", "rows", "title_vectors", "lex_idf", "lex_indptr", "lex_rows",
           "lex_weights")
 PREFIX = "gen-"
+LOCK = "lock"  # the file writers take turns on
+PARTIAL = "partial"  # vectors of a sync under way, kept for a run cut short (qa.index.embedding)
 
 FileRecord = dict[str, int]  # size, mtime_ns, crc32
 
@@ -53,7 +55,7 @@ def current_name(directory: Path) -> str | None:
 
 # What qa writes in a store's folder: a folder holding anything else (hidden files aside) and
 # none of these is someone else's, and qa writes nothing there ("--store ~/Documents").
-_OWN = (CURRENT, "lock", "partial")
+_OWN = (CURRENT, LOCK, PARTIAL)
 _OWN_PREFIXES = (PREFIX, "tmp-")
 
 
@@ -116,7 +118,7 @@ def lock(directory: Path, waiting: Callable[[], None] | None = None) -> Iterator
 
     make_folder(directory)
     try:
-        handle = open(directory / "lock", "a+b")  # noqa: SIM115 - closed by the with below
+        handle = open(directory / LOCK, "a+b")  # noqa: SIM115 - closed by the with below
     except PermissionError as exc:
         raise denied(directory, exc, "write") from exc
     except OSError as exc:

@@ -76,6 +76,14 @@ class DocInfo:
     locations: Places = ()
 
 
+
+def loaders_of(meta: Mapping[str, Any]) -> int:
+    """The LOADERS_VERSION (qa.ingest) a store's files were read with, as its meta.json or a
+    Milvus collection's state records it ("loaders"); 0 where it was not recorded, which
+    counts as read by older loaders."""
+    found = meta.get("loaders")
+    return found if isinstance(found, int) and not isinstance(found, bool) else 0
+
 class Store:
     """One complete generation, opened read-only; rows are sentences in document order."""
 
@@ -125,8 +133,7 @@ class Store:
     def loaders(self) -> int:
         """The LOADERS_VERSION (qa.ingest) its documents were read with, meta.json's "loaders";
         0 for a store written before it was kept, which counts as read by older loaders."""
-        found = self.meta.get("loaders")
-        return found if isinstance(found, int) and not isinstance(found, bool) else 0
+        return loaders_of(self.meta)
 
     def text(self, row: int) -> str:
         lo, hi = int(self.offsets[row]), int(self.offsets[row + 1])
@@ -321,4 +328,4 @@ def _check_shapes(arrays: dict[str, Any], n: int, dim: int, docs: int, text_byte
             raise ValueError(f"{key} has {arr.shape[:1]} rows, not {n}")
 
 
-__all__ = ["DocInfo", "Places", "Store", "places"]
+__all__ = ["DocInfo", "Places", "Store", "loaders_of", "places"]

@@ -74,13 +74,13 @@ class ReadAgain(str):
     better than the one that indexed them; `qa index` shows it in its summary."""
 
     paths: tuple[str, ...]  # every file read again for that reason
-    new_text: tuple[str, ...]  # those whose text came out different, and were embedded again
 
     def __new__(cls, paths: Sequence[str], new_text: Sequence[str]) -> Self:
+        """`new_text`: those of `paths` whose text came out different (embedded again)."""
         n, k = len(paths), len(new_text)
         notice = super().__new__(cls, f"{n:,} file{'' if n == 1 else 's'} read again: qa reads "
                                  f"their format better now ({k:,} with new text)")
-        notice.paths, notice.new_text = tuple(paths), tuple(new_text)
+        notice.paths = tuple(paths)
         return notice
 
 

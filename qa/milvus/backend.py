@@ -44,6 +44,7 @@ from qa.index import (
     ReadAgain,
     Store,
     file_stat,
+    loaders_of,
     places,
     read_or_skip,
     text_sha1,
@@ -133,7 +134,7 @@ class MilvusBackend:
             state = coll.get(client, name, "state") or {}
             docs = coll.manifest(client, name)
             skipped = coll.get_chunked(client, name, "skipped") or {}
-            if (not state.get("dirty") and _loaders(state) >= LOADERS_VERSION
+            if (not state.get("dirty") and loaders_of(state) >= LOADERS_VERSION
                     and _unchanged(docs, skipped, files, corpus, verify)):
                 kept = as_left(client, self.where, identity, state, docs, skipped, model,
                                self.mirror, self.mirror_below, analyzer)
@@ -168,7 +169,7 @@ class MilvusBackend:
         epoch = state.get("epoch")
         mirror = None if state.get("dirty") else load_mirror(self.mirror, model, epoch)
         known = parts_of(mirror) if mirror is not None else fetch(client, name, docs)[0]
-        stale = not rebuild and _loaders(state) < LOADERS_VERSION  # read every file again
+        stale = not rebuild and loaders_of(state) < LOADERS_VERSION  # read every file again
         coll.put(client, name, "state", {**state, "dirty": True})  # its loaders version kept
         rows_c, docs_c, _ = coll.names(name)
         parts: list[Part | None] = []
@@ -349,12 +350,6 @@ def _unchanged(docs: dict[str, dict[str, Any]], skipped: dict[str, dict[str, Any
         if file_stat(f) != (size, mtime) or (verify and corpus.digest(f) != digest):
             return False
     return True
-
-
-def _loaders(state: dict[str, Any]) -> int:
-    """The LOADERS_VERSION a collection's files were read with; 0 when it was not recorded."""
-    found = state.get("loaders")
-    return found if isinstance(found, int) and not isinstance(found, bool) else 0
 
 
 def _jsonable(extras: dict[str, Any]) -> dict[str, Any]:
