@@ -80,12 +80,9 @@ def make_folder(directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):  # the path, or a folder above it, is a file
         raise not_a_folder(directory) from None
-    except PermissionError as exc:
-        if directory.is_dir():
-            raise denied(directory, exc, "write") from exc
-        raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - "
-                         "pass --store DIR in a folder you can write") from exc
     except OSError as exc:
+        if isinstance(exc, PermissionError) and directory.is_dir():
+            raise denied(directory, exc, "write") from exc
         raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - "
                          "pass --store DIR in a folder you can write") from exc
 
