@@ -26,6 +26,7 @@ from qa.text import (
     PLACE_PREPOSITIONS,
     STOPWORDS,
     TITLES,
+    bare,
     terms,
 )
 
@@ -144,17 +145,17 @@ class Names:
             text = self.store.text(row)
             tokens = [(m.group(), m.start()) for m in NAME_TOKEN.finditer(text)]
             for i, (tok, pos) in enumerate(tokens):
-                if _bare(tok).lower() != low:
+                if bare(tok).lower() != low:
                     continue
-                bare = _bare(tok)
-                if bare[0].isupper():
+                plain = bare(tok)
+                if plain[0].isupper():
                     if _opens_sentence(text, pos):
-                        prof.forms[bare] += 1
+                        prof.forms[plain] += 1
                     else:
                         prof.capital += 1
-                        prof.forms[bare] += 2
+                        prof.forms[plain] += 2
                         end = pos + len(tok)  # a possessive, or a stop after it
-                        prof.closing += bare != tok or text[end : end + 1] in _CLOSERS
+                        prof.closing += plain != tok or text[end : end + 1] in _CLOSERS
                 else:
                     prof.lower += 1
                     continue
@@ -175,7 +176,7 @@ class Names:
                 # "Jens Stoltenberg", not "According to Stoltenberg, Serbia"
                 if prev[:1].isupper() and prev.lower() not in STOPWORDS \
                         and prev.lower() not in TITLES and not text[prev_at + len(prev):pos].strip():
-                    prof.firsts[_bare(prev)] += 1
+                    prof.firsts[bare(prev)] += 1
                 # The pronouns that follow a mention say whether the corpus calls it he or she.
                 rest = [t.lower() for t, _ in tokens[i + 1 :]]
                 if row + 1 < self.store.count and rows[row, 0] == rows[row + 1, 0]:
@@ -219,15 +220,15 @@ class Names:
         runs: list[list[tuple[str, int, int]]] = []
         run: list[tuple[str, int, int]] = []
         for i, (tok, start, end) in enumerate(tokens):
-            bare = _bare(tok)
+            plain = bare(tok)
             gap = text[run[-1][2] : start] if run else ""
             joined = run and gap.strip() == "" and "\n" not in gap
-            if self.is_name_word(bare, _opens_sentence(text, start), cased):
+            if self.is_name_word(plain, _opens_sentence(text, start), cased):
                 if run and not joined:
                     runs.append(run)
                     run = []
-                run.append((bare, start, start + len(bare)))
-                if bare != tok:  # a possessive ends the name
+                run.append((plain, start, start + len(plain)))
+                if plain != tok:  # a possessive ends the name
                     runs.append(run)
                     run = []
             elif run and joined and tok.lower() in NAME_CONNECTORS and i + 1 < len(tokens) \
@@ -375,11 +376,6 @@ def _talked_of(prof: WordProfile) -> bool:
     ("Arthur Hailey ... Hailey was the only child ... he")."""
     return (prof.capital > 0 and sum(prof.firsts.values()) >= TALKED_OF * prof.capital
             and prof.male + prof.female >= prof.capital)
-
-
-def _bare(token: str) -> str:
-    """A token without a possessive ending: "Vucic’s" -> "Vucic"."""
-    return re.sub(r"['’]s$", "", token) or token
 
 
 def _opens_sentence(text: str, pos: int) -> bool:

@@ -48,6 +48,7 @@ from qa.text import (
     UNITS,
     LazyPattern,
     alternation,
+    bare,
     terms,
 )
 
@@ -302,7 +303,7 @@ def _names(question: str) -> list[str]:
     """The words a question capitalises other than its first (`_capitalised`), as typed,
     without a possessive, each once ("Putin", "UN"); none in a question typed mostly in
     capitals, whose capitals name nothing."""
-    capital = [re.sub(r"['’]s$", "", t) for t in _capitalised(question)]
+    capital = [bare(t) for t in _capitalised(question)]
     if len(capital) * 2 > len(NAME_TOKEN.findall(question)):
         return []
     return list(dict.fromkeys(t for t in capital if t.lower() not in STOPWORDS

@@ -74,6 +74,7 @@ from qa.text.language import (
     VERBS_BEFORE_SPEAKER,
     WEEKDAYS,
     WORD,
+    bare,
     normal,
 )
 from qa.text.patterns import LazyPattern, alternation
@@ -147,6 +148,7 @@ __all__ = [
     "LazyPattern",
     "Line",
     "alternation",
+    "bare",
     "clean_question",
     "decode_lines",
     "for_html",

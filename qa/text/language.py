@@ -44,6 +44,11 @@ CLOSE_QUOTE = "”"
 QUOTE_MARKS = "“”\"'’‘"
 
 
+def bare(token: str) -> str:
+    """A token without a possessive ending: "Vucic’s" -> "Vucic"."""
+    return re.sub(r"['’]s$", "", token) or token
+
+
 def normal(text: str) -> str:
     """A sentence as compared for duplicates: lower case, single spaces, no outer quotes or
     punctuation ("“We will.”" and "we will" are the same sentence)."""
@@ -300,5 +305,5 @@ __all__ = [
     "PREPOSITIONS", "PRONOUNS", "QUESTION_OPENERS", "QUESTION_WORDS", "QUOTE_MARKS", "ROLE_NOUNS",
     "ROLE_WORDS", "SAYING_WORDS", "SPEECH_CUES", "SPEECH_ONLY_WORDS", "SPEECH_VERBS", "STOPWORDS",
     "TIME_WORDS", "TITLES", "TOPIC_MARKERS", "TOPIC_OPENERS", "TYPED_NAME_WORD", "UNITS",
-    "VAGUE_WORDS", "VERBS_BEFORE_PRONOUN", "VERBS_BEFORE_SPEAKER", "WEEKDAYS", "WORD", "normal",
+    "VAGUE_WORDS", "VERBS_BEFORE_PRONOUN", "VERBS_BEFORE_SPEAKER", "WEEKDAYS", "WORD", "bare", "normal",
 ]
