@@ -144,6 +144,20 @@ def test_and_why_asks_as_why_does(seed_bot: Bot) -> None:
     assert not answer.abstained and "for maintaining peace" in answer.hits[0].text
 
 
+def test_the_answer_to_which_person_is_the_next_he(seed_bot: Bot) -> None:
+    # "which leader ...?" asks for a person as "who ...?" does: its answer ("a joint news
+    # conference with Serbian President Aleksandar Vucic") is who "he" means next, not the
+    # Stoltenberg the question named; "which force ...?" asks for no person.
+    chat = Conversation(seed_bot)
+    met = chat.ask("which leader did Stoltenberg meet in Brussels?")
+    assert "Aleksandar Vucic" in met.hits[0].text
+    assert chat.ask("what did he ask NATO?").understood_as == "what did Vucic ask NATO?"
+    chat.new()
+    chat.ask("which force did Vucic single out?")
+    assert chat.ask("what did he say about Russia?").understood_as == (
+        "what did Vucic say about Russia?")
+
+
 def test_they_is_never_one_person(tmp_path: Path) -> None:
     # "how big a stake did they buy?" after a fund manager's words on Fosters became "how big a
     # stake did Shawn Burns buy?"; "why did they fall out?" after a story on two athletes

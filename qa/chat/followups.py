@@ -28,6 +28,7 @@ from qa.rank import Hit, asks_who_is
 from qa.text import (
     ABOUT_OPENERS,
     AUXILIARIES,
+    DESCRIPTION_NOUNS,
     FEMALE_PRONOUNS,
     FOLLOW_UP_OPENERS,
     MALE_PRONOUNS,
@@ -62,6 +63,9 @@ _PLACE_PHRASE = LazyPattern(rf"^(?:{alternation(PLACE_PREPOSITIONS)})\s+(?:the\s
                             re.IGNORECASE)
 # Pronouns that stand for people: "he", "her", "they".
 _PERSONAL = MALE_PRONOUNS | FEMALE_PRONOUNS | PLURAL_PRONOUNS
+# Nouns for a person that "which"/"what" asks for: "which leader did Stoltenberg meet?".
+_PERSON_NOUNS = DESCRIPTION_NOUNS | {"person", "man", "woman", "boy", "girl", "politician",
+                                     "official", "athlete", "artist", "musician"}
 # Words `_ask_again` passes over to reach the previous question's verb: "and how many ...".
 _LEADING = QUESTION_WORDS | (FOLLOW_UP_OPENERS - {"also", "then"}) | {"many", "much"}
 
@@ -134,8 +138,7 @@ class _FollowUp:
                 said = names.speaker(hit)
                 answered += ([said] if said else []) + [m.entity for m in names.mentions(hit.text)
                                                         if not _modifies(names, hit.text, m)]
-            if turn.understood_as.lower().lstrip().startswith(("who ", "whom ", "whose ")) \
-                    and not _identity(turn, asked):
+            if _asks_person(turn.understood_as) and not _identity(turn, asked):
                 asked_ids = {e.ident for e in asked}
                 found += [e for e in answered if e.ident not in asked_ids] + asked
             else:
@@ -208,9 +211,13 @@ class _FollowUp:
             if len(recent) >= 2:
                 return Entity(f"{recent[0].name} and {recent[1].name}", PERSON)
             return self._first(lambda e: e.kind == ORGANISATION)
-        if saying and last.shown and not _identity(last, self._people(last.understood_as)):
+        asked = self._people(last.understood_as)
+        if saying and last.shown and not _identity(last, asked):
             said = self.names.speaker(last.shown[0])
-            if said is not None and fits(said):
+            # "which leader did Stoltenberg meet?": the answer is the one he met, not him
+            named = _asks_person(last.understood_as) and said is not None \
+                and said.ident in {e.ident for e in asked}
+            if said is not None and fits(said) and not named:
                 return said
         return self._first(fits)
 
@@ -288,6 +295,25 @@ def _modifies(names: Names, text: str, mention: Mention) -> bool:
     follows = re.match(r"\s+([a-z]\w*)", text[mention.end :])
     return (mention.entity.kind != PERSON and " " not in name and follows is not None
             and follows.group(1) not in STOPWORDS and names.profile(name).modifier())
+
+
+def _asks_person(question: str) -> bool:
+    """Whether a question asks for a person: "who ...?", or "which leader ...?", "what
+    minister ...?" (a person noun before its verb). Its answer's person is then who "he" next
+    means, not the one the question named."""
+    words = [w.lower() for w in NAME_TOKEN.findall(question)]
+    while words and words[0] in FOLLOW_UP_OPENERS:
+        words = words[1:]
+    if words[:1] in (["who"], ["whom"], ["whose"]):
+        return True
+    if words[:1] not in (["which"], ["what"]):
+        return False
+    for word in words[1:4]:
+        if word in AUXILIARIES:
+            return False
+        if word in _PERSON_NOUNS or word.endswith("s") and word[:-1] in _PERSON_NOUNS:
+            return True
+    return False
 
 
 def _identity(turn: Turn, asked: list[Entity]) -> bool:
