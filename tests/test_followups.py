@@ -239,3 +239,29 @@ def test_a_person_is_named_once_then_his(tmp_path: Path) -> None:
     answer = _coach_chat(tmp_path).ask("when did he sign his new contract?")
     assert answer.understood_as == "when did Delors sign his new contract?"
     assert "signed a new contract in May" in answer.hits[0].text
+
+
+def test_he_finds_names_that_open_sentences_or_have_a_hyphen(tmp_path: Path) -> None:
+    # "Tobias" only ever opens a sentence, and "Kilroy-Silk" is indexed as "kilroy" and
+    # "silk": neither was taken for a name word the corpus capitalises, so neither man was a
+    # person "he" could stand for.
+    (tmp_path / "auction.txt").write_text(
+        "Tobias Meyer, the auctioneer, said the painting would sell for at least £2m.\n\n"
+        "The sale at Sotheby's in London drew bidders from Asia and America.\n\n"
+        "Tobias Meyer added that three bidders had asked to see it again.\n",
+        encoding="utf-8")
+    (tmp_path / "party.txt").write_text(
+        "The party's founder, Robert Kilroy-Silk, said he would stand in Erewash.\n\n"
+        "Robert Kilroy-Silk told reporters the campaign had cost the party £1m so far.\n\n"
+        "Kilroy-Silk said his party would fight every seat in the Midlands.\n",
+        encoding="utf-8")
+    bot = Bot(corpus=tmp_path, store=tmp_path.parent / f"{tmp_path.name}-store",
+              notify=lambda _: None)
+    chat = Conversation(bot)
+    for name in ("Tobias Meyer", "Robert Kilroy-Silk"):
+        assert [m.entity.kind for m in chat.names.mentions(f"What did {name} say?")] == [PERSON]
+    chat.ask("What did Tobias Meyer say about the painting?")
+    assert "Meyer" in chat.ask("what did he say about the bidders?").understood_as
+    chat.new()
+    chat.ask("What did Robert Kilroy-Silk say about Erewash?")
+    assert "Kilroy-Silk" in chat.ask("what did he say about the campaign?").understood_as

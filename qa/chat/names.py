@@ -111,6 +111,13 @@ class WordProfile:
     def proper(self) -> bool:
         return self.capital > 0 and self.capital >= 2 * self.lower
 
+    @property
+    def capitalised(self) -> bool:
+        """`proper`, or only ever written with a capital though every mention opens a
+        sentence: "Tobias" in "Tobias Meyer, the auctioneer, said ..." can be a person's name
+        word (not enough to make a word opening a sentence a name: "Runner Mara Voss")."""
+        return self.proper or (self.capital == 0 and self.lower == 0 and bool(self.forms))
+
 
 class Names:
     """The names a corpus uses: which words name something, who is a person, and how to say it.
@@ -284,11 +291,12 @@ class Names:
 
     def _rows(self, word: str) -> list[int]:
         """Up to SAMPLE_ROWS rows whose sentence holds `word`, from the lexical index."""
-        found = terms(word)
         lex = self.store.lexicon
-        tid = lex.vocab.get(found[0]) if len(found) == 1 else None
-        if tid is None:
+        # a hyphenated name ("Kilroy-Silk") is indexed as its parts: the rarest part's rows
+        known = [t for t in (lex.vocab.get(f) for f in terms(word)) if t is not None]
+        if not known:
             return []
+        tid = min(known, key=lambda t: int(lex.indptr[t + 1] - lex.indptr[t]))
         lo, hi = int(lex.indptr[tid]), int(lex.indptr[tid + 1])
         return sorted(int(r) for r in lex.rows[lo : min(hi, lo + SAMPLE_ROWS)])
 
@@ -301,7 +309,7 @@ class Names:
             full = known[0] if len(known) == 1 else None
         last = self.profile(name[-1])
         # A person's name is made of words the corpus always capitalises: not "Fraud Office".
-        named = all(self.profile(w).proper for w in name)
+        named = all(self.profile(w).capitalised for w in name)
         # A word the corpus puts after "in" or "to" as often as next to a speech verb is a
         # place that acts ("Serbia has asked"), not a person: a pronoun never stands for it.
         acts = last.person > last.place or titled or _talked_of(last)
@@ -310,7 +318,7 @@ class Names:
         if len(name) == 1 and not titled and not _introduced(last):
             acts = False
         if full is not None and ((len(full.split()) == 1 and not (named and acts))
-                                 or not all(self.profile(w).proper for w in full.split())):
+                                 or not all(self.profile(w).capitalised for w in full.split())):
             full = None  # "Labour said" acts as no person; "Texas Instruments": common words
         if full is None and not (named and acts):
             first = self._first_name(name)
