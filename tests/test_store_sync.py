@@ -43,7 +43,7 @@ def _corpus(tmp_path: Path) -> Path:
     return docs
 
 
-def _index_unprivileged(corpus: Path, store: Path) -> subprocess.CompletedProcess[str]:
+def _index_unprivileged(corpus: Path, store: Path | str) -> subprocess.CompletedProcess[str]:
     """`qa index` as a user the permission bits apply to (root without its overrides)."""
     prefix: list[str] = []
     if os.geteuid() == 0:
