@@ -147,10 +147,11 @@ def sync(
     listing: list[str] = []
     files = corpus.files(listing.append)
     stats = _stats(files)
-    check = _ContentCheck.of(corpus, stats, verify) if old is not None else None
-    if (old is not None and check is not None and _unchanged(old, stats, check)
-            and _current(analyzer, old)):
-        return _from(old, old)
+    check: _ContentCheck | None = None  # made only to compare the corpus with a store
+    if old is not None:
+        check = _ContentCheck.of(corpus, stats, verify)
+        if _unchanged(old, stats, check) and _current(analyzer, old):
+            return _from(old, old)
     for message in listing:
         notify(message)
     if not _writable(directory):
@@ -167,11 +168,11 @@ def sync(
         # Another process may have finished the same work while we waited for the lock.
         if not rebuild:
             old, _ = _open(directory, model)
-            if old is not None and check is None:  # made by the other process meanwhile
-                check = _ContentCheck.of(corpus, stats, verify)
-            if (old is not None and check is not None and _unchanged(old, _stats(files), check)
-                    and _current(analyzer, old)):
-                return _from(old, old)
+            if old is not None:
+                # None when there was no store before the lock: another process made it.
+                check = check or _ContentCheck.of(corpus, stats, verify)
+                if _unchanged(old, _stats(files), check) and _current(analyzer, old):
+                    return _from(old, old)
         parts, skipped, again = _collect(directory, old, files, corpus, encoder, notify,
                                          progress, check)
         if not parts:
@@ -186,7 +187,7 @@ def sync(
                               "files with text")
         extras = analyzer.analyze(parts) if analyzer is not None else {}
         try:
-            write_generation(directory, model, parts, skipped, extras, LOADERS_VERSION)
+            write_generation(directory, model, parts, skipped, extras)
         except PermissionError as exc:  # a file or folder of the store owned by someone else
             raise denied(directory, exc, "write") from exc
         except OSError as exc:  # the new generation is gone; CURRENT still names the old
