@@ -22,7 +22,7 @@ from qa.errors import (
     StoreError,
     StoreReadOnlyError,
 )
-from qa.index import DocInfo, LocalBackend, ReadAgain, ReadOnly, Store, StoreBackend
+from qa.index import OTHER_STORE, DocInfo, LocalBackend, ReadAgain, ReadOnly, Store, StoreBackend
 from qa.ingest import Corpus, Notify, Skipped, summary
 from qa.knowledge import StoredAnalysis
 from qa.rank import ASKED_AMONG, NOTHING, Hit, Retriever, reply
@@ -147,8 +147,9 @@ def _cannot_update(notice: ReadOnly) -> StoreReadOnlyError:
     """Bot.update's error for a read-only store behind its corpus (a question answers from it)."""
     behind = f" ({notice.behind})" if notice.behind else ""
     return StoreReadOnlyError(f"store {notice.directory} is read-only, so it cannot be brought "
-                              f"up to date{behind} - make it writable or pass --store DIR "
-                              "(questions still answer from it as last built)")
+                              f"up to date{behind} - make it writable or choose another store "
+                              f"folder ({OTHER_STORE}); questions still answer from it as last "
+                              "built")
 
 
 def _fingerprints(docs: list[DocInfo]) -> dict[str, tuple[str, int, int]]:

@@ -41,6 +41,8 @@ ARRAYS = ("vectors", "offsets", "rows", "title_vectors", "lex_idf", "lex_indptr"
 PREFIX = "gen-"
 LOCK = "lock"  # the file writers take turns on
 PARTIAL = "partial"  # vectors of a sync under way, kept for a run cut short (qa.index.embedding)
+# How to name another store folder, in messages that CLI and library users alike read.
+OTHER_STORE = "--store DIR, or store= in the library"
 
 FileRecord = dict[str, int]  # size, mtime_ns, crc32
 
@@ -75,7 +77,7 @@ def make_folder(directory: Path) -> None:
     folder of someone else's files, or a place the user cannot write."""
     if not _ours(directory):
         raise StoreError(f"store {directory} is a folder of other files, not one qa made - "
-                         "pass --store DIR naming a new or empty folder")
+                         f"choose a new or empty folder for the store ({OTHER_STORE})")
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):  # the path, or a folder above it, is a file
@@ -84,7 +86,7 @@ def make_folder(directory: Path) -> None:
         if isinstance(exc, PermissionError) and directory.is_dir():
             raise denied(directory, exc, "write") from exc
         raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - "
-                         "pass --store DIR in a folder you can write") from exc
+                         f"choose a store folder where you can write ({OTHER_STORE})") from exc
 
 
 def not_a_folder(directory: Path) -> StoreError:
@@ -94,8 +96,8 @@ def not_a_folder(directory: Path) -> StoreError:
                  if p.exists() and not p.is_dir()), directory)
     what = (f"store {directory} is a file" if file == directory
             else f"store {directory} cannot be created: {file} is a file")
-    return StoreError(f"{what}, not a folder - pass --store DIR naming a folder (new or made "
-                      "by qa)")
+    return StoreError(f"{what}, not a folder - choose a folder for the store, new or made by qa "
+                      f"({OTHER_STORE})")
 
 
 # How long a writer waits for the lock before saying so (`lock`'s `waiting`): a process keeping
@@ -120,13 +122,13 @@ def lock(directory: Path, waiting: Callable[[], None] | None = None) -> Iterator
         raise denied(directory, exc, "write") from exc
     except OSError as exc:
         raise StoreError(f"store {directory} cannot be written ({exc.strerror or exc}) - "
-                         "pass --store DIR in a folder you can write") from exc
+                         f"choose a store folder where you can write ({OTHER_STORE})") from exc
     with handle:
         try:
             _acquire(handle.fileno(), waiting)
         except OSError as exc:  # a file system without locks (some network mounts)
             raise StoreError(f"store {directory} cannot be locked ({exc.strerror or exc}) - "
-                             "pass --store DIR on a local disk") from exc
+                             f"choose a store folder on a local disk ({OTHER_STORE})") from exc
         try:
             yield
         finally:
@@ -157,7 +159,7 @@ def denied(directory: Path, exc: PermissionError, doing: str) -> StorePermission
     return StorePermissionError(
         f"cannot {doing} store {directory} (permission denied on {where}) - make it "
         f"{'readable' if doing == 'read' else 'writable'} to your user (its owner can run "
-        f"chmod -R u+rwX {directory}) or pass --store DIR")
+        f"chmod -R u+rwX {directory}) or choose another store folder ({OTHER_STORE})")
 
 
 def crc(path: Path) -> int:
@@ -237,6 +239,7 @@ def publish(directory: Path, tmp: Path) -> Path:
     return gen
 
 
-__all__ = ["ARRAYS", "CURRENT", "DERIVED", "FORMAT", "META", "PREFIX", "TEXTS", "VOCAB",
+__all__ = ["ARRAYS", "CURRENT", "DERIVED", "FORMAT", "META", "OTHER_STORE", "PREFIX", "TEXTS",
+           "VOCAB",
            "WAIT_NOTICE_SECONDS", "FileRecord", "check", "crc", "current_name", "denied",
            "list_derived", "lock", "make_folder", "publish", "read_derived", "record"]

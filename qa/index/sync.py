@@ -48,7 +48,7 @@ from qa.index.embedding import (
     embed,
     text_sha1,
 )
-from qa.index.generation import denied, lock
+from qa.index.generation import OTHER_STORE, denied, lock
 from qa.index.store import DocInfo, Store, places
 from qa.index.writer import Part, write_generation
 from qa.ingest import LOADERS_VERSION, Corpus, Document, Notify, SkipFile
@@ -159,9 +159,8 @@ def sync(
             notify(ReadOnly(directory, _behind(old, stats, check or _ContentCheck.none(corpus))))
             return _from(old, old)
         why = f" {problem} and" if problem else ""
-        raise StoreReadOnlyError(
-            f"store {directory}{why} cannot be written - make it writable or pass --store DIR"
-        )
+        raise StoreReadOnlyError(f"store {directory}{why} cannot be written - make it writable "
+                                 f"or choose another store folder ({OTHER_STORE})")
     if problem:
         notify(f"store {directory} {problem}: rebuilding it")
     with lock(directory, lambda: notify(f"waiting for another qa to finish writing {directory}")):
@@ -196,8 +195,9 @@ def sync(
             why = exc.strerror or f"a write was cut short: {exc}"
             # The disk is likely full: free what partial work took, leave it as it was.
             shutil.rmtree(directory / PARTIAL, ignore_errors=True)
-            raise StoreError(f"store {directory} could not be written ({why}) - free some "
-                             "space or pass --store DIR; the store as it was is untouched") from exc
+            raise StoreError(f"store {directory} could not be written ({why}) - free some space "
+                             f"or choose another store folder ({OTHER_STORE}); the store as it "
+                             "was is untouched") from exc
         shutil.rmtree(directory / PARTIAL, ignore_errors=True)  # published: no longer needed
         store = Store.load(directory, model, verify=False)
         assert store is not None
