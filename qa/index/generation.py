@@ -8,6 +8,8 @@
       *.npy texts.bin vocab.json   the files `files` lists
       derived.json       files made from the generation later (an ANN index, an int8 copy of
                          the vectors, title cosines), by size, mtime and CRC-32
+    partial/           vectors a sync cut short kept for the next (qa.index.embedding); gone
+                       once a generation is published or a sync finds nothing to embed
 
 A generation is written under a temporary name (tmp-*), flushed, renamed, and only then named
 in CURRENT, so a reader (or a process killed mid-write) sees the old complete store or the new
@@ -135,6 +137,22 @@ def lock(directory: Path, waiting: Callable[[], None] | None = None) -> Iterator
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def drop_partial(directory: Path) -> None:
+    """Remove the vectors a sync cut short kept in partial/ (qa.index.embedding) for the next,
+    unless another process holds the lock: it may be embedding into it now."""
+    import fcntl
+
+    folder = directory / PARTIAL
+    if not folder.exists():
+        return
+    try:
+        with open(directory / LOCK, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # closing the file lets go
+            shutil.rmtree(folder, ignore_errors=True)
+    except OSError:  # busy, or a store this user cannot write: left for a later run
+        pass
+
+
 def _acquire(fd: int, waiting: Callable[[], None] | None) -> None:
     """flock(fd) exclusively; `waiting()` once it has been busy for WAIT_NOTICE_SECONDS."""
     import fcntl
@@ -240,6 +258,6 @@ def publish(directory: Path, tmp: Path) -> Path:
 
 
 __all__ = ["ARRAYS", "CURRENT", "DERIVED", "FORMAT", "META", "OTHER_STORE", "PREFIX", "TEXTS",
-           "VOCAB",
-           "WAIT_NOTICE_SECONDS", "FileRecord", "check", "crc", "current_name", "denied",
-           "list_derived", "lock", "make_folder", "publish", "read_derived", "record"]
+           "VOCAB", "WAIT_NOTICE_SECONDS", "FileRecord", "check", "crc", "current_name", "denied",
+           "drop_partial", "list_derived", "lock", "make_folder", "publish", "read_derived",
+           "record"]

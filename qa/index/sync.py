@@ -48,7 +48,7 @@ from qa.index.embedding import (
     embed,
     text_sha1,
 )
-from qa.index.generation import OTHER_STORE, denied, lock
+from qa.index.generation import OTHER_STORE, denied, drop_partial, lock
 from qa.index.store import DocInfo, Store, places
 from qa.index.writer import Part, write_generation
 from qa.ingest import LOADERS_VERSION, Corpus, Document, Notify, SkipFile
@@ -151,6 +151,10 @@ def sync(
     if old is not None:
         check = _ContentCheck.of(corpus, stats, verify)
         if _unchanged(old, stats, check) and _current(analyzer, old):
+            # Nothing to embed: what a run cut short kept in partial/ (a killed --rebuild's
+            # vectors of every file, or of a change undone since) would take disk until the
+            # next change.
+            drop_partial(directory)
             return _from(old, old)
     for message in listing:
         notify(message)
