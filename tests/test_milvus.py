@@ -264,3 +264,10 @@ def test_a_file_unreadable_for_a_while_is_back_on_the_next_sync(tmp_path: Path) 
     assert [hit.text for hit in answer.hits[:1]] == [PARROT]
     assert str(parrot) in rows_and_manifest(db)[1]
     consistent(db)
+
+    # What the listing left out is said from the sync's own listing, also when it wrote nothing.
+    (corpus / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    bot = milvus_bot(corpus, db, embedder=bot.embedder)
+    changes = bot.update()
+    bot.backend.close()  # type: ignore[attr-defined]
+    assert changes.skipped == (("docs/gone.txt", "broken symlink or symlink loop"),)

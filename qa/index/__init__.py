@@ -27,6 +27,7 @@ from qa.index.sync import (
     ReadAgain,
     ReadOnly,
     file_stat,
+    left_out,
     read_or_skip,
     sync,
     text_sha1,
@@ -37,6 +38,6 @@ from qa.index.writer import Part, write_generation
 __all__ = ["FORMAT", "K1", "OTHER_STORE", "Analyzer", "DocInfo", "DocumentEncoder",
            "LexicalIndex", "LexicalSearch", "LocalBackend", "Narrowed", "Part", "Places",
            "ReadAgain", "ReadOnly", "Store", "StoreBackend", "Wanted", "bm25_weights", "file_stat",
-           "idf_of", "loaders_of", "make_folder", "members", "places", "postings_of",
+           "idf_of", "left_out", "loaders_of", "make_folder", "members", "places", "postings_of",
            "read_or_skip", "read_places", "sync", "text_sha1", "unreadable", "unseen",
            "write_generation"]

@@ -51,7 +51,7 @@ from qa.index.embedding import (
 from qa.index.generation import OTHER_STORE, denied, drop_partial, lock
 from qa.index.store import DocInfo, Store, places
 from qa.index.writer import Part, write_generation
-from qa.ingest import LOADERS_VERSION, Corpus, Document, Notify, SkipFile
+from qa.ingest import LOADERS_VERSION, Corpus, Document, Notify, SkipFile, Skipped
 
 # Checking content costs about HASH_SECONDS_PER_FILE per file (open, read, close) plus its
 # bytes at HASH_BYTES_PER_SECOND: SHA-1 from the page cache, as qa.ingest.file_digest reads.
@@ -146,6 +146,7 @@ def sync(
     # Notices about what the listing skipped are given when indexing, not on every question.
     listing: list[str] = []
     files = corpus.files(listing.append)
+    left = left_out(listing)
     stats = _stats(files)
     check: _ContentCheck | None = None  # made only to compare the corpus with a store
     if old is not None:
@@ -155,13 +156,13 @@ def sync(
             # vectors of every file, or of a change undone since) would take disk until the
             # next change.
             drop_partial(directory)
-            return _from(old, old)
+            return _from(old, old, left)
     for message in listing:
         notify(message)
     if not _writable(directory):
         if old is not None:
             notify(ReadOnly(directory, _behind(old, stats, check or _ContentCheck.none(corpus))))
-            return _from(old, old)
+            return _from(old, old, left)
         why = f" {problem} and" if problem else ""
         raise StoreReadOnlyError(f"store {directory}{why} cannot be written - make it writable "
                                  f"or choose another store folder ({OTHER_STORE})")
@@ -175,7 +176,7 @@ def sync(
                 # None when there was no store before the lock: another process made it.
                 check = check or _ContentCheck.of(corpus, stats, verify)
                 if _unchanged(old, _stats(files), check) and _current(analyzer, old):
-                    return _from(old, old)
+                    return _from(old, old, left)
         parts, skipped, again = _collect(directory, old, files, corpus, encoder, notify,
                                          progress, check)
         if not parts:
@@ -207,13 +208,23 @@ def sync(
         assert store is not None
         if again is not None:
             notify(again)
-        return store if rebuild else _from(store, old)
+        if rebuild:  # compared with no store: Store.synced_from stays unknown
+            store.left_out = left
+            return store
+        return _from(store, old, left)
 
 
-def _from(store: Store, baseline: Store | None) -> Store:
-    """`store`, noting the store the sync compared the corpus with (Store.synced_from)."""
+def _from(store: Store, baseline: Store | None, left: dict[str, str]) -> Store:
+    """`store`, noting the store the sync compared the corpus with (Store.synced_from) and
+    what its listing left out (Store.left_out)."""
     store.synced_from = list(baseline.documents) if baseline is not None else []
+    store.left_out = left
     return store
+
+
+def left_out(listing: Sequence[str]) -> dict[str, str]:
+    """What a listing of the corpus left out, path -> reason, from its `Skipped` notices."""
+    return {n.path: n.reason for n in listing if isinstance(n, Skipped)}
 
 
 def _current(analyzer: Analyzer | None, store: Store) -> bool:
@@ -435,5 +446,5 @@ def _writable(directory: Path) -> bool:
 
 
 __all__ = ["CHUNK_SENTENCES", "PARTIAL", "Analyzer", "DocumentEncoder", "IndexInterrupted",
-           "ReadAgain", "ReadOnly", "Stat", "file_stat", "read_or_skip", "sync", "text_sha1",
-           "unreadable"]
+           "ReadAgain", "ReadOnly", "Stat", "file_stat", "left_out", "read_or_skip", "sync",
+           "text_sha1", "unreadable"]

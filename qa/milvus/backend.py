@@ -46,6 +46,7 @@ from qa.index import (
     ReadAgain,
     Store,
     file_stat,
+    left_out,
     loaders_of,
     places,
     read_or_skip,
@@ -133,6 +134,7 @@ class MilvusBackend:
                                 self.mirror_below, analyzer)
         listing: list[str] = []
         files = corpus.files(listing.append)
+        left = left_out(listing)
         if identity is not None and not rebuild:
             state = coll.get(client, name, "state") or {}
             docs = coll.manifest(client, name)
@@ -142,13 +144,16 @@ class MilvusBackend:
                 kept = as_left(client, self.where, identity, state, docs, skipped, model,
                                self.mirror, self.mirror_below, analyzer)
                 if kept is not None:
+                    kept.left_out = left
                     return kept
         for message in listing:
             notify(message)
         if identity is None:  # made before the writer lease, which lives in the collections
             self._create(encoder)
-        return self._locked_write(corpus, encoder, files, notify, analyzer, progress, rebuild,
-                                  verify)
+        store = self._locked_write(corpus, encoder, files, notify, analyzer, progress, rebuild,
+                                   verify)
+        store.left_out = left
+        return store
 
     def _locked_write(self, corpus: Corpus, encoder: DocumentEncoder, files: list[Path],
                       notify: Notify, analyzer: Analyzer | None, progress: bool, rebuild: bool,
