@@ -22,8 +22,8 @@ from qa.errors import (
     StoreError,
     StoreReadOnlyError,
 )
-from qa.index import DocInfo, LocalBackend, ReadAgain, ReadOnly, Store, StoreBackend
-from qa.ingest import Corpus, Notify, Skipped, summary
+from qa.index import OTHER_STORE, DocInfo, LocalBackend, ReadAgain, ReadOnly, Store, StoreBackend
+from qa.ingest import Corpus, Notify, summary
 from qa.knowledge import StoredAnalysis
 from qa.rank import ASKED_AMONG, NOTHING, Hit, Retriever, reply
 from qa.text import clean_question, safe
@@ -147,20 +147,14 @@ def _cannot_update(notice: ReadOnly) -> StoreReadOnlyError:
     """Bot.update's error for a read-only store behind its corpus (a question answers from it)."""
     behind = f" ({notice.behind})" if notice.behind else ""
     return StoreReadOnlyError(f"store {notice.directory} is read-only, so it cannot be brought "
-                              f"up to date{behind} - make it writable or pass --store DIR "
-                              "(questions still answer from it as last built)")
+                              f"up to date{behind} - make it writable or choose another store "
+                              f"folder ({OTHER_STORE}); questions still answer from it as last "
+                              "built")
 
 
 def _fingerprints(docs: list[DocInfo]) -> dict[str, tuple[str, int, int]]:
     """path -> (text SHA-1, size, mtime): what tells an update's changes apart."""
     return {d.path: (d.sha1, d.size, d.mtime_ns) for d in docs}
-
-
-def _listing_skips(corpus: Corpus) -> dict[str, str]:
-    """What listing the corpus leaves out, path -> reason (its `Skipped` notices)."""
-    notices: list[str] = []
-    corpus.files(notices.append)
-    return {n.path: n.reason for n in notices if isinstance(n, Skipped)}
 
 
 def plural(n: int, noun: str) -> str:
@@ -281,9 +275,9 @@ class Bot:
         old = seen if store.synced_from is None else _fingerprints(store.synced_from)
         new = _fingerprints(store.documents)
         # The store keeps the files it could not read; those the listing left out (a FIFO, a
-        # broken link, a link out of the corpus) are listed again here, as they are now.
+        # broken link, a link out of the corpus) are as this sync's listing found them.
         skipped = {p: str(r.get("reason", "")) for p, r in store.skipped.items()}
-        skipped.update(_listing_skips(Corpus.from_settings(s)))
+        skipped.update(store.left_out)
 
         def shown(paths: set[str]) -> tuple[str, ...]:
             return tuple(sorted(display_path(p, s.corpus) for p in paths))

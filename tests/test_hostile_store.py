@@ -328,7 +328,8 @@ def test_a_store_the_user_may_not_read_is_named_so_and_left_alone(hide: str,
     assert out.splitlines() == [
         f"StorePermissionError: cannot read store {store} (permission denied on "
         f"{where}) - make it readable to your user (its owner can run chmod -R u+rwX "
-        f"{store}) or pass --store DIR"], out
+        f"{store}) or choose another store folder (--store DIR, or store= in the library)"
+    ], out
     assert "damaged" not in out
 
 
@@ -345,8 +346,8 @@ def test_qa_names_a_permission_problem_and_exits_1(seed_store: Path, tmp_path: P
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"Error: cannot read store {store} (permission denied on {store / 'CURRENT'}) - make "
-        f"it readable to your user (its owner can run chmod -R u+rwX {store}) or pass "
-        "--store DIR"]
+        f"it readable to your user (its owner can run chmod -R u+rwX {store}) or choose "
+        "another store folder (--store DIR, or store= in the library)"]
     assert _snapshot(store) == before
 
 
@@ -361,7 +362,8 @@ def test_a_store_the_user_may_not_write_is_named_so(tmp_path: Path) -> None:
     assert out.splitlines() == [
         f"StorePermissionError: cannot write store {store} (permission denied on "
         f"{store / 'lock'}) - make it writable to your user (its owner can run chmod -R "
-        f"u+rwX {store}) or pass --store DIR"], out
+        f"u+rwX {store}) or choose another store folder (--store DIR, or store= in the "
+        "library)"], out
 
 
 # --- a change that keeps size and mtime -----------------------------------------------------

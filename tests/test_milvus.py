@@ -7,6 +7,7 @@ Skipped when pymilvus or milvus-lite is not installed (`pip install 'qa[milvus]'
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -161,8 +162,6 @@ def test_a_collection_of_another_model_is_refused_and_left_alone(tmp_path: Path)
 
 
 def _qa(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
     return subprocess.run([sys.executable, "-m", "qa", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=300, check=False,
                           env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
@@ -230,3 +229,45 @@ def test_config_takes_a_milvus_uri(tmp_path: Path) -> None:
     assert settings.store == f"milvus://{tmp_path / 'stores' / 'qa.db'}"
     assert settings.milvus_collection == "news"
     assert json.loads(json.dumps(settings.milvus_token_env)) == "QA_MILVUS_TOKEN"
+
+
+@pytest.mark.slow
+def test_a_file_unreadable_for_a_while_is_back_on_the_next_sync(tmp_path: Path) -> None:
+    """As on a local store (tests/test_store_sync.py): a file skipped because it could not be
+    read is tried again by every sync, not only by --verify, and is back once readable."""
+    from tests.test_store_sync import PARROT, _corpus, _index_unprivileged
+
+    corpus, db = _corpus(tmp_path), tmp_path / "qa.db"
+    bot = milvus_bot(corpus, db)
+    bot.reindex()
+    bot.backend.close()  # type: ignore[attr-defined]
+    parrot = corpus / "parrot.txt"
+    parrot.chmod(0o000)
+    # Touched too: a Milvus store judges files by size and modification time (a local store
+    # also hashes a small corpus), so this sync reads it, and skips it as unreadable.
+    stat = parrot.stat()
+    os.utime(parrot, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    try:
+        locked = _index_unprivileged(corpus, f"milvus://{db}")
+        assert locked.returncode == 0, locked.stderr
+        assert "  ! docs/parrot.txt: cannot read (Permission denied)" in locked.stdout
+        rows, docs = rows_and_manifest(db)
+        assert str(parrot) not in docs
+        assert str(parrot) not in {r["path"] for r in rows}  # its rows went with it
+    finally:
+        parrot.chmod(0o644)
+
+    # Readable again (size and mtime as when it was skipped): read at once, no --verify needed.
+    bot = milvus_bot(corpus, db, embedder=bot.embedder)
+    answer = bot.ask("What was the parrot called?", k=1)
+    bot.backend.close()  # type: ignore[attr-defined]
+    assert [hit.text for hit in answer.hits[:1]] == [PARROT]
+    assert str(parrot) in rows_and_manifest(db)[1]
+    consistent(db)
+
+    # What the listing left out is said from the sync's own listing, also when it wrote nothing.
+    (corpus / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    bot = milvus_bot(corpus, db, embedder=bot.embedder)
+    changes = bot.update()
+    bot.backend.close()  # type: ignore[attr-defined]
+    assert changes.skipped == (("docs/gone.txt", "broken symlink or symlink loop"),)

@@ -307,7 +307,7 @@ def test_store_that_cannot_be_created_is_one_line(command: list[str]) -> None:
     assert result.exit_code == 1
     assert result.stderr.strip() == (
         "Error: store /proc/qa-no-store/s cannot be created (No such file or directory) - "
-        "pass --store DIR in a folder you can write")
+        "choose a store folder where you can write (--store DIR, or store= in the library)")
 
 
 @pytest.mark.parametrize("command", [["-q", "hi"], ["index"]])
@@ -319,6 +319,6 @@ def test_a_store_path_naming_a_file_is_one_line_and_the_file_is_kept(
     result = CliRunner().invoke(cli, [*command, "--corpus", str(SEEDS), "--store", str(file)])
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        f"Error: store {file} is a file, not a folder - pass --store DIR naming a folder "
-        "(new or made by qa)")
+        f"Error: store {file} is a file, not a folder - choose a folder for the store, new or "
+        "made by qa (--store DIR, or store= in the library)")
     assert file.read_text() == "my notes\n"

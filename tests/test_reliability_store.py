@@ -472,7 +472,8 @@ def test_read_only_store(read_only, tmp_path: Path) -> None:  # type: ignore[no-
     assert "Traceback" not in result.stderr
     (error,) = result.stderr.splitlines()  # no "rebuilding it": it cannot be rebuilt
     assert error.startswith(f"Error: store {store} is damaged (unreadable meta.json")
-    assert error.endswith("and cannot be written - make it writable or pass --store DIR")
+    assert error.endswith("and cannot be written - make it writable or choose another store "
+                          "folder (--store DIR, or store= in the library)")
     assert _snapshot(store) == before
 
 
@@ -502,8 +503,9 @@ def test_qa_index_on_a_read_only_store_behind_its_corpus_fails(  # type: ignore[
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.splitlines() == [(
         f"Error: store {store} is read-only, so it cannot be brought up to date (1 file added "
-        "or changed since it was built) - make it writable or pass --store DIR (questions "
-        "still answer from it as last built)")]
+        "or changed since it was built) - make it writable or choose another store folder "
+        "(--store DIR, or store= in the library); questions still answer from it as last "
+        "built")]
     assert _snapshot(store) == before
     # A question still answers from it, with the notice it always gave.
     asked = _ask(prefix, corpus, store, KSF_Q)
@@ -519,8 +521,9 @@ def test_read_only_place_for_a_new_store(read_only) -> None:  # type: ignore[no-
     make_read_only()
     result = _ask(prefix, SEEDS, store, KSF_Q)
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
-        f"Error: store {store} cannot be written - make it writable or pass --store DIR"]
+    assert result.stderr.strip().splitlines() == [(
+        f"Error: store {store} cannot be written - make it writable or choose another store "
+        "folder (--store DIR, or store= in the library)")]
     assert list(store.iterdir()) == []
 
 

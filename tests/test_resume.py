@@ -10,9 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 
-from qa.index.sync import CHUNK_SENTENCES, PARTIAL
+from qa.embed import Embedder
+from qa.index import embedding, sync
+from qa.index.sync import CHUNK_SENTENCES, PARTIAL, IndexInterrupted
+from qa.ingest import Corpus
 
 from .test_first_run import qa_env
 
@@ -84,3 +89,89 @@ def test_ctrl_c_keeps_the_work_and_the_next_run_goes_on(tmp_path: Path) -> None:
     # is declined, as the corpus is silent on it.)
     top = json.loads(answer.stdout)["hits"][0]["text"]
     assert top.startswith("In week 3 the Kelby council spent") and "water tower" in top
+
+
+class _StopAfter:
+    """The real model, cut short (as by Ctrl-C) when asked to embed more than `chunks` times."""
+
+    def __init__(self, embedder: Embedder, chunks: int) -> None:
+        self.embedder, self.left = embedder, chunks
+
+    @property
+    def identity(self) -> str:
+        return self.embedder.identity
+
+    def encode(self, texts: list[str], progress: bool = False) -> NDArray[np.float32]:
+        if self.left == 0:
+            raise KeyboardInterrupt
+        self.left -= 1
+        return self.embedder.encode(texts, progress)
+
+
+def _docs(folder: Path) -> Corpus:
+    folder.mkdir()
+    (folder / "lighthouse.txt").write_text(
+        "The lighthouse\n\nThe lighthouse was built in 1852 by Alan Stevenson.\n")
+    # No short first line: titled by its file name, "harbour diary".
+    (folder / "harbour-diary.txt").write_text(
+        "The keeper rang the bell at dawn. He logged the weather twice a day.\n")
+    return Corpus((folder,), (".txt", ".md"), 1 << 20)
+
+
+@pytest.fixture
+def one_file_a_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Partial work saved after each file, so a run can be cut short between two files."""
+    monkeypatch.setattr(embedding, "CHUNK_SENTENCES", 1)
+
+
+@pytest.mark.usefixtures("one_file_a_chunk")
+def test_partial_work_left_by_a_killed_rebuild_goes_once_a_run_has_nothing_to_do(
+        tmp_path: Path) -> None:
+    corpus, store, embedder = _docs(tmp_path / "docs"), tmp_path / "store", Embedder()
+    sync(store, corpus, embedder, notify=lambda _: None)
+    generation = (store / "CURRENT").read_text()
+    with pytest.raises(IndexInterrupted):
+        sync(store, corpus, _StopAfter(embedder, 1), notify=lambda _: None, rebuild=True)
+    assert list(store.glob(f"{PARTIAL}/*/*.npy"))  # one file's vectors, kept for a rerun
+
+    again = sync(store, corpus, embedder, notify=lambda _: None)  # nothing changed
+    assert (store / "CURRENT").read_text() == generation  # the store as it was, in use
+    assert again.count == 4
+    assert not (store / PARTIAL).exists()  # and no vectors left taking disk
+
+
+@pytest.mark.usefixtures("one_file_a_chunk")
+def test_partial_work_left_by_a_killed_run_goes_once_a_run_has_nothing_to_do(
+        tmp_path: Path) -> None:
+    corpus, store, embedder = _docs(tmp_path / "docs"), tmp_path / "store", Embedder()
+    sync(store, corpus, embedder, notify=lambda _: None)
+    generation = (store / "CURRENT").read_text()
+    for name in ("a-ferry.txt", "b-pier.txt"):  # two new files: the run stops between them
+        (corpus.paths[0] / name).write_text(f"The {name[2:-4]} opened in May 2024.\n")
+    with pytest.raises(IndexInterrupted):
+        sync(store, corpus, _StopAfter(embedder, 1), notify=lambda _: None)
+    assert list(store.glob(f"{PARTIAL}/*/*.npy"))
+    for name in ("a-ferry.txt", "b-pier.txt"):  # the user thinks better of them
+        (corpus.paths[0] / name).unlink()
+
+    sync(store, corpus, embedder, notify=lambda _: None)  # the store holds the corpus as it is
+    assert (store / "CURRENT").read_text() == generation
+    assert not (store / PARTIAL).exists()
+
+
+@pytest.mark.usefixtures("one_file_a_chunk")
+def test_partial_work_is_reused_only_for_what_it_is_the_vectors_of(tmp_path: Path) -> None:
+    """The same text under another name can have another title (from the file name): the title
+    vector kept for it does not fit."""
+    corpus, store, embedder = _docs(tmp_path / "docs"), tmp_path / "store", Embedder()
+    with pytest.raises(IndexInterrupted):  # harbour-diary.txt, first by name, is embedded
+        sync(store, corpus, _StopAfter(embedder, 1), notify=lambda _: None)
+    diary = corpus.paths[0] / "harbour-diary.txt"
+    diary.rename(diary.with_name("keeper-log.txt"))  # its title is now "keeper log"
+
+    built = sync(store, corpus, embedder, notify=lambda _: None)
+    for d, doc in enumerate(built.documents):
+        texts = [doc.title] + [built.text(r) for r in range(doc.first, doc.first + doc.count)]
+        expected = embedder.encode(texts)
+        got = np.vstack([built.title_vectors[d], built.vectors[doc.first:doc.first + doc.count]])
+        assert np.allclose(got, expected, atol=1e-3), f"vectors of {doc.path} are not of its text"

@@ -162,7 +162,8 @@ def test_a_store_that_is_a_file_is_one_line_as_in_the_one_shot(tmp_path: Path) -
     store.write_text("not a store\n", encoding="utf-8")
     args = ["--corpus", str(corpus), "--store", str(store)]
     said = _served(args, tmp_path)
-    assert said.startswith(f"Error: store {store} is a file, not a folder - pass --store DIR")
+    assert said.startswith(f"Error: store {store} is a file, not a folder - choose a folder for "
+                           "the store")
     assert _one_line(["-q", "hi", *args]) == said
     assert store.read_text(encoding="utf-8") == "not a store\n"
 
@@ -176,8 +177,8 @@ def test_a_folder_of_other_files_is_no_store_and_is_left_as_it_was(tmp_path: Pat
     (store / "letter.txt").write_text("Dear Sam,\n", encoding="utf-8")
     args = ["--corpus", str(corpus), "--store", str(store)]
     said = _served(args, tmp_path)
-    assert said == (f"Error: store {store} is a folder of other files, not one qa made - pass "
-                    "--store DIR naming a new or empty folder")
+    assert said == (f"Error: store {store} is a folder of other files, not one qa made - choose "
+                    "a new or empty folder for the store (--store DIR, or store= in the library)")
     assert _one_line(["-q", "hi", *args]) == said
     assert _one_line(["index", *args]) == said
     assert sorted(p.name for p in store.iterdir()) == ["letter.txt"]
@@ -199,7 +200,8 @@ def test_a_store_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
     store = tmp_path / "file" / "store"
     said = _served(["--corpus", str(corpus), "--store", str(store)], tmp_path)
     assert said == (f"Error: store {store} cannot be created: {tmp_path / 'file'} is a file, not "
-                    "a folder - pass --store DIR naming a folder (new or made by qa)")
+                    "a folder - choose a folder for the store, new or made by qa (--store DIR, or "
+                    "store= in the library)")
 
 
 def test_a_failed_build_is_said_once(tmp_path: Path) -> None:

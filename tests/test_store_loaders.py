@@ -51,6 +51,7 @@ def _index_as_older_qa(corpus: Path, store: Path | str) -> None:
     with pytest.MonkeyPatch.context() as older:
         older.setattr(extracted, "LOADERS_VERSION", 5)
         older.setattr(sync_module, "LOADERS_VERSION", 5)
+        older.setattr(importlib.import_module("qa.index.writer"), "LOADERS_VERSION", 5)
         if isinstance(store, str):
             older.setattr(importlib.import_module("qa.milvus.backend"), "LOADERS_VERSION", 5)
         ExtractionCache(cache_dir() / "extracted").put(data, "PdfLoader", worse)

@@ -43,7 +43,7 @@ def _corpus(tmp_path: Path) -> Path:
     return docs
 
 
-def _index_unprivileged(corpus: Path, store: Path) -> subprocess.CompletedProcess[str]:
+def _index_unprivileged(corpus: Path, store: Path | str) -> subprocess.CompletedProcess[str]:
     """`qa index` as a user the permission bits apply to (root without its overrides)."""
     prefix: list[str] = []
     if os.geteuid() == 0:
@@ -92,6 +92,23 @@ def test_an_unreadable_file_is_skipped_while_unreadable_and_back_once_readable(
     assert "  + docs/parrot.txt" in back.output and "!" not in back.output
     answer = Bot(corpus=corpus, store=store).ask("What was the parrot called?", k=1)
     assert answer.hits[0].text == PARROT
+
+
+def test_what_the_listing_left_out_comes_from_the_sync_s_own_listing(tmp_path: Path) -> None:
+    """`qa index` lists what listing the corpus left out (a broken link) as its sync found it
+    (Store.left_out): the corpus is listed once, whether the sync wrote or had nothing to do."""
+    corpus, store = _corpus(tmp_path), tmp_path / "store"
+    broken = corpus / "gone.txt"
+    broken.symlink_to(tmp_path / "nowhere.txt")
+    args = ["index", "--corpus", str(corpus), "--store", str(store)]
+    for counts in ("(2 added, 0 changed, 0 removed, 1 skipped)",
+                   "(0 added, 0 changed, 0 removed, 1 skipped)"):  # wrote, then nothing to do
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert counts in result.output
+        assert "  ! docs/gone.txt: broken symlink or symlink loop" in result.output
+        bot = Bot(corpus=corpus, store=store, notify=lambda _: None)
+        assert bot.store.left_out == {str(broken): "broken symlink or symlink loop"}
 
 
 class _Gated:

@@ -10,7 +10,7 @@
 """
 
 from qa.index.backend import LexicalSearch, LocalBackend, Narrowed, StoreBackend, Wanted
-from qa.index.generation import FORMAT, make_folder
+from qa.index.generation import FORMAT, OTHER_STORE, make_folder
 from qa.index.lexical import (
     K1,
     LexicalIndex,
@@ -27,6 +27,7 @@ from qa.index.sync import (
     ReadAgain,
     ReadOnly,
     file_stat,
+    left_out,
     read_or_skip,
     sync,
     text_sha1,
@@ -34,8 +35,9 @@ from qa.index.sync import (
 )
 from qa.index.writer import Part, write_generation
 
-__all__ = ["FORMAT", "K1", "Analyzer", "DocInfo", "DocumentEncoder", "LexicalIndex",
-           "LexicalSearch", "LocalBackend", "Narrowed", "Part", "Places", "ReadAgain", "ReadOnly",
-           "Store", "StoreBackend", "Wanted", "bm25_weights", "file_stat", "idf_of",
-           "loaders_of", "make_folder", "members", "places", "postings_of", "read_or_skip", "read_places",
-           "sync", "text_sha1", "unreadable", "unseen", "write_generation"]
+__all__ = ["FORMAT", "K1", "OTHER_STORE", "Analyzer", "DocInfo", "DocumentEncoder",
+           "LexicalIndex", "LexicalSearch", "LocalBackend", "Narrowed", "Part", "Places",
+           "ReadAgain", "ReadOnly", "Store", "StoreBackend", "Wanted", "bm25_weights", "file_stat",
+           "idf_of", "left_out", "loaders_of", "make_folder", "members", "places", "postings_of",
+           "read_or_skip", "read_places", "sync", "text_sha1", "unreadable", "unseen",
+           "write_generation"]

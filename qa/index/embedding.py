@@ -1,13 +1,14 @@
 """Embedding the documents a sync found new or changed, keeping partial work as it goes.
 
 Every chunk's vectors are saved in the store's partial/ folder as soon as they exist, by the
-SHA-1 of the document's text and the model, so an interrupted or killed run loses one chunk at
-most and the next run goes on from there.
+model and the SHA-1 of exactly what was embedded (the sentences and the title), so an interrupted
+or killed run loses one chunk at most and the next run goes on from there.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -49,8 +50,9 @@ def embed(directory: Path, docs: list[Document], encoder: DocumentEncoder, notif
 
     Every chunk's vectors are saved in the store's partial/ folder as soon as they exist, so
     an interrupted or killed run loses one chunk at most, and the next run (which finds them
-    by the document's text and the model) goes on from there. They become part of a store
-    only when a whole generation is written and published; partial/ is then removed.
+    by the document's sentences and title, and the model) goes on from there. They become part
+    of a store only when a whole generation is written and published; partial/ is then
+    removed, as it is by the next sync that finds nothing to embed (qa.index.sync).
     """
     saved = _Partial(directory, encoder.identity)
     out: list[tuple[NDArray[np.float32], NDArray[np.float32]] | None] = [
@@ -119,14 +121,17 @@ def _bar(total: int, files: int, done: int, files_done: int) -> Any:
 
 class _Partial:
     """Vectors of documents embedded by a run that has not published yet: one .npy per
-    document, named by the SHA-1 of its text, in a folder per model."""
+    document, named by the SHA-1 of its sentences and title, in a folder per model."""
 
     def __init__(self, directory: Path, model: str) -> None:
         key = hashlib.sha1(model.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         self.folder = directory / PARTIAL / key
 
     def _file(self, doc: Document) -> Path:
-        return self.folder / f"{text_sha1(doc)}.npy"
+        # Not by the text alone: the same text can have another title (a file's name) and,
+        # split by another qa, other sentences.
+        embedded = json.dumps([doc.title, *(s.text for s in doc.sentences)])
+        return self.folder / f"{hashlib.sha1(embedded.encode()).hexdigest()}.npy"
 
     def get(self, doc: Document) -> tuple[NDArray[np.float32], NDArray[np.float32]] | None:
         """The document's vectors and title vector from an earlier run, if saved whole."""

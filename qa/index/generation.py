@@ -8,6 +8,8 @@
       *.npy texts.bin vocab.json   the files `files` lists
       derived.json       files made from the generation later (an ANN index, an int8 copy of
                          the vectors, title cosines), by size, mtime and CRC-32
+    partial/           vectors a sync cut short kept for the next (qa.index.embedding); gone
+                       once a generation is published or a sync finds nothing to embed
 
 A generation is written under a temporary name (tmp-*), flushed, renamed, and only then named
 in CURRENT, so a reader (or a process killed mid-write) sees the old complete store or the new
@@ -41,6 +43,8 @@ ARRAYS = ("vectors", "offsets", "rows", "title_vectors", "lex_idf", "lex_indptr"
 PREFIX = "gen-"
 LOCK = "lock"  # the file writers take turns on
 PARTIAL = "partial"  # vectors of a sync under way, kept for a run cut short (qa.index.embedding)
+# How to name another store folder, in messages that CLI and library users alike read.
+OTHER_STORE = "--store DIR, or store= in the library"
 
 FileRecord = dict[str, int]  # size, mtime_ns, crc32
 
@@ -75,7 +79,7 @@ def make_folder(directory: Path) -> None:
     folder of someone else's files, or a place the user cannot write."""
     if not _ours(directory):
         raise StoreError(f"store {directory} is a folder of other files, not one qa made - "
-                         "pass --store DIR naming a new or empty folder")
+                         f"choose a new or empty folder for the store ({OTHER_STORE})")
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):  # the path, or a folder above it, is a file
@@ -84,7 +88,7 @@ def make_folder(directory: Path) -> None:
         if isinstance(exc, PermissionError) and directory.is_dir():
             raise denied(directory, exc, "write") from exc
         raise StoreError(f"store {directory} cannot be created ({exc.strerror or exc}) - "
-                         "pass --store DIR in a folder you can write") from exc
+                         f"choose a store folder where you can write ({OTHER_STORE})") from exc
 
 
 def not_a_folder(directory: Path) -> StoreError:
@@ -94,8 +98,8 @@ def not_a_folder(directory: Path) -> StoreError:
                  if p.exists() and not p.is_dir()), directory)
     what = (f"store {directory} is a file" if file == directory
             else f"store {directory} cannot be created: {file} is a file")
-    return StoreError(f"{what}, not a folder - pass --store DIR naming a folder (new or made "
-                      "by qa)")
+    return StoreError(f"{what}, not a folder - choose a folder for the store, new or made by qa "
+                      f"({OTHER_STORE})")
 
 
 # How long a writer waits for the lock before saying so (`lock`'s `waiting`): a process keeping
@@ -120,17 +124,33 @@ def lock(directory: Path, waiting: Callable[[], None] | None = None) -> Iterator
         raise denied(directory, exc, "write") from exc
     except OSError as exc:
         raise StoreError(f"store {directory} cannot be written ({exc.strerror or exc}) - "
-                         "pass --store DIR in a folder you can write") from exc
+                         f"choose a store folder where you can write ({OTHER_STORE})") from exc
     with handle:
         try:
             _acquire(handle.fileno(), waiting)
         except OSError as exc:  # a file system without locks (some network mounts)
             raise StoreError(f"store {directory} cannot be locked ({exc.strerror or exc}) - "
-                             "pass --store DIR on a local disk") from exc
+                             f"choose a store folder on a local disk ({OTHER_STORE})") from exc
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def drop_partial(directory: Path) -> None:
+    """Remove the vectors a sync cut short kept in partial/ (qa.index.embedding) for the next,
+    unless another process holds the lock: it may be embedding into it now."""
+    import fcntl
+
+    folder = directory / PARTIAL
+    if not folder.exists():
+        return
+    try:
+        with open(directory / LOCK, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # closing the file lets go
+            shutil.rmtree(folder, ignore_errors=True)
+    except OSError:  # busy, or a store this user cannot write: left for a later run
+        pass
 
 
 def _acquire(fd: int, waiting: Callable[[], None] | None) -> None:
@@ -157,7 +177,7 @@ def denied(directory: Path, exc: PermissionError, doing: str) -> StorePermission
     return StorePermissionError(
         f"cannot {doing} store {directory} (permission denied on {where}) - make it "
         f"{'readable' if doing == 'read' else 'writable'} to your user (its owner can run "
-        f"chmod -R u+rwX {directory}) or pass --store DIR")
+        f"chmod -R u+rwX {directory}) or choose another store folder ({OTHER_STORE})")
 
 
 def crc(path: Path) -> int:
@@ -237,6 +257,7 @@ def publish(directory: Path, tmp: Path) -> Path:
     return gen
 
 
-__all__ = ["ARRAYS", "CURRENT", "DERIVED", "FORMAT", "META", "PREFIX", "TEXTS", "VOCAB",
-           "WAIT_NOTICE_SECONDS", "FileRecord", "check", "crc", "current_name", "denied",
-           "list_derived", "lock", "make_folder", "publish", "read_derived", "record"]
+__all__ = ["ARRAYS", "CURRENT", "DERIVED", "FORMAT", "META", "OTHER_STORE", "PREFIX", "TEXTS",
+           "VOCAB", "WAIT_NOTICE_SECONDS", "FileRecord", "check", "crc", "current_name", "denied",
+           "drop_partial", "list_derived", "lock", "make_folder", "publish", "read_derived",
+           "record"]

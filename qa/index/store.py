@@ -113,6 +113,9 @@ class Store:
         # with (those of this one when it wrote nothing): what that sync changed is counted
         # from them, not from a store another process replaced meanwhile. None: not known.
         self.synced_from: list[DocInfo] | None = None
+        # What that sync's listing of the corpus left out (a FIFO, a broken link, a link out of
+        # it), path -> reason: `qa index` lists them with the files the store skipped.
+        self.left_out: dict[str, str] = {}
         # Per-sentence arrays an analyzer added (e.g. speaker ids), by extras key.
         self.extra_arrays: dict[str, Any] = {
             k: arrays[f"x_{k}"] for k in meta.get("extra_arrays", []) if f"x_{k}" in arrays}

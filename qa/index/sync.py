@@ -48,10 +48,10 @@ from qa.index.embedding import (
     embed,
     text_sha1,
 )
-from qa.index.generation import denied, lock
+from qa.index.generation import OTHER_STORE, denied, drop_partial, lock
 from qa.index.store import DocInfo, Store, places
 from qa.index.writer import Part, write_generation
-from qa.ingest import LOADERS_VERSION, Corpus, Document, Notify, SkipFile
+from qa.ingest import LOADERS_VERSION, Corpus, Document, Notify, SkipFile, Skipped
 
 # Checking content costs about HASH_SECONDS_PER_FILE per file (open, read, close) plus its
 # bytes at HASH_BYTES_PER_SECOND: SHA-1 from the page cache, as qa.ingest.file_digest reads.
@@ -146,32 +146,37 @@ def sync(
     # Notices about what the listing skipped are given when indexing, not on every question.
     listing: list[str] = []
     files = corpus.files(listing.append)
+    left = left_out(listing)
     stats = _stats(files)
-    check = _ContentCheck.of(corpus, stats, verify) if old is not None else None
-    if (old is not None and check is not None and _unchanged(old, stats, check)
-            and _current(analyzer, old)):
-        return _from(old, old)
+    check: _ContentCheck | None = None  # made only to compare the corpus with a store
+    if old is not None:
+        check = _ContentCheck.of(corpus, stats, verify)
+        if _unchanged(old, stats, check) and _current(analyzer, old):
+            # Nothing to embed: what a run cut short kept in partial/ (a killed --rebuild's
+            # vectors of every file, or of a change undone since) would take disk until the
+            # next change.
+            drop_partial(directory)
+            return _from(old, old, left)
     for message in listing:
         notify(message)
     if not _writable(directory):
         if old is not None:
             notify(ReadOnly(directory, _behind(old, stats, check or _ContentCheck.none(corpus))))
-            return _from(old, old)
+            return _from(old, old, left)
         why = f" {problem} and" if problem else ""
-        raise StoreReadOnlyError(
-            f"store {directory}{why} cannot be written - make it writable or pass --store DIR"
-        )
+        raise StoreReadOnlyError(f"store {directory}{why} cannot be written - make it writable "
+                                 f"or choose another store folder ({OTHER_STORE})")
     if problem:
         notify(f"store {directory} {problem}: rebuilding it")
     with lock(directory, lambda: notify(f"waiting for another qa to finish writing {directory}")):
         # Another process may have finished the same work while we waited for the lock.
         if not rebuild:
             old, _ = _open(directory, model)
-            if old is not None and check is None:  # made by the other process meanwhile
-                check = _ContentCheck.of(corpus, stats, verify)
-            if (old is not None and check is not None and _unchanged(old, _stats(files), check)
-                    and _current(analyzer, old)):
-                return _from(old, old)
+            if old is not None:
+                # None when there was no store before the lock: another process made it.
+                check = check or _ContentCheck.of(corpus, stats, verify)
+                if _unchanged(old, _stats(files), check) and _current(analyzer, old):
+                    return _from(old, old, left)
         parts, skipped, again = _collect(directory, old, files, corpus, encoder, notify,
                                          progress, check)
         if not parts:
@@ -186,7 +191,7 @@ def sync(
                               "files with text")
         extras = analyzer.analyze(parts) if analyzer is not None else {}
         try:
-            write_generation(directory, model, parts, skipped, extras, LOADERS_VERSION)
+            write_generation(directory, model, parts, skipped, extras)
         except PermissionError as exc:  # a file or folder of the store owned by someone else
             raise denied(directory, exc, "write") from exc
         except OSError as exc:  # the new generation is gone; CURRENT still names the old
@@ -195,20 +200,31 @@ def sync(
             why = exc.strerror or f"a write was cut short: {exc}"
             # The disk is likely full: free what partial work took, leave it as it was.
             shutil.rmtree(directory / PARTIAL, ignore_errors=True)
-            raise StoreError(f"store {directory} could not be written ({why}) - free some "
-                             "space or pass --store DIR; the store as it was is untouched") from exc
+            raise StoreError(f"store {directory} could not be written ({why}) - free some space "
+                             f"or choose another store folder ({OTHER_STORE}); the store as it "
+                             "was is untouched") from exc
         shutil.rmtree(directory / PARTIAL, ignore_errors=True)  # published: no longer needed
         store = Store.load(directory, model, verify=False)
         assert store is not None
         if again is not None:
             notify(again)
-        return store if rebuild else _from(store, old)
+        if rebuild:  # compared with no store: Store.synced_from stays unknown
+            store.left_out = left
+            return store
+        return _from(store, old, left)
 
 
-def _from(store: Store, baseline: Store | None) -> Store:
-    """`store`, noting the store the sync compared the corpus with (Store.synced_from)."""
+def _from(store: Store, baseline: Store | None, left: dict[str, str]) -> Store:
+    """`store`, noting the store the sync compared the corpus with (Store.synced_from) and
+    what its listing left out (Store.left_out)."""
     store.synced_from = list(baseline.documents) if baseline is not None else []
+    store.left_out = left
     return store
+
+
+def left_out(listing: Sequence[str]) -> dict[str, str]:
+    """What a listing of the corpus left out, path -> reason, from its `Skipped` notices."""
+    return {n.path: n.reason for n in listing if isinstance(n, Skipped)}
 
 
 def _current(analyzer: Analyzer | None, store: Store) -> bool:
@@ -430,5 +446,5 @@ def _writable(directory: Path) -> bool:
 
 
 __all__ = ["CHUNK_SENTENCES", "PARTIAL", "Analyzer", "DocumentEncoder", "IndexInterrupted",
-           "ReadAgain", "ReadOnly", "Stat", "file_stat", "read_or_skip", "sync", "text_sha1",
-           "unreadable"]
+           "ReadAgain", "ReadOnly", "Stat", "file_stat", "left_out", "read_or_skip", "sync",
+           "text_sha1", "unreadable"]

@@ -37,21 +37,20 @@ class Part:
 
 
 def write_generation(directory: Path, model: str, parts: list[Part],
-                     skipped: dict[str, dict[str, Any]], extras: dict[str, Any],
-                     loaders: int = LOADERS_VERSION) -> Path:
+                     skipped: dict[str, dict[str, Any]], extras: dict[str, Any]) -> Path:
     """Write `parts` as a new generation and make it current; returns its folder.
 
     `extras` is what an analyzer made: numpy arrays (one row per sentence) are saved and checked
-    like the store's own arrays, everything else is kept in meta.json. `loaders` is the
-    LOADERS_VERSION the documents and skipped files were read with (Store.loaders). Call under
-    the lock.
+    like the store's own arrays, everything else is kept in meta.json. The documents and
+    skipped files were read by this qa's loaders: LOADERS_VERSION is recorded (Store.loaders).
+    Call under the lock.
     """
     for leftover in directory.glob("tmp-*"):  # from a writer that was killed
         shutil.rmtree(leftover, ignore_errors=True)
     tmp = directory / f"tmp-{os.getpid()}-{time.time_ns()}"
     tmp.mkdir()
     try:
-        _write(tmp, model, parts, skipped, extras, loaders)
+        _write(tmp, model, parts, skipped, extras)
         return publish(directory, tmp)
     except BaseException:  # a full disk, an interrupt: leave no half-written generation behind
         shutil.rmtree(tmp, ignore_errors=True)
@@ -59,7 +58,7 @@ def write_generation(directory: Path, model: str, parts: list[Part],
 
 
 def _write(tmp: Path, model: str, parts: list[Part], skipped: dict[str, dict[str, Any]],
-           extras: dict[str, Any], loaders: int) -> None:
+           extras: dict[str, Any]) -> None:
     """Write every file of a generation into the folder `tmp`."""
     documents, rows, blobs = [], [], []
     first = 0
@@ -106,7 +105,7 @@ def _write(tmp: Path, model: str, parts: list[Part], skipped: dict[str, dict[str
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "documents": documents,
             "file_sha1": [p.info.file_sha1 for p in parts],
             "locations": [[list(x) for x in p.info.locations] for p in parts],
-            "skipped": skipped, "loaders": loaders, "extras": extras,
+            "skipped": skipped, "loaders": LOADERS_VERSION, "extras": extras,
             "extra_arrays": extra_arrays, "files": files}
     with open(tmp / META, "w", encoding="utf-8") as f:
         json.dump(meta, f)

@@ -20,6 +20,8 @@ read rows of the version the manifest names, so they never see a file half repla
 The state also records the LOADERS_VERSION (qa.ingest) the files were read with: a collection
 written by older loaders (or before it was recorded) has every file read again by its next
 sync, as a local store does (qa.index.sync), and only those whose text changed re-embedded.
+Likewise a file skipped because its bytes could not be read is tried again on every sync
+(qa.index.unreadable), and is back as soon as it can be read.
 """
 
 from __future__ import annotations
@@ -44,10 +46,12 @@ from qa.index import (
     ReadAgain,
     Store,
     file_stat,
+    left_out,
     loaders_of,
     places,
     read_or_skip,
     text_sha1,
+    unreadable,
 )
 from qa.ingest import LOADERS_VERSION, Corpus, Document, Notify
 from qa.milvus import collections as coll
@@ -130,6 +134,7 @@ class MilvusBackend:
                                 self.mirror_below, analyzer)
         listing: list[str] = []
         files = corpus.files(listing.append)
+        left = left_out(listing)
         if identity is not None and not rebuild:
             state = coll.get(client, name, "state") or {}
             docs = coll.manifest(client, name)
@@ -139,13 +144,16 @@ class MilvusBackend:
                 kept = as_left(client, self.where, identity, state, docs, skipped, model,
                                self.mirror, self.mirror_below, analyzer)
                 if kept is not None:
+                    kept.left_out = left
                     return kept
         for message in listing:
             notify(message)
         if identity is None:  # made before the writer lease, which lives in the collections
             self._create(encoder)
-        return self._locked_write(corpus, encoder, files, notify, analyzer, progress, rebuild,
-                                  verify)
+        store = self._locked_write(corpus, encoder, files, notify, analyzer, progress, rebuild,
+                                   verify)
+        store.left_out = left
+        return store
 
     def _locked_write(self, corpus: Corpus, encoder: DocumentEncoder, files: list[Path],
                       notify: Notify, analyzer: Analyzer | None, progress: bool, rebuild: bool,
@@ -207,12 +215,9 @@ class MilvusBackend:
                 continue
             fresh.append((len(parts), doc, stat, digest))
             parts.append(None)
-        for path in set(docs) - listed - set(skipped):  # removed files, and files now skipped
+        for path in (set(docs) - listed) | (set(docs) & set(skipped)):  # removed, now skipped
             client.delete(docs_c, filter=f"path == {coll.quoted([path])[1:-1]}")
             client.delete(rows_c, filter=f"path == {coll.quoted([path])[1:-1]}")
-        for path in skipped:
-            if path in docs:
-                client.delete(docs_c, filter=f"path == {coll.quoted([path])[1:-1]}")
         if fresh:
             self._embed(fresh, parts, ids, encoder, progress, identity, set(docs))
         done = [p for p in parts if p is not None]
@@ -340,6 +345,9 @@ def _doc_row(info: DocInfo, version: str) -> dict[str, Any]:
 
 def _unchanged(docs: dict[str, dict[str, Any]], skipped: dict[str, dict[str, Any]],
                files: list[Path], corpus: Corpus, verify: bool) -> bool:
+    """Whether the collection holds the corpus as it is now: the same files, sizes and
+    modification times (and bytes, on `verify`), and none of the files skipped as unreadable
+    can be read now (qa.index.unreadable: as a local store, such a file is tried every sync)."""
     known = {p: (d["size"], d["mtime_ns"], d["file_sha1"]) for p, d in docs.items()}
     known.update({p: (s["size"], s["mtime_ns"], s.get("file_sha1", ""))
                   for p, s in skipped.items()})
@@ -349,7 +357,7 @@ def _unchanged(docs: dict[str, dict[str, Any]], skipped: dict[str, dict[str, Any
         size, mtime, digest = known[str(f)]
         if file_stat(f) != (size, mtime) or (verify and corpus.digest(f) != digest):
             return False
-    return True
+    return not any(unreadable(s) and corpus.digest(Path(p)) for p, s in skipped.items())
 
 
 def _jsonable(extras: dict[str, Any]) -> dict[str, Any]:
