@@ -39,10 +39,17 @@ expect = sync_api.expect
 WALL = "when was the old harbour wall built"
 
 
+# Characters outside the Basic Multilingual Plane are two UTF-16 units in JavaScript but one
+# character in the API's match ranges: the emphasis must still fall on the question's words.
+REGATTA = "The 🌊🌊🌊 harbour regatta trophy was won by the rowing club of Bexley in May.\n"
+
+
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Service:
     base = tmp_path_factory.mktemp("browser")
-    service = Service(corpus_settings(make_corpus(base / "corpus"), base / "store"))
+    corpus = make_corpus(base / "corpus")
+    (corpus / "regatta.txt").write_text(REGATTA, encoding="utf-8")
+    service = Service(corpus_settings(corpus, base / "store"))
     service.start()
     assert service.wait(300) and service.status().ready, service.status().error
     return service
@@ -70,7 +77,7 @@ def page(browser: sync_api.Browser, url: str) -> Iterator[Page]:
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(url)
-    expect(page.locator("#status")).to_contain_text("3 documents")
+    expect(page.locator("#status")).to_contain_text("4 documents")
     yield page
     assert not dialogs, f"a document's script ran: {dialogs}"
     context.close()
@@ -94,7 +101,8 @@ def ask(page: Page, question: str) -> sync_api.Locator:
     return turn
 
 
-def test_an_answer_is_highlighted_in_its_context_with_its_source(page: Page) -> None:
+def test_an_answer_is_highlighted_in_its_context_with_its_source(page: Page,
+                                                                 service: Service) -> None:
     turn = ask(page, WALL)
     expect(turn.locator("h2")).to_have_text(WALL)
     first = turn.locator(".hit").first
@@ -104,8 +112,18 @@ def test_an_answer_is_highlighted_in_its_context_with_its_source(page: Page) -> 
     assert {"old", "harbour", "wall", "built"} <= set(emphasised), emphasised
     expect(first.locator(".before")).to_contain_text("four million pounds")  # its context
     expect(first.locator(".source")).to_contain_text("portmill-harbour.txt")
-    expect(first.locator(".source")).to_contain_text("paragraph")
+    # the paragraph of the JSON (counted from 1), not the library's passage: "paragraph NaN"
+    paragraph = service.bot.ask(WALL).to_dict()["hits"][0]["paragraph"]
+    expect(first.locator(".source")).to_contain_text(f"· paragraph {paragraph} ·")
     expect(turn).not_to_have_class("tentative")
+
+
+def test_emphasis_falls_on_the_words_after_an_emoji(page: Page) -> None:
+    turn = ask(page, "who won the regatta trophy")
+    answer = turn.locator("mark.answer").first
+    expect(answer).to_contain_text("regatta trophy was won")
+    emphasised = answer.locator("em").all_text_contents()
+    assert {"regatta", "trophy", "won"} <= set(emphasised), emphasised
 
 
 def test_a_follow_up_shows_how_it_was_understood(page: Page) -> None:

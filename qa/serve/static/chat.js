@@ -53,16 +53,20 @@ async function inConversation(step, body) {
 }
 
 // The sentence with its matched words emphasised: text nodes and <em>s, no markup parsed.
+// The ranges count characters (code points), as the server does; a JavaScript string counts
+// UTF-16 units, two for an emoji, so the text is cut as an array of characters.
 function sentence(text, ranges) {
+  const chars = Array.from(text);
+  const part = (start, end) => chars.slice(start, end).join("");
   const mark = el("mark", "answer");
   let at = 0;
   for (const [start, end] of ranges || []) {
-    if (start < at || end > text.length) continue;
-    mark.appendChild(document.createTextNode(text.slice(at, start)));
-    mark.appendChild(el("em", "", text.slice(start, end)));
+    if (start < at || end > chars.length) continue;
+    mark.appendChild(document.createTextNode(part(at, start)));
+    mark.appendChild(el("em", "", part(start, end)));
     at = end;
   }
-  mark.appendChild(document.createTextNode(text.slice(at)));
+  mark.appendChild(document.createTextNode(part(at)));
   return mark;
 }
 
@@ -72,7 +76,7 @@ function where(hit) {
   parts.push(hit.title && hit.title !== hit.source ? hit.title + " (" + hit.source + ")" : hit.source);
   if (hit.page !== null && hit.page !== undefined) parts.push("page " + hit.page);
   if (hit.section && hit.section.length) parts.push("section " + hit.section.join(" › "));
-  parts.push("paragraph " + (hit.passage + 1));
+  parts.push("paragraph " + hit.paragraph);  // counted from 1 in the JSON
   parts.push("score " + hit.score.toFixed(2));
   return parts.join(" · ");
 }
