@@ -13,6 +13,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -222,3 +223,39 @@ def test_the_page_asks_for_the_token(browser: sync_api.Browser, service: Service
         turn = ask(page, WALL)
         expect(turn.locator("mark.answer").first).to_contain_text("1887")
         context.close()
+
+
+def test_enter_on_an_empty_question_sends_nothing(page: Page) -> None:
+    page.fill("#question", "   ")
+    page.press("#question", "Enter")
+    page.wait_for_timeout(300)
+    expect(page.locator("article.turn")).to_have_count(0)
+
+
+def test_a_question_asked_while_one_is_answered_is_kept(page: Page) -> None:
+    """Enter while the last answer is on its way must not swallow the new question: it stays
+    in the box, to be asked once the answer is in."""
+    held: list[Any] = []
+    page.route("**/api/conversations/*/ask", lambda route: held.append(route))  # held back
+    page.fill("#question", WALL)
+    page.press("#question", "Enter")
+    expect(page.locator("article.turn")).to_have_count(1)
+    page.fill("#question", "who did he thank?")
+    page.press("#question", "Enter")
+    expect(page.locator("#question")).to_have_value("who did he thank?")
+    expect(page.locator("article.turn")).to_have_count(1)
+    for route in held:
+        route.continue_()
+    expect(page.locator("article.turn").first.locator(".hit").first).to_be_visible()
+    page.unroute("**/api/conversations/*/ask")
+    page.press("#question", "Enter")
+    expect(page.locator("article.turn h2")).to_have_text([WALL, "who did he thank?"])
+
+
+def test_a_long_question_is_refused_not_cut(page: Page) -> None:
+    """A pasted question over the server's 1,000 characters: the page sends it whole and shows
+    the server's reason, rather than asking its first 1,000 characters unseen."""
+    question = "why was the old harbour wall built " * 40  # 1,400 characters
+    turn = ask(page, question)
+    expect(turn.locator(".error")).to_contain_text("the limit is 1,000")
+    expect(turn.locator("h2")).to_have_text(question.strip())

@@ -140,7 +140,8 @@ function ask(event) {
   event.preventDefault();
   const input = document.getElementById("question");
   const question = input.value.trim();
-  if (!question) return;
+  // While an answer is on its way the question stays in the box, to be asked after it.
+  if (!question || state.busy) return;
   state.asked.push(question);
   state.back = 0;
   input.value = "";
