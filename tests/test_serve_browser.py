@@ -28,6 +28,7 @@ if CHROMIUM is None:
 from qa.serve import Limits, Service
 from qa.serve.app import create_app
 from tests.serve_support import (
+    DATA,
     TOKEN,
     corpus_settings,
     make_corpus,
@@ -259,3 +260,26 @@ def test_a_long_question_is_refused_not_cut(page: Page) -> None:
     turn = ask(page, question)
     expect(turn.locator(".error")).to_contain_text("the limit is 1,000")
     expect(turn.locator("h2")).to_have_text(question.strip())
+
+
+def test_a_page_opened_while_the_store_is_built_follows_it(browser: sync_api.Browser,
+                                                           tmp_path: Path) -> None:
+    """Opened before the store exists, the page says it is being built, then, without a
+    reload, what it holds (one document: "1 document", not "1 documents")."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(DATA / "harbour" / "portmill-harbour.txt", corpus)
+    building = Service(corpus_settings(corpus, tmp_path / "store"))
+    with running(create_app(building, limits=Limits(rate=0), start=False)) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        expect(page.locator("#status")).to_contain_text("being built")
+        turn = ask(page, WALL)
+        expect(turn.locator(".error")).to_contain_text("being built")
+        expect(page.locator("#status")).to_contain_text("being built")
+        building.start()
+        expect(page.locator("#status")).to_have_text("1 document, 11 sentences", timeout=120_000)
+        turn = ask(page, WALL)
+        expect(turn.locator("mark.answer").first).to_contain_text("1887")
+        context.close()

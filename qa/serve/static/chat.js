@@ -3,6 +3,7 @@
 "use strict";
 
 const state = { conversation: null, asked: [], back: 0, busy: false, corpus: "" };
+const READY_POLL_MS = 2000;  // while the store is built, how often the page asks if it is ready
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -68,6 +69,10 @@ function sentence(text, ranges) {
   }
   mark.appendChild(document.createTextNode(part(at)));
   return mark;
+}
+
+function count(n, noun) {
+  return n.toLocaleString("en") + " " + noun + (n === 1 ? "" : "s");
 }
 
 function where(hit) {
@@ -182,10 +187,19 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("more").addEventListener("click", more);
   document.getElementById("new").addEventListener("click", fresh);
   document.getElementById("question").addEventListener("keydown", recall);
+  watchReady();
+});
+
+// The store's size once it is ready; while it is built (503), say so and ask again soon.
+function watchReady() {
   call("GET", "/api/ready").then(
     (ready) => {
-      state.corpus = ready.documents + " documents, " + ready.sentences + " sentences";
+      state.corpus = count(ready.documents, "document") + ", " + count(ready.sentences, "sentence");
       setStatus(state.corpus);
     },
-    (error) => setStatus(error.message));
-});
+    (error) => {
+      state.corpus = error.message;
+      setStatus(state.corpus);
+      if (error.status === 503) setTimeout(watchReady, READY_POLL_MS);
+    });
+}
