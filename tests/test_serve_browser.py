@@ -1,7 +1,8 @@
 """The web chat in a real headless Chromium (Debian's package, driven by Playwright): ask, see
 the answer highlighted with its source, follow up, press More, see a tentative answer marked,
-and a hostile document shown as text. Screenshots at desktop and phone width are saved in
-$QA_SCREENSHOTS, or in the pytest run's base temporary folder under screenshots/.
+a hostile document shown as text, the page while the store is built and after the server
+stops. Screenshots at desktop and phone width are saved in $QA_SCREENSHOTS, or in the pytest
+run's base temporary folder under screenshots/.
 
 Skips when the playwright package or a chromium binary is missing; CI installs both
 (.ci/run, the test extra).
@@ -282,4 +283,52 @@ def test_a_page_opened_while_the_store_is_built_follows_it(browser: sync_api.Bro
         expect(page.locator("#status")).to_have_text("1 document, 11 sentences", timeout=120_000)
         turn = ask(page, WALL)
         expect(turn.locator("mark.answer").first).to_contain_text("1887")
+        context.close()
+
+
+def test_after_the_server_stops_the_page_says_so(browser: sync_api.Browser,
+                                                 service: Service) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    with running(create_app(service, limits=Limits(rate=0), start=False)) as url:
+        page.goto(url)
+        expect(page.locator("#status")).to_contain_text("4 documents")
+    turn = ask(page, WALL)
+    expect(turn.locator(".error")).to_contain_text("could not reach the qa server")
+    expect(turn.locator(".error")).not_to_contain_text("Failed to fetch")
+    context.close()
+
+
+def test_a_lost_session_says_to_sign_in_again(browser: sync_api.Browser,
+                                              service: Service) -> None:
+    """The session cookie gone (cleared, or the server restarted with another token): the
+    page says to reload and sign in, not the API's 'send Authorization: Bearer TOKEN'."""
+    app = create_app(service, token=TOKEN, limits=Limits(rate=0), start=False)
+    with running(app) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        page.fill("#token", TOKEN)
+        page.click("button[type=submit]")
+        expect(page.locator("#status")).to_contain_text("4 documents")
+        context.clear_cookies()
+        turn = ask(page, WALL)
+        expect(turn.locator(".error")).to_contain_text("reload the page")
+        expect(turn.locator(".error")).not_to_contain_text("Bearer")
+        context.close()
+
+
+def test_more_on_a_forgotten_conversation_says_to_ask_again(browser: sync_api.Browser,
+                                                            service: Service) -> None:
+    limits = Limits(rate=0, conversation_seconds=1)
+    with running(create_app(service, limits=limits, start=False)) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        ask(page, WALL)
+        page.wait_for_timeout(1500)  # idle past the conversation's time
+        page.click("#more")
+        turn = page.locator("article.turn.more")
+        expect(turn.locator(".error")).to_contain_text("ask your question again")
+        expect(turn.locator(".error")).not_to_contain_text("POST /api")
         context.close()

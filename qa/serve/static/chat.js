@@ -4,6 +4,10 @@
 
 const state = { conversation: null, asked: [], back: 0, busy: false, corpus: "" };
 const READY_POLL_MS = 2000;  // while the store is built, how often the page asks if it is ready
+const UNREACHABLE = "could not reach the qa server - is qa serve still running? " +
+  "Ask again once it is.";
+const SIGNED_OUT = "this server needs you to sign in again (the session ended, or the " +
+  "server was restarted with another token) - reload the page to sign in.";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -22,7 +26,14 @@ async function call(method, path, body) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
-  const response = await fetch(path, options);
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (e) {  // no answer at all: the server stopped, or the network is down
+    const error = new Error(UNREACHABLE);
+    error.status = 0;
+    throw error;
+  }
   let data = {};
   try {
     data = await response.json();
@@ -30,7 +41,9 @@ async function call(method, path, body) {
     data = { error: "the server sent no JSON (status " + response.status + ")" };
   }
   if (!response.ok) {
-    const error = new Error(data.error || "request failed with status " + response.status);
+    // A 401's own message is for API clients (send a Bearer token); a person signs in again.
+    const message = response.status === 401 ? SIGNED_OUT : data.error;
+    const error = new Error(message || "request failed with status " + response.status);
     error.status = response.status;
     throw error;
   }
@@ -47,7 +60,12 @@ async function inConversation(step, body) {
   try {
     return await call("POST", "/api/conversations/" + state.conversation + "/" + step, body);
   } catch (error) {
-    if (error.status !== 404 || step !== "ask") throw error;
+    if (error.status !== 404) throw error;
+    if (step !== "ask") {  // the server's message names the API call to make; a person asks
+      state.conversation = null;
+      throw new Error("this conversation was forgotten (idle too long, or the server " +
+                      "restarted) - ask your question again");
+    }
     await openConversation();  // forgotten after a long idle: start again, as asked
     return await call("POST", "/api/conversations/" + state.conversation + "/" + step, body);
   }
