@@ -332,3 +332,20 @@ def test_more_on_a_forgotten_conversation_says_to_ask_again(browser: sync_api.Br
         expect(turn.locator(".error")).to_contain_text("ask your question again")
         expect(turn.locator(".error")).not_to_contain_text("POST /api")
         context.close()
+
+
+def test_the_page_loads_and_answers_without_console_errors(browser: sync_api.Browser,
+                                                           url: str) -> None:
+    """No failed request (the browser asks for /favicon.ico by itself), no refused script or
+    style (the CSP), no script error, from loading the page to an answer."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    expect(page.locator("#status")).to_contain_text("4 documents")
+    ask(page, WALL)
+    page.wait_for_timeout(500)  # the favicon is asked for after the load
+    assert not errors, errors
+    context.close()

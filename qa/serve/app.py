@@ -3,6 +3,7 @@
     GET    /                                 the web chat (a login form when a token is set)
     POST   /login                            the login form's target: sets the session cookie
     GET    /static/{name}                    the page's script and style (package data)
+    GET    /favicon.ico                      204: there is none (browsers ask unprompted)
     GET    /api/health                       the process is up
     GET    /api/ready                        the store is loaded (503 while it is built)
     GET    /api/sources                      the indexed documents
