@@ -349,3 +349,23 @@ def test_the_page_loads_and_answers_without_console_errors(browser: sync_api.Bro
     page.wait_for_timeout(500)  # the favicon is asked for after the load
     assert not errors, errors
     context.close()
+
+
+def test_new_conversation_while_an_answer_is_on_its_way(page: Page) -> None:
+    """The answer to a question of the forgotten conversation arrives after New conversation:
+    it is not shown, and More stays off (there is nothing in this conversation to extend)."""
+    held: list[Any] = []
+    page.route("**/api/conversations/*/ask", lambda route: held.append(route))  # held back
+    page.fill("#question", WALL)
+    page.press("#question", "Enter")
+    expect(page.locator("article.turn")).to_have_count(1)
+    page.click("#new")
+    expect(page.locator("article.turn")).to_have_count(0)
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/conversations/*/ask")
+    expect(page.locator("#status")).not_to_contain_text("Thinking")
+    expect(page.locator("article.turn")).to_have_count(0)
+    expect(page.locator("#more")).to_be_disabled()
+    turn = ask(page, "who did he thank?")  # stands alone: the wall question was forgotten
+    expect(turn.locator(".understood")).to_have_count(0)

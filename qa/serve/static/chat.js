@@ -2,7 +2,9 @@
 // textContent or a text node, never as markup: a document holding <script> shows as text.
 "use strict";
 
-const state = { conversation: null, asked: [], back: 0, busy: false, corpus: "" };
+// epoch: how many times New conversation was pressed; an answer asked before the last press
+// belongs to a forgotten conversation and is dropped.
+const state = { conversation: null, epoch: 0, asked: [], back: 0, busy: false, corpus: "" };
 const READY_POLL_MS = 2000;  // while the store is built, how often the page asks if it is ready
 const UNREACHABLE = "could not reach the qa server - is qa serve still running? " +
   "Ask again once it is.";
@@ -51,23 +53,27 @@ async function call(method, path, body) {
 }
 
 async function openConversation() {
+  const epoch = state.epoch;
   const data = await call("POST", "/api/conversations", {});
-  state.conversation = data.conversation;
+  if (epoch === state.epoch) state.conversation = data.conversation;
+  return data.conversation;
 }
 
 async function inConversation(step, body) {
-  if (!state.conversation) await openConversation();
+  const epoch = state.epoch;
+  const key = state.conversation || await openConversation();
   try {
-    return await call("POST", "/api/conversations/" + state.conversation + "/" + step, body);
+    return await call("POST", "/api/conversations/" + key + "/" + step, body);
   } catch (error) {
-    if (error.status !== 404) throw error;
+    // Ended by New conversation meanwhile: not asked again in the new one.
+    if (error.status !== 404 || epoch !== state.epoch) throw error;
     if (step !== "ask") {  // the server's message names the API call to make; a person asks
       state.conversation = null;
       throw new Error("this conversation was forgotten (idle too long, or the server " +
                       "restarted) - ask your question again");
     }
-    await openConversation();  // forgotten after a long idle: start again, as asked
-    return await call("POST", "/api/conversations/" + state.conversation + "/" + step, body);
+    const again = await openConversation();  // forgotten after a long idle: start again
+    return await call("POST", "/api/conversations/" + again + "/" + step, body);
   }
 }
 
@@ -146,8 +152,12 @@ async function run(title, kind, step, body) {
   setStatus("Thinking…");
   const turn = newTurn(title, kind);
   try {
-    showAnswer(turn, await inConversation(step, body));
-    document.getElementById("more").disabled = false;
+    const epoch = state.epoch;
+    const answer = await inConversation(step, body);
+    if (epoch === state.epoch) {  // else the turn was cleared with its conversation
+      showAnswer(turn, answer);
+      document.getElementById("more").disabled = false;
+    }
     setStatus(state.corpus);
   } catch (error) {
     turn.appendChild(el("p", "error", error.message));
@@ -177,14 +187,16 @@ function more() {
 }
 
 async function fresh() {
-  if (state.conversation) {
-    try { await call("DELETE", "/api/conversations/" + state.conversation); } catch (e) { /* gone */ }
-  }
+  const old = state.conversation;
   state.conversation = null;
+  state.epoch += 1;
   document.getElementById("log").replaceChildren();
   document.getElementById("more").disabled = true;
   setStatus("New conversation: the next question stands alone.");
   document.getElementById("question").focus();
+  if (old) {
+    try { await call("DELETE", "/api/conversations/" + old); } catch (e) { /* gone already */ }
+  }
 }
 
 function recall(event) {
