@@ -336,7 +336,8 @@ def test_not_ready_is_503(settings: Settings) -> None:
 
 
 def test_reindex_needs_a_token_holder(client: TestClient) -> None:
-    _error(client.post("/api/reindex"), 403, "--token-env")
+    # the other way to take in new files: a restart (a separate 'qa index' is not needed)
+    _error(client.post("/api/reindex"), 403, "--token-env", "restart it")
 
 
 # --- the token ---------------------------------------------------------------------------------

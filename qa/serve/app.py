@@ -174,7 +174,8 @@ class Api:
     async def reindex(self, request: Request) -> Response:
         if self.guard.token is None:
             raise HTTPError(403, "re-indexing over HTTP is only for holders of a token: start "
-                            "qa serve with --token-env NAME, or run 'qa index' and restart")
+                            "qa serve with --token-env NAME, or restart it (it brings the "
+                            "store up to date as it starts)")
         await self.guard.fields(request, ())
         started = self.service.reindex()
         if request.query_params.get("wait") in ("1", "true"):
