@@ -369,3 +369,20 @@ def test_new_conversation_while_an_answer_is_on_its_way(page: Page) -> None:
     expect(page.locator("#more")).to_be_disabled()
     turn = ask(page, "who did he thank?")  # stands alone: the wall question was forgotten
     expect(turn.locator(".understood")).to_have_count(0)
+
+
+def test_a_question_after_the_conversation_was_forgotten_says_it_stands_alone(
+        browser: sync_api.Browser, service: Service) -> None:
+    """Idle past the conversation's time, a follow-up is asked in a new conversation: the page
+    says so, rather than answering "he" about nobody as if it remembered."""
+    limits = Limits(rate=0, conversation_seconds=1)
+    with running(create_app(service, limits=limits, start=False)) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        ask(page, "What did Brandt say about the stones?")
+        page.wait_for_timeout(1500)  # idle past the conversation's time
+        turn = ask(page, "who did he thank?")
+        expect(turn.locator(".understood")).to_have_count(0)
+        expect(turn.locator(".restarted")).to_contain_text("forgotten")
+        context.close()

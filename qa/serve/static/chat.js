@@ -73,7 +73,9 @@ async function inConversation(step, body) {
                       "restarted) - ask your question again");
     }
     const again = await openConversation();  // forgotten after a long idle: start again
-    return await call("POST", "/api/conversations/" + again + "/" + step, body);
+    const answer = await call("POST", "/api/conversations/" + again + "/" + step, body);
+    answer.restarted = true;  // said on the page: a "he" here no longer means anyone earlier
+    return answer;
   }
 }
 
@@ -111,6 +113,10 @@ function where(hit) {
 }
 
 function showAnswer(turn, answer) {
+  if (answer.restarted) {
+    turn.appendChild(el("p", "restarted", "The earlier conversation was forgotten (idle too " +
+                        "long): this question was asked on its own."));
+  }
   if (answer.understood_as && answer.understood_as !== answer.question) {
     turn.appendChild(el("p", "understood", "understood as: " + answer.understood_as));
   }
