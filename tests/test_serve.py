@@ -231,6 +231,27 @@ def test_unknown_paths_and_methods(client: TestClient) -> None:
     _error(client.get("/api/ask"), 405, "GET")
 
 
+@pytest.mark.parametrize("method, path, allowed", [
+    ("GET", "/api/ask", "POST"),
+    ("PUT", "/api/conversations", "POST"),
+    ("GET", "/api/conversations/some-id", "DELETE"),
+    ("POST", "/api/sources", "GET, HEAD"),
+])
+def test_a_wrong_method_says_which_to_use(client: TestClient, method: str, path: str,
+                                          allowed: str) -> None:
+    """405 names the method to use, in the message and in the Allow header HTTP requires."""
+    response = client.request(method, path)
+    _error(response, 405, method, f"use {allowed.split(',')[0]}")
+    assert response.headers["allow"] == allowed
+
+
+def test_a_call_that_takes_no_fields_says_so(client: TestClient) -> None:
+    """POST /api/conversations takes no fields: the error says that, not an empty list."""
+    message = _error(client.post("/api/conversations", json={"topic": "ports"}), 400,
+                     "unknown field 'topic'", "takes no fields")
+    assert not message.rstrip().endswith(":"), message
+
+
 @pytest.mark.parametrize("path", [
     "/static/../pyproject.toml", "/static/..%2Fpyproject.toml", "/static/%2e%2e/pyproject.toml",
     "/static/%2Fetc%2Fpasswd", "/static//etc/passwd", "/static/index.html", "/static/__init__.py",
@@ -252,6 +273,18 @@ def test_too_many_requests_is_429(service: Service) -> None:
         response = client.post("/api/ask", json={"question": KSF})
         _error(response, 429, "at most 1 a second")
         assert int(response.headers["retry-after"]) >= 1
+
+
+def test_a_short_wait_is_not_said_as_zero(service: Service) -> None:
+    """At 50 requests a second a client waits at most 0.02 s: the 429 says a wait the client
+    can act on ("wait 0.1 s"), never "wait 0.0 s"."""
+    with TestClient(create_app(service, limits=Limits(rate=50, burst=1), start=False)) as client:
+        refused = [r for r in (client.post("/api/ask", content=b"{}") for _ in range(50))
+                   if r.status_code == 429]
+    assert refused, "no request was refused at 50 a second"
+    for response in refused:
+        wait = re.search(r"wait ([0-9.]+) s", _error(response, 429, "at most 50 a second"))
+        assert wait is not None and float(wait.group(1)) > 0, response.json()
 
 
 def test_health_checks_are_not_rate_limited(service: Service) -> None:
@@ -303,7 +336,8 @@ def test_not_ready_is_503(settings: Settings) -> None:
 
 
 def test_reindex_needs_a_token_holder(client: TestClient) -> None:
-    _error(client.post("/api/reindex"), 403, "--token-env")
+    # the other way to take in new files: a restart (a separate 'qa index' is not needed)
+    _error(client.post("/api/reindex"), 403, "--token-env", "restart it")
 
 
 # --- the token ---------------------------------------------------------------------------------

@@ -108,3 +108,5 @@ def test_the_qa_serve_command(tmp_path: Path) -> None:
         _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert f"http://127.0.0.1:{port}/ (token required)" in err
+    # the terminal says when the store answers, and what it holds (it said only the address)
+    assert "qa serve: ready: 3 documents, " in err, err

@@ -3,6 +3,7 @@
     GET    /                                 the web chat (a login form when a token is set)
     POST   /login                            the login form's target: sets the session cookie
     GET    /static/{name}                    the page's script and style (package data)
+    GET    /favicon.ico                      204: there is none (browsers ask unprompted)
     GET    /api/health                       the process is up
     GET    /api/ready                        the store is loaded (503 while it is built)
     GET    /api/sources                      the indexed documents
@@ -173,7 +174,8 @@ class Api:
     async def reindex(self, request: Request) -> Response:
         if self.guard.token is None:
             raise HTTPError(403, "re-indexing over HTTP is only for holders of a token: start "
-                            "qa serve with --token-env NAME, or run 'qa index' and restart")
+                            "qa serve with --token-env NAME, or restart it (it brings the "
+                            "store up to date as it starts)")
         await self.guard.fields(request, ())
         started = self.service.reindex()
         if request.query_params.get("wait") in ("1", "true"):
@@ -188,11 +190,21 @@ class Api:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    """404 and 405 as JSON; a 405 keeps Starlette's Allow header and names the method."""
+    status, headers = 500, {}
+    if isinstance(exc, HTTPException):
+        status, headers = exc.status_code, dict(exc.headers or {})
+    # Starlette lists a route's methods from a set, in any order: the main one (not HEAD) first
+    methods = sorted((m.strip() for m in headers.get("Allow", "").split(",") if m.strip()),
+                     key=lambda m: (m == "HEAD", m))
+    allowed = methods[0] if methods else ""
+    if methods:
+        headers["Allow"] = ", ".join(methods)
     messages = {404: f"nothing at {request.url.path} - see the README's 'qa serve' section for "
                      "the API's paths",
-                405: f"{request.method} is not allowed on {request.url.path}"}
-    return error_response(status, messages.get(status, "the request failed"))
+                405: f"{request.method} is not allowed on {request.url.path}"
+                     + (f" - use {allowed}" if allowed else "")}
+    return error_response(status, messages.get(status, "the request failed"), headers)
 
 
 def create_app(service: Service, token: str | None = None, limits: Limits | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -79,8 +80,10 @@ class Guard:
         client = request.client.host if request.client else "unknown"
         wait = self.rates.take(client)
         if wait > 0:
+            # rounded up to a tenth, so that a wait of a few milliseconds is never "0.0 s"
+            shown = math.ceil(wait * 10) / 10
             raise HTTPError(429, f"too many requests: at most {self.limits.rate:g} a second "
-                            f"from one client - wait {wait:.1f} s and try again",
+                            f"from one client - wait {shown:.1f} s and try again",
                             {"Retry-After": str(max(1, round(wait + 0.5)))})
 
     async def body(self, request: Request) -> bytes:
@@ -112,8 +115,9 @@ class Guard:
             raise HTTPError(400, 'the body must be a JSON object such as {"question": "who won?"}')
         unknown = sorted(set(data) - set(allowed))
         if unknown:
-            raise HTTPError(400, f"unknown field {unknown[0]!r}; the fields are: "
-                            f"{', '.join(allowed)}")
+            known = (f"the fields are: {', '.join(allowed)}" if allowed else
+                     "this call takes no fields - send no body, or {}")
+            raise HTTPError(400, f"unknown field {unknown[0]!r}; {known}")
         return data
 
     def question(self, data: dict[str, Any]) -> str:

@@ -46,7 +46,7 @@ def _read(name: str) -> bytes:
 
 
 class Pages:
-    """GET /, POST /login, GET /static/{name}."""
+    """GET /, POST /login, GET /static/{name}, GET /favicon.ico (none)."""
 
     def __init__(self, guard: Guard) -> None:
         self.guard = guard
@@ -56,7 +56,8 @@ class Pages:
     def routes(self) -> list[Route]:
         return [Route("/", self.index, methods=["GET"]),
                 Route("/login", self.login, methods=["POST"]),
-                Route("/static/{name}", self.asset, methods=["GET"])]
+                Route("/static/{name}", self.asset, methods=["GET"]),
+                Route("/favicon.ico", self.no_icon, methods=["GET"])]
 
     async def index(self, request: Request) -> Response:
         if not self.guard.authorised(request):
@@ -69,6 +70,11 @@ class Pages:
             return error_response(404, "no such file - the page uses /static/chat.js and "
                                   "/static/chat.css only")
         return Response(found[0], media_type=found[1])
+
+    async def no_icon(self, request: Request) -> Response:
+        """Browsers ask for /favicon.ico unprompted: say there is none, without a 404 that
+        shows as an error in every visitor's console."""
+        return Response(status_code=204)
 
     async def login(self, request: Request) -> Response:
         try:

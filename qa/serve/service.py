@@ -31,7 +31,7 @@ import anyio.from_thread
 import anyio.lowlevel
 import anyio.to_thread
 
-from qa.bot import Answer, Bot
+from qa.bot import Answer, Bot, plural
 from qa.chat import Conversation
 from qa.config import Settings
 from qa.embed.query import QUICK_CALLS
@@ -134,10 +134,15 @@ class Service:
             self._error = error
             self._building = False
             first = self._bot is None
+            generation = self._generation
         if error and first and self.failed is not None:
             self.failed(error)
         elif error:
             self.notify(f"re-index failed: {error}")
+        elif bot is not None:  # said, so that whoever started the server knows it answers now
+            size = (f"{plural(len(bot.store.documents), 'document')}, "
+                    f"{plural(bot.store.count, 'sentence')}")
+            self.notify(f"ready: {size}" if generation == 1 else f"re-indexed: {size}")
 
     async def _warm(self, bot: Bot) -> None:
         await self.run(warm, bot)

@@ -2,7 +2,14 @@
 // textContent or a text node, never as markup: a document holding <script> shows as text.
 "use strict";
 
-const state = { conversation: null, asked: [], back: 0, busy: false, corpus: "" };
+// epoch: how many times New conversation was pressed; an answer asked before the last press
+// belongs to a forgotten conversation and is dropped.
+const state = { conversation: null, epoch: 0, asked: [], back: 0, busy: false, corpus: "" };
+const READY_POLL_MS = 2000;  // while the store is built, how often the page asks if it is ready
+const UNREACHABLE = "could not reach the qa server - is qa serve still running? " +
+  "Ask again once it is.";
+const SIGNED_OUT = "this server needs you to sign in again (the session ended, or the " +
+  "server was restarted with another token) - reload the page to sign in.";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -21,7 +28,14 @@ async function call(method, path, body) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
-  const response = await fetch(path, options);
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (e) {  // no answer at all: the server stopped, or the network is down
+    const error = new Error(UNREACHABLE);
+    error.status = 0;
+    throw error;
+  }
   let data = {};
   try {
     data = await response.json();
@@ -29,7 +43,9 @@ async function call(method, path, body) {
     data = { error: "the server sent no JSON (status " + response.status + ")" };
   }
   if (!response.ok) {
-    const error = new Error(data.error || "request failed with status " + response.status);
+    // A 401's own message is for API clients (send a Bearer token); a person signs in again.
+    const message = response.status === 401 ? SIGNED_OUT : data.error;
+    const error = new Error(message || "request failed with status " + response.status);
     error.status = response.status;
     throw error;
   }
@@ -37,33 +53,52 @@ async function call(method, path, body) {
 }
 
 async function openConversation() {
+  const epoch = state.epoch;
   const data = await call("POST", "/api/conversations", {});
-  state.conversation = data.conversation;
+  if (epoch === state.epoch) state.conversation = data.conversation;
+  return data.conversation;
 }
 
 async function inConversation(step, body) {
-  if (!state.conversation) await openConversation();
+  const epoch = state.epoch;
+  const key = state.conversation || await openConversation();
   try {
-    return await call("POST", "/api/conversations/" + state.conversation + "/" + step, body);
+    return await call("POST", "/api/conversations/" + key + "/" + step, body);
   } catch (error) {
-    if (error.status !== 404 || step !== "ask") throw error;
-    await openConversation();  // forgotten after a long idle: start again, as asked
-    return await call("POST", "/api/conversations/" + state.conversation + "/" + step, body);
+    // Ended by New conversation meanwhile: not asked again in the new one.
+    if (error.status !== 404 || epoch !== state.epoch) throw error;
+    if (step !== "ask") {  // the server's message names the API call to make; a person asks
+      state.conversation = null;
+      throw new Error("this conversation was forgotten (idle too long, or the server " +
+                      "restarted) - ask your question again");
+    }
+    const again = await openConversation();  // forgotten after a long idle: start again
+    const answer = await call("POST", "/api/conversations/" + again + "/" + step, body);
+    answer.restarted = true;  // said on the page: a "he" here no longer means anyone earlier
+    return answer;
   }
 }
 
 // The sentence with its matched words emphasised: text nodes and <em>s, no markup parsed.
+// The ranges count characters (code points), as the server does; a JavaScript string counts
+// UTF-16 units, two for an emoji, so the text is cut as an array of characters.
 function sentence(text, ranges) {
+  const chars = Array.from(text);
+  const part = (start, end) => chars.slice(start, end).join("");
   const mark = el("mark", "answer");
   let at = 0;
   for (const [start, end] of ranges || []) {
-    if (start < at || end > text.length) continue;
-    mark.appendChild(document.createTextNode(text.slice(at, start)));
-    mark.appendChild(el("em", "", text.slice(start, end)));
+    if (start < at || end > chars.length) continue;
+    mark.appendChild(document.createTextNode(part(at, start)));
+    mark.appendChild(el("em", "", part(start, end)));
     at = end;
   }
-  mark.appendChild(document.createTextNode(text.slice(at)));
+  mark.appendChild(document.createTextNode(part(at)));
   return mark;
+}
+
+function count(n, noun) {
+  return n.toLocaleString("en") + " " + noun + (n === 1 ? "" : "s");
 }
 
 function where(hit) {
@@ -72,12 +107,16 @@ function where(hit) {
   parts.push(hit.title && hit.title !== hit.source ? hit.title + " (" + hit.source + ")" : hit.source);
   if (hit.page !== null && hit.page !== undefined) parts.push("page " + hit.page);
   if (hit.section && hit.section.length) parts.push("section " + hit.section.join(" › "));
-  parts.push("paragraph " + (hit.passage + 1));
+  parts.push("paragraph " + hit.paragraph);  // counted from 1 in the JSON
   parts.push("score " + hit.score.toFixed(2));
   return parts.join(" · ");
 }
 
 function showAnswer(turn, answer) {
+  if (answer.restarted) {
+    turn.appendChild(el("p", "restarted", "The earlier conversation was forgotten (idle too " +
+                        "long): this question was asked on its own."));
+  }
   if (answer.understood_as && answer.understood_as !== answer.question) {
     turn.appendChild(el("p", "understood", "understood as: " + answer.understood_as));
   }
@@ -119,8 +158,12 @@ async function run(title, kind, step, body) {
   setStatus("Thinking…");
   const turn = newTurn(title, kind);
   try {
-    showAnswer(turn, await inConversation(step, body));
-    document.getElementById("more").disabled = false;
+    const epoch = state.epoch;
+    const answer = await inConversation(step, body);
+    if (epoch === state.epoch) {  // else the turn was cleared with its conversation
+      showAnswer(turn, answer);
+      document.getElementById("more").disabled = false;
+    }
     setStatus(state.corpus);
   } catch (error) {
     turn.appendChild(el("p", "error", error.message));
@@ -136,7 +179,8 @@ function ask(event) {
   event.preventDefault();
   const input = document.getElementById("question");
   const question = input.value.trim();
-  if (!question) return;
+  // While an answer is on its way the question stays in the box, to be asked after it.
+  if (!question || state.busy) return;
   state.asked.push(question);
   state.back = 0;
   input.value = "";
@@ -149,14 +193,16 @@ function more() {
 }
 
 async function fresh() {
-  if (state.conversation) {
-    try { await call("DELETE", "/api/conversations/" + state.conversation); } catch (e) { /* gone */ }
-  }
+  const old = state.conversation;
   state.conversation = null;
+  state.epoch += 1;
   document.getElementById("log").replaceChildren();
   document.getElementById("more").disabled = true;
   setStatus("New conversation: the next question stands alone.");
   document.getElementById("question").focus();
+  if (old) {
+    try { await call("DELETE", "/api/conversations/" + old); } catch (e) { /* gone already */ }
+  }
 }
 
 function recall(event) {
@@ -177,10 +223,19 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("more").addEventListener("click", more);
   document.getElementById("new").addEventListener("click", fresh);
   document.getElementById("question").addEventListener("keydown", recall);
+  watchReady();
+});
+
+// The store's size once it is ready; while it is built (503), say so and ask again soon.
+function watchReady() {
   call("GET", "/api/ready").then(
     (ready) => {
-      state.corpus = ready.documents + " documents, " + ready.sentences + " sentences";
+      state.corpus = count(ready.documents, "document") + ", " + count(ready.sentences, "sentence");
       setStatus(state.corpus);
     },
-    (error) => setStatus(error.message));
-});
+    (error) => {
+      state.corpus = error.message;
+      setStatus(state.corpus);
+      if (error.status === 503) setTimeout(watchReady, READY_POLL_MS);
+    });
+}
