@@ -62,3 +62,16 @@ def test_history_is_saved_in_qa_home(seed_bot: Bot, tmp_path: Path) -> None:
     session = _session()
     assert history_path() == tmp_path / "qa-home" / "history"
     assert session.auto_suggest is not None
+
+
+def test_reindex_lists_what_changed_on_lines_of_its_own(seed_corpus: Path, tmp_path: Path
+                                                        ) -> None:
+    # :reindex printed its two lines as one, joined by a literal "\n", and named no file
+    bot = Bot(corpus=seed_corpus, store=tmp_path / "store", notify=lambda _: None)
+    bot.reindex()
+    (seed_corpus / "extra.txt").write_text("The harbour opened in 1850.\n", encoding="utf-8")
+    out = chat(bot, ":reindex\r:quit\r")
+    assert not any("\\n" in line for line in out), out
+    text = "\n".join(out)
+    assert "(1 added, 0 changed, 0 removed, 0 skipped)" in text
+    assert "  + seeds/extra.txt" in text.splitlines()

@@ -166,8 +166,9 @@ class Chat:
             self.write("new conversation: earlier questions are forgotten")
         elif name == "history":
             self.show_history()
-        elif name == "reindex":
-            self.write(self.bot.update().summary())
+        elif name == "reindex":  # as `qa index` says it: one line each, every file named
+            for said in self.bot.update().lines():
+                self.write(said)
         else:
             self.error(f"unknown command :{name} - type :help for the list")
         return True
