@@ -2,10 +2,20 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from qa.bot import Answer
 from qa.rank import Hit
 from qa.text import safe
-from qa.ui.render import BOLD, DIM, LOW_CONFIDENCE, UNDERLINE, format_answer, use_color
+from qa.ui.render import (
+    BOLD,
+    DIM,
+    LOW_CONFIDENCE,
+    RESET,
+    UNDERLINE,
+    format_answer,
+    use_color,
+)
 
 HIT = Hit("The lighthouse was built in 1852.", 0.8, "/docs/light.txt", 10, 43, 0, "Light",
           ("It stands on a rock.",), ("Its light is bright.",), "Alan Stevenson")
@@ -37,6 +47,20 @@ def test_context_off_and_abstention() -> None:
 def test_control_characters_never_reach_the_terminal() -> None:
     assert safe("bad\x1b[2Jname") == "bad\\x1b[2Jname"
     assert not use_color(io.StringIO())
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_dumb_terminal_gets_no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    # TERM=dumb (Emacs shell, some CI logs) showed qa's escape codes as text
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert use_color(_Tty())
+    monkeypatch.setenv("TERM", "dumb")
+    assert not use_color(_Tty())
 
 
 # Three sentences in a row of one paragraph: rows 4 (context), 5 and 6 (answers), 7 (context).
@@ -100,7 +124,10 @@ def test_low_confidence_is_shown_as_a_guess() -> None:
     assert plain[0] == LOW_CONFIDENCE == "Not sure — the closest I found:"
     assert plain[1] == f"1. {S5}"
     coloured = format_answer(answer, color=True)
-    assert f"{DIM}{S5}" in coloured and BOLD not in coloured  # dimmed, nothing emphasised
+    # in normal weight, not bold: its context around it is dimmed, so the two must differ
+    # (dimmed as well, a user could not tell which of three grey sentences was the answer)
+    assert f"{DIM}{S4}{RESET} {S5} {DIM}{S6}{RESET}" in coloured, coloured
+    assert BOLD not in coloured
     sure = format_answer(Answer("When was the lighthouse built?", (FIRST,), False), color=True)
     assert LOW_CONFIDENCE not in sure and BOLD in sure
 

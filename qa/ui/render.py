@@ -49,8 +49,9 @@ def echo(text: str, err: bool = False) -> None:
 
 
 def use_color(stream: TextIO = sys.stdout) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set."""
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+    """Colour only on a terminal that shows it (not TERM=dumb), and never when NO_COLOR is set."""
+    return ("NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+            and hasattr(stream, "isatty") and stream.isatty())
 
 
 def emphasise(text: str, question: str, color: bool, code: str = BOLD) -> Terminal:
@@ -161,7 +162,8 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
     (the rest dimmed, or labelled before/after without colour), then where it is.
 
     Neighbouring hits are merged into one passage, so no sentence is printed twice. A "low"
-    confidence answer is headed as a guess and its sentences dimmed. Scores only when asked.
+    confidence answer is headed as a guess and its sentences are not bold (in normal weight,
+    between dimmed context). Scores only when asked.
     """
     out: list[str] = []
     if answer.understood_as and answer.understood_as != answer.question:
@@ -174,12 +176,11 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
     if unsure:
         out.append(LOW_CONFIDENCE)
     query = answer.understood_as or answer.question
-    strong = DIM if unsure else BOLD
     for number, block in enumerate(blocks(answer.hits), start):
         answers = {h.row: h for h in block.hits if h.row >= 0}
         if not answers:  # a hit without a row: its sentence and its own context
             hit = block.hits[0]
-            body = paint(hit.text, strong, color) if unsure else _strong(hit.text, query, color)
+            body = _strong(hit.text, query, color and not unsure)
             before, after = list(hit.before), list(hit.after)
         else:
             lo, hi = min(answers), max(answers)
@@ -192,8 +193,7 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
                 if text is None:
                     continue
                 if row in answers:
-                    shown = (paint(text, strong, color) if unsure
-                             else _strong(text, query, color))
+                    shown = _strong(text, query, color and not unsure)
                     parts.append(Terminal(f"**{shown}**") if marked else shown)
                 else:
                     parts.append(paint(text, DIM, color))
