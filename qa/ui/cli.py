@@ -9,6 +9,7 @@ else built-in defaults; every flag overrides the file.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -99,13 +100,20 @@ _fail = fail
 
 @contextlib.contextmanager
 def _interruptible() -> Iterator[None]:
-    """Ctrl-C: one line on stderr saying what was kept, exit 130 (not click's "Aborted!")."""
+    """Ctrl-C: one line on stderr saying what was kept, exit 130 (not click's "Aborted!").
+    A reader that stopped reading (`qa ... | head -1`) has what it wanted: exit 0, quietly
+    (click would exit 1, the code for a line that could not be read)."""
     try:
         yield
     except KeyboardInterrupt as exc:
         said = str(exc).strip()
         echo(f"qa: {said or 'stopped'}", err=True)
         sys.exit(130)
+    except BrokenPipeError:
+        # What is still buffered for the closed pipe would fail again as Python exits.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
 
 
 @contextlib.contextmanager
