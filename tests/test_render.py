@@ -13,8 +13,11 @@ from qa.ui.render import (
     LOW_CONFIDENCE,
     RESET,
     UNDERLINE,
+    Terminal,
+    columns_of,
     format_answer,
     use_color,
+    wrap,
 )
 
 HIT = Hit("The lighthouse was built in 1852.", 0.8, "/docs/light.txt", 10, 43, 0, "Light",
@@ -157,3 +160,30 @@ def test_a_passage_over_two_pages_cites_both() -> None:
     second = Hit(S6, 0.7, "report.pdf", 34, 59, 5, "Report", page=2, row=8)
     text = format_answer(Answer("q", (first, second), False), context=False)
     assert "   report.pdf, pages 1-2" in text.splitlines()
+
+
+def test_wrap_breaks_between_words_and_indents_under_the_text() -> None:
+    # at 40 columns the terminal cut "Stoltenberg" into "Stolte" / "nberg" and the source line
+    # lost its indent: lines are broken between words, further lines indented under the text
+    long = ("1. In addition, he said that Serbia needs good cooperation with NATO, and that no "
+            "one can convince him that Jens Stoltenberg hates Serbia.")
+    lines = wrap(long, 40).splitlines()
+    assert all(len(line) <= 40 for line in lines), lines
+    assert lines[0].startswith("1. In addition") and lines[1].startswith("   ")
+    assert " ".join(line.strip() for line in lines) == long
+    source = "   Aleksandar Vucic said · seeds/nato-serbia-kosovo-security-forces.txt, paragraph 3"
+    assert wrap(source, 40).splitlines() == [
+        "   Aleksandar Vucic said ·", "   seeds/nato-serbia-kosovo-security-forces.txt,",
+        "   paragraph 3"]  # a word wider than the terminal stays whole
+    assert wrap(source, 100) == source
+
+
+def test_wrap_counts_columns_not_codes_and_keeps_a_table_aligned() -> None:
+    styled = format_answer(Answer("When was the lighthouse built?", (HIT,), False), color=True)
+    lines = wrap(styled, 30).splitlines()
+    assert max(columns_of(line) for line in lines) <= 30
+    assert len(lines) > 3 and all(line.startswith("   ") for line in lines[1:])
+    assert columns_of(f"{BOLD}日本{RESET}e\u0301") == 5  # wide characters 2, a combining mark 0
+    table = wrap(Terminal("  :k N              show N sentences per answer (now 3)"), 40)
+    assert table.splitlines() == ["  :k N              show N sentences per",
+                                  "                    answer (now 3)"]

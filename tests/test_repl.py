@@ -75,3 +75,16 @@ def test_reindex_lists_what_changed_on_lines_of_its_own(seed_corpus: Path, tmp_p
     text = "\n".join(out)
     assert "(1 added, 0 changed, 0 removed, 0 skipped)" in text
     assert "  + seeds/extra.txt" in text.splitlines()
+
+
+def test_a_narrow_terminal_gets_lines_broken_between_words(seed_bot: Bot) -> None:
+    out: list[str] = []
+    with create_pipe_input() as pipe:
+        pipe.send_text("who did Vucic thank?\r:help\r:sources\r:quit\r")
+        session: PromptSession[str] = PromptSession(input=pipe, output=DummyOutput())
+        run_repl(seed_bot, session=session, write=out.append, color=False, width=lambda: 40)
+    lines = "\n".join(out).splitlines()
+    too_wide = [line for line in lines if len(line) > 40 and " " in line.strip()]
+    assert not too_wide
+    assert "1. “I thanked Stoltenberg and NATO" in lines
+    assert "  :k N              show N sentences per" in lines

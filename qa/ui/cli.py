@@ -187,9 +187,11 @@ def cli(ctx: click.Context, question: str | None, questions: str | None, as_json
                 _warm(bot)
                 _lines(bot, show, within)
             else:
+                from qa.ui.render import columns
                 from qa.ui.repl import run_repl
 
-                run_repl(bot, scores=scores, within=within)
+                run_repl(bot, scores=scores, within=within,
+                         width=columns if sys.stdout.isatty() else None)
     except QAError as exc:
         fail(exc)
 
@@ -201,13 +203,15 @@ class _Show:
         self.bot, self.as_json, self.scores = bot, as_json, scores
 
     def __call__(self, answer: Answer) -> None:
-        from qa.ui.render import format_answer, use_color
+        from qa.ui.render import columns, format_answer, use_color, wrap
 
         if self.as_json:
             echo(for_json(answer.to_dict()))
-        else:
-            echo(format_answer(answer, color=use_color(), context=self.bot.settings.context > 0,
-                               scores=self.scores))
+            return
+        text = format_answer(answer, color=use_color(), context=self.bot.settings.context > 0,
+                             scores=self.scores)
+        # On a terminal, lines break between words; on a pipe or in a file, one line each.
+        echo(wrap(text, columns()) if sys.stdout.isatty() else text)
 
 
 def _lines(bot: Bot, show: _Show, within: tuple[str, ...]) -> None:

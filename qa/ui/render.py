@@ -9,7 +9,10 @@ window. Only `Terminal` text, built here from escaped parts, carries qa's own co
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sys
+import unicodedata
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -46,6 +49,53 @@ def join_lines(*parts: str) -> Terminal:
 def echo(text: str, err: bool = False) -> None:
     """Write one message to stdout (or stderr): where the `qa` command's output leaves."""
     click.echo(terminal(text), err=err)
+
+
+_STYLE = re.compile(r"\x1b\[[0-9;]*m")  # qa's own codes: the only escapes Terminal text holds
+# What a wrapped line's further lines are indented under: an answer's number ("12. ") or the
+# first column of a table of two or more spaces (":k N    show N sentences", in :help).
+_HANGING = re.compile(r"\d+\. |\S+(?: \S+)*  +(?=\S)")
+
+
+def columns_of(text: str) -> int:
+    """How many terminal columns `text` takes: style codes none, wide (CJK) characters two,
+    combining marks none."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF"
+               else 1 for c in _STYLE.sub("", text))
+
+
+def wrap(text: str, width: int) -> Terminal:
+    """Terminal text fitted to a terminal `width` columns wide: each line broken between words
+    (the terminal would cut words in two), its further lines indented under its text."""
+    out = []
+    for line in terminal(text).split("\n"):
+        if columns_of(line) <= width:
+            out.append(line)
+            continue
+        plain = _STYLE.sub("", line)
+        lead = len(plain) - len(plain.lstrip(" "))
+        marker = _HANGING.match(plain, lead)
+        hang = lead + (columns_of(marker.group()) if marker else 0)
+        if hang > width // 2:  # a first column too wide to indent under
+            hang = min(lead, width // 4)
+        rows, row, used = [], line[:lead], lead
+        for word in line[lead:].split(" "):
+            size = columns_of(word)
+            if used > hang and used + 1 + size > width:  # a word too long stays whole
+                rows.append(row)
+                row, used = " " * hang + word, hang + size
+            else:
+                gap = " " if used > (lead if not rows else hang) else ""
+                row, used = row + gap + word, used + len(gap) + size
+        rows.append(row)
+        out.extend(rows)
+    return Terminal("\n".join(out))
+
+
+def columns() -> int:
+    """The terminal's width ($COLUMNS first, as shells set it), read anew for each reply since
+    the window may have been resized."""
+    return shutil.get_terminal_size().columns
 
 
 def use_color(stream: TextIO = sys.stdout) -> bool:

@@ -26,6 +26,7 @@ from qa.ui.render import (
     paint,
     terminal,
     use_color,
+    wrap,
 )
 
 HELP = """\
@@ -69,8 +70,10 @@ class Chat:
     """The chat's state and commands, apart from the terminal loop so tests can drive it."""
 
     def __init__(self, bot: Bot, write: Callable[[str], None], color: bool,
-                 scores: bool = False, within: tuple[str, ...] = ()) -> None:
+                 scores: bool = False, within: tuple[str, ...] = (),
+                 width: Callable[[], int] | None = None) -> None:
         self.bot = bot
+        self.width = width  # a terminal's: each line is wrapped between words to fit it
         self._write = write
         self.color = color
         self.k = bot.settings.k
@@ -85,7 +88,7 @@ class Chat:
 
     def write(self, text: str) -> None:
         """Show `text`; anything but Terminal text is escaped whole (see qa.ui.render)."""
-        self._write(terminal(text))
+        self._write(wrap(text, self.width()) if self.width else terminal(text))
 
     def error(self, message: str) -> None:
         self.write(paint(message, RED, self.color))
@@ -195,10 +198,12 @@ def welcome(bot: Bot) -> str:
 
 def run_repl(bot: Bot, session: PromptSession[str] | None = None,
              write: Callable[[str], None] = print, color: bool | None = None,
-             scores: bool = False, within: tuple[str, ...] = ()) -> None:
-    """Chat until :quit or Ctrl-D; Ctrl-C clears the line; errors are shown and the chat goes on."""
+             scores: bool = False, within: tuple[str, ...] = (),
+             width: Callable[[], int] | None = None) -> None:
+    """Chat until :quit or Ctrl-D; Ctrl-C clears the line; errors are shown and the chat goes on.
+    `width` gives the terminal's width, to wrap each reply between words (none: no wrapping)."""
     color = use_color() if color is None else color
-    chat = Chat(bot, write, color, scores, within)
+    chat = Chat(bot, write, color, scores, within, width)
     banner = welcome(bot)  # builds or updates the store before the first prompt
     session = session or _session()
     chat.write(paint(banner, DIM, color))
