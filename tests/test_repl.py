@@ -88,3 +88,23 @@ def test_a_narrow_terminal_gets_lines_broken_between_words(seed_bot: Bot) -> Non
     assert not too_wide
     assert "1. “I thanked Stoltenberg and NATO" in lines
     assert "  :k N              show N sentences per" in lines
+
+
+def test_ctrl_c_during_an_answer_stops_that_answer_not_the_chat(seed_bot: Bot) -> None:
+    # Ctrl-C while a reply was being made or printed ended the whole chat ("qa: stopped",
+    # exit 130) and its conversation with it; at the prompt it only clears the line
+    out: list[str] = []
+
+    def write(text: str) -> None:
+        if "holy places" in text and "<Ctrl-C>" not in out:
+            out.append("<Ctrl-C>")
+            raise KeyboardInterrupt
+        out.append(text)
+
+    with create_pipe_input() as pipe:
+        pipe.send_text("Which holy places are mentioned?\rWhich holy places are mentioned?\r"
+                       ":quit\r")
+        session: PromptSession[str] = PromptSession(input=pipe, output=DummyOutput())
+        run_repl(seed_bot, session=session, write=write, color=False)
+    assert out[1:3] == ["<Ctrl-C>", "stopped"]
+    assert "our holy places" in out[3]  # the chat went on to the next question

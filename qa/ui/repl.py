@@ -42,7 +42,8 @@ are understood from the conversation so far. Commands:
   :new              start a new conversation: forget the earlier questions
   :history          list the questions so far and how each was understood
   :reindex          re-read the corpus and update the store
-  :quit             leave (also quit, exit, :q or Ctrl-D); Ctrl-C clears the line
+  :quit             leave (also quit, exit, :q or Ctrl-D)
+Ctrl-C clears the line, or stops an answer being made.
 Commands may start with / too (/help, /quit)."""
 
 
@@ -200,7 +201,8 @@ def run_repl(bot: Bot, session: PromptSession[str] | None = None,
              write: Callable[[str], None] = print, color: bool | None = None,
              scores: bool = False, within: tuple[str, ...] = (),
              width: Callable[[], int] | None = None) -> None:
-    """Chat until :quit or Ctrl-D; Ctrl-C clears the line; errors are shown and the chat goes on.
+    """Chat until :quit or Ctrl-D; Ctrl-C clears the line, or stops the reply being made; errors
+    are shown and the chat goes on.
     `width` gives the terminal's width, to wrap each reply between words (none: no wrapping)."""
     color = use_color() if color is None else color
     chat = Chat(bot, write, color, scores, within, width)
@@ -219,3 +221,5 @@ def run_repl(bot: Bot, session: PromptSession[str] | None = None,
                 break
         except QAError as exc:
             chat.error(str(exc))
+        except KeyboardInterrupt as exc:  # stops this reply, not the chat and its conversation
+            chat.error(str(exc).strip() or "stopped")
