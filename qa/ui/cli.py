@@ -56,19 +56,26 @@ def _number(_ctx: click.Context, _param: click.Parameter, value: str | None
         return value
 
 
-def _options(f: F) -> F:
-    """Options every command shares; each overrides the config file."""
+def _options(f: F, answers: bool = True) -> F:
+    """Options every command shares; each overrides the config file. A command that shows no
+    answer (`qa index`) takes -k without listing it, so `qa -k 1 index` still works."""
     for decorator in reversed([
-        click.option("--config", "config",
+        click.option("--config", "config", metavar="FILE",
                      help="Config file (default: $QA_CONFIG, else ./config.yaml when present)."),
-        click.option("--corpus", "corpus", multiple=True,
+        click.option("--corpus", "corpus", multiple=True, metavar="PATH",
                      help="File or folder to answer from; repeat for several."),
-        click.option("--store", "store", help="Directory of the vector store, or a Milvus URI "
-                     "(milvus:///path/qa.db, http://host:19530)."),
-        click.option("-k", "k", callback=_number, help="Number of sentences per answer."),
+        click.option("--store", "store", metavar="DIR|URI", help="Directory of the vector "
+                     "store, or a Milvus URI (milvus:///path/qa.db, http://host:19530)."),
+        click.option("-k", "k", callback=_number, metavar="N", hidden=not answers,
+                     help="Sentences per answer, 1-100 (default 3, or the config file's k)."),
     ]):
         f = decorator(f)
     return f
+
+
+def _store_options(f: F) -> F:
+    """_options for a command that only builds the store."""
+    return _options(f, answers=False)
 
 
 def make_bot(ctx: click.Context, config: str | None = None, corpus: tuple[str, ...] = (),
@@ -305,11 +312,11 @@ def _question_lines(name: str) -> Iterator[Line]:
                       "to --questions") from None
 
 
-@cli.command()
+@cli.command(short_help="Build or update the store, and say which files changed.")
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, not only changes.")
 @click.option("--verify", is_flag=True,
               help="Hash every file to find changes that kept size and modification time.")
-@_options
+@_store_options
 @click.pass_context
 def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
           corpus: tuple[str, ...], store: str | None, k: int | str | None) -> None:
@@ -328,7 +335,7 @@ def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
         fail(exc)
 
 
-@cli.command(name="eval")
+@cli.command(name="eval", short_help="Score a question file: Hit@1, Hit@3, MRR@10, declines.")
 @click.argument("file")  # a missing file is one line and exit 1, as for --questions
 @_options
 @click.pass_context
