@@ -108,3 +108,13 @@ def test_ctrl_c_during_an_answer_stops_that_answer_not_the_chat(seed_bot: Bot) -
         run_repl(seed_bot, session=session, write=write, color=False)
     assert out[1:3] == ["<Ctrl-C>", "stopped"]
     assert "our holy places" in out[3]  # the chat went on to the next question
+
+
+def test_scores_and_context_take_on_and_off_in_any_case(seed_bot: Bot) -> None:
+    # ":scores off" with scores off turned them on (any word toggled), and ":context ON" was
+    # refused while ":K 2" and ":HELP" were taken
+    out = chat(seed_bot, ":scores off\r:scores ON\r:scores\r:scores maybe\r:context OFF\r"
+                         ":context On\r:quit\r")
+    assert out[1:] == ["scores off", "scores on", "scores off",
+                       ":scores needs on or off (or nothing, to switch)", "context off",
+                       "context on"]

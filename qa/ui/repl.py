@@ -36,7 +36,7 @@ are understood from the conversation so far. Commands:
   :sources          list the documents being answered from
   :k N              show N sentences per answer (now {k})
   :context on|off   show neighbouring sentences around each answer (now {context})
-  :scores           show or hide each answer's score (now {scores})
+  :scores [on|off]  show or hide each answer's score (now {scores})
   :in PATH          answer only from this file or folder of the corpus; :in alone: all (now {within})
   :more (or more)   show the next sentences for the last question (at most k), none repeated
   :new              start a new conversation: forget the earlier questions
@@ -144,8 +144,11 @@ class Chat:
             for path, title, count in docs:
                 self.write(f"  {path}  ({plural(count, 'sentence')})  {title}")
         elif name == "scores":
-            self.scores = not self.scores
-            self.write(f"scores {'on' if self.scores else 'off'}")
+            if arg.lower() not in ("", "on", "off"):
+                self.error(":scores needs on or off (or nothing, to switch)")
+            else:
+                self.scores = arg.lower() == "on" if arg else not self.scores
+                self.write(f"scores {'on' if self.scores else 'off'}")
         elif name == "in":
             self.within(arg)
         elif name == "k":
@@ -158,11 +161,11 @@ class Chat:
                 self.k = int(arg)
                 self.write(f"showing {self.k} sentence{'s' if self.k > 1 else ''} per answer")
         elif name == "context":
-            if arg not in ("on", "off"):
+            if arg.lower() not in ("on", "off"):
                 self.error(":context needs on or off")
             else:
-                self.context = arg == "on"
-                self.write(f"context {arg}")
+                self.context = arg.lower() == "on"
+                self.write(f"context {arg.lower()}")
         elif name == "more":
             self.more()
         elif name == "new":
