@@ -118,3 +118,25 @@ def test_scores_and_context_take_on_and_off_in_any_case(seed_bot: Bot) -> None:
     assert out[1:] == ["scores off", "scores on", "scores off",
                        ":scores needs on or off (or nothing, to switch)", "context off",
                        "context on"]
+
+
+def test_an_answer_from_a_file_changed_since_it_was_read_says_so(seed_corpus: Path,
+                                                                 tmp_path: Path) -> None:
+    # the chat reads the corpus once: after the file changed, it answered with a sentence the
+    # file no longer held, citing it as if it did
+    from qa.ui.repl import Chat
+
+    bot = Bot(corpus=seed_corpus, store=tmp_path / "store", notify=lambda _: None)
+    out: list[str] = []
+    chat = Chat(bot, out.append, color=False)
+    note = ("seeds/nato-serbia-kosovo-security-forces.txt changed after it was read - "
+            ":reindex to read it again")
+    chat.handle("who did Vucic thank?")
+    assert "our holy places" in out[-1]
+    article = seed_corpus / "nato-serbia-kosovo-security-forces.txt"
+    article.write_text("Edited. " + article.read_text(encoding="utf-8"), encoding="utf-8")
+    chat.handle("who did Vucic thank?")
+    assert "our holy places" in out[-2] and out[-1] == note
+    chat.handle(":reindex")
+    chat.handle("who did Vucic thank?")
+    assert "our holy places" in out[-1]  # read again: no note

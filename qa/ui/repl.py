@@ -20,6 +20,7 @@ from qa.ui.commands import LEAVE, chat_command
 from qa.ui.render import (
     DIM,
     RED,
+    YELLOW,
     Terminal,
     blocks,
     format_answer,
@@ -82,10 +83,32 @@ class Chat:
         self.scores = scores
         self.conversation = Conversation(bot)
         self.conversation.within = within or None
+        self._read: tuple[object, dict[str, tuple[int, int]]] = (None, {})
 
     def show(self, answer: Answer, start: int = 1) -> None:
         self.write(format_answer(answer, self.color, self.context, start=start,
                                  scores=self.scores))
+        for source in self.changed(answer):
+            self.write(paint(f"{source} changed after it was read - :reindex to read it again",
+                             YELLOW, self.color))
+
+    def changed(self, answer: Answer) -> list[str]:
+        """The sources of `answer` whose files changed (or went) since the store read them:
+        the chat reads the corpus once, and would otherwise cite sentences a file no longer
+        holds as if it did. A stat per file shown, no listing of the corpus."""
+        store = self.bot.store
+        if self._read[0] is not store:  # the fingerprints of this store, made once
+            self._read = (store, {d.path: (d.size, d.mtime_ns) for d in store.documents})
+        out = []
+        for hit in answer.hits:
+            try:
+                info = os.stat(hit.path)
+                now: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
+            except OSError:
+                now = None
+            if hit.path in self._read[1] and now != self._read[1][hit.path]:
+                out.append(hit.source)
+        return list(dict.fromkeys(out))
 
     def write(self, text: str) -> None:
         """Show `text`; anything but Terminal text is escaped whole (see qa.ui.render)."""
