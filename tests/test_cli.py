@@ -184,3 +184,17 @@ def test_one_shot_chat_command_is_one_line_not_an_answer(run) -> None:  # type: 
             "question and no pipe)\n")
     assert (result.exit_code, result.stderr) == (1, said)
     assert result.stdout == ""
+
+
+def test_help_names_what_each_option_takes() -> None:
+    # "-k TEXT", "--corpus TEXT" and "--config TEXT" hid what they take; -k's range and
+    # default were nowhere; the commands list cut "qa index" and "qa eval" short with "..."
+    main = CliRunner().invoke(cli, ["--help"], terminal_width=100).output
+    assert "-k N " in main and "1-100" in main and "default 3" in main
+    assert "--corpus PATH" in main and "--config FILE" in main and "--store DIR|URI" in main
+    assert "TEXT" not in main.replace("-q, --question TEXT", "")
+    commands = main.split("Commands:")[1].split("Examples:")[0].splitlines()
+    assert not [c for c in commands if c.strip().startswith(("index", "eval")) and "..." in c]
+    index = CliRunner().invoke(cli, ["index", "--help"], terminal_width=100).output
+    assert "sentences per answer" not in index.lower()  # indexing shows no answer
+    assert "-k N" in CliRunner().invoke(cli, ["eval", "--help"]).output

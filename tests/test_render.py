@@ -2,10 +2,23 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from qa.bot import Answer
 from qa.rank import Hit
 from qa.text import safe
-from qa.ui.render import BOLD, DIM, LOW_CONFIDENCE, UNDERLINE, format_answer, use_color
+from qa.ui.render import (
+    BOLD,
+    DIM,
+    LOW_CONFIDENCE,
+    RESET,
+    UNDERLINE,
+    Terminal,
+    columns_of,
+    format_answer,
+    use_color,
+    wrap,
+)
 
 HIT = Hit("The lighthouse was built in 1852.", 0.8, "/docs/light.txt", 10, 43, 0, "Light",
           ("It stands on a rock.",), ("Its light is bright.",), "Alan Stevenson")
@@ -37,6 +50,20 @@ def test_context_off_and_abstention() -> None:
 def test_control_characters_never_reach_the_terminal() -> None:
     assert safe("bad\x1b[2Jname") == "bad\\x1b[2Jname"
     assert not use_color(io.StringIO())
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_dumb_terminal_gets_no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    # TERM=dumb (Emacs shell, some CI logs) showed qa's escape codes as text
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert use_color(_Tty())
+    monkeypatch.setenv("TERM", "dumb")
+    assert not use_color(_Tty())
 
 
 # Three sentences in a row of one paragraph: rows 4 (context), 5 and 6 (answers), 7 (context).
@@ -100,7 +127,10 @@ def test_low_confidence_is_shown_as_a_guess() -> None:
     assert plain[0] == LOW_CONFIDENCE == "Not sure — the closest I found:"
     assert plain[1] == f"1. {S5}"
     coloured = format_answer(answer, color=True)
-    assert f"{DIM}{S5}" in coloured and BOLD not in coloured  # dimmed, nothing emphasised
+    # in normal weight, not bold: its context around it is dimmed, so the two must differ
+    # (dimmed as well, a user could not tell which of three grey sentences was the answer)
+    assert f"{DIM}{S4}{RESET} {S5} {DIM}{S6}{RESET}" in coloured, coloured
+    assert BOLD not in coloured
     sure = format_answer(Answer("When was the lighthouse built?", (FIRST,), False), color=True)
     assert LOW_CONFIDENCE not in sure and BOLD in sure
 
@@ -130,3 +160,30 @@ def test_a_passage_over_two_pages_cites_both() -> None:
     second = Hit(S6, 0.7, "report.pdf", 34, 59, 5, "Report", page=2, row=8)
     text = format_answer(Answer("q", (first, second), False), context=False)
     assert "   report.pdf, pages 1-2" in text.splitlines()
+
+
+def test_wrap_breaks_between_words_and_indents_under_the_text() -> None:
+    # at 40 columns the terminal cut "Stoltenberg" into "Stolte" / "nberg" and the source line
+    # lost its indent: lines are broken between words, further lines indented under the text
+    long = ("1. In addition, he said that Serbia needs good cooperation with NATO, and that no "
+            "one can convince him that Jens Stoltenberg hates Serbia.")
+    lines = wrap(long, 40).splitlines()
+    assert all(len(line) <= 40 for line in lines), lines
+    assert lines[0].startswith("1. In addition") and lines[1].startswith("   ")
+    assert " ".join(line.strip() for line in lines) == long
+    source = "   Aleksandar Vucic said · seeds/nato-serbia-kosovo-security-forces.txt, paragraph 3"
+    assert wrap(source, 40).splitlines() == [
+        "   Aleksandar Vucic said ·", "   seeds/nato-serbia-kosovo-security-forces.txt,",
+        "   paragraph 3"]  # a word wider than the terminal stays whole
+    assert wrap(source, 100) == source
+
+
+def test_wrap_counts_columns_not_codes_and_keeps_a_table_aligned() -> None:
+    styled = format_answer(Answer("When was the lighthouse built?", (HIT,), False), color=True)
+    lines = wrap(styled, 30).splitlines()
+    assert max(columns_of(line) for line in lines) <= 30
+    assert len(lines) > 3 and all(line.startswith("   ") for line in lines[1:])
+    assert columns_of(f"{BOLD}日本{RESET}e\u0301") == 5  # wide characters 2, a combining mark 0
+    table = wrap(Terminal("  :k N              show N sentences per answer (now 3)"), 40)
+    assert table.splitlines() == ["  :k N              show N sentences per",
+                                  "                    answer (now 3)"]

@@ -62,3 +62,81 @@ def test_history_is_saved_in_qa_home(seed_bot: Bot, tmp_path: Path) -> None:
     session = _session()
     assert history_path() == tmp_path / "qa-home" / "history"
     assert session.auto_suggest is not None
+
+
+def test_reindex_lists_what_changed_on_lines_of_its_own(seed_corpus: Path, tmp_path: Path
+                                                        ) -> None:
+    # :reindex printed its two lines as one, joined by a literal "\n", and named no file
+    bot = Bot(corpus=seed_corpus, store=tmp_path / "store", notify=lambda _: None)
+    bot.reindex()
+    (seed_corpus / "extra.txt").write_text("The harbour opened in 1850.\n", encoding="utf-8")
+    out = chat(bot, ":reindex\r:quit\r")
+    assert not any("\\n" in line for line in out), out
+    text = "\n".join(out)
+    assert "(1 added, 0 changed, 0 removed, 0 skipped)" in text
+    assert "  + seeds/extra.txt" in text.splitlines()
+
+
+def test_a_narrow_terminal_gets_lines_broken_between_words(seed_bot: Bot) -> None:
+    out: list[str] = []
+    with create_pipe_input() as pipe:
+        pipe.send_text("who did Vucic thank?\r:help\r:sources\r:quit\r")
+        session: PromptSession[str] = PromptSession(input=pipe, output=DummyOutput())
+        run_repl(seed_bot, session=session, write=out.append, color=False, width=lambda: 40)
+    lines = "\n".join(out).splitlines()
+    too_wide = [line for line in lines if len(line) > 40 and " " in line.strip()]
+    assert not too_wide
+    assert "1. “I thanked Stoltenberg and NATO" in lines
+    assert "  :k N              show N sentences per" in lines
+
+
+def test_ctrl_c_during_an_answer_stops_that_answer_not_the_chat(seed_bot: Bot) -> None:
+    # Ctrl-C while a reply was being made or printed ended the whole chat ("qa: stopped",
+    # exit 130) and its conversation with it; at the prompt it only clears the line
+    out: list[str] = []
+
+    def write(text: str) -> None:
+        if "holy places" in text and "<Ctrl-C>" not in out:
+            out.append("<Ctrl-C>")
+            raise KeyboardInterrupt
+        out.append(text)
+
+    with create_pipe_input() as pipe:
+        pipe.send_text("Which holy places are mentioned?\rWhich holy places are mentioned?\r"
+                       ":quit\r")
+        session: PromptSession[str] = PromptSession(input=pipe, output=DummyOutput())
+        run_repl(seed_bot, session=session, write=write, color=False)
+    assert out[1:3] == ["<Ctrl-C>", "stopped"]
+    assert "our holy places" in out[3]  # the chat went on to the next question
+
+
+def test_scores_and_context_take_on_and_off_in_any_case(seed_bot: Bot) -> None:
+    # ":scores off" with scores off turned them on (any word toggled), and ":context ON" was
+    # refused while ":K 2" and ":HELP" were taken
+    out = chat(seed_bot, ":scores off\r:scores ON\r:scores\r:scores maybe\r:context OFF\r"
+                         ":context On\r:quit\r")
+    assert out[1:] == ["scores off", "scores on", "scores off",
+                       ":scores needs on or off (or nothing, to switch)", "context off",
+                       "context on"]
+
+
+def test_an_answer_from_a_file_changed_since_it_was_read_says_so(seed_corpus: Path,
+                                                                 tmp_path: Path) -> None:
+    # the chat reads the corpus once: after the file changed, it answered with a sentence the
+    # file no longer held, citing it as if it did
+    from qa.ui.repl import Chat
+
+    bot = Bot(corpus=seed_corpus, store=tmp_path / "store", notify=lambda _: None)
+    out: list[str] = []
+    chat = Chat(bot, out.append, color=False)
+    note = ("seeds/nato-serbia-kosovo-security-forces.txt changed after it was read - "
+            ":reindex to read it again")
+    chat.handle("who did Vucic thank?")
+    assert "our holy places" in out[-1]
+    article = seed_corpus / "nato-serbia-kosovo-security-forces.txt"
+    article.write_text("Edited. " + article.read_text(encoding="utf-8"), encoding="utf-8")
+    chat.handle("who did Vucic thank?")
+    assert "our holy places" in out[-2] and out[-1] == note
+    chat.handle(":reindex")
+    chat.handle("who did Vucic thank?")
+    assert "our holy places" in out[-1]  # read again: no note

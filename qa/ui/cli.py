@@ -9,6 +9,7 @@ else built-in defaults; every flag overrides the file.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -55,19 +56,26 @@ def _number(_ctx: click.Context, _param: click.Parameter, value: str | None
         return value
 
 
-def _options(f: F) -> F:
-    """Options every command shares; each overrides the config file."""
+def _options(f: F, answers: bool = True) -> F:
+    """Options every command shares; each overrides the config file. A command that shows no
+    answer (`qa index`) takes -k without listing it, so `qa -k 1 index` still works."""
     for decorator in reversed([
-        click.option("--config", "config",
+        click.option("--config", "config", metavar="FILE",
                      help="Config file (default: $QA_CONFIG, else ./config.yaml when present)."),
-        click.option("--corpus", "corpus", multiple=True,
+        click.option("--corpus", "corpus", multiple=True, metavar="PATH",
                      help="File or folder to answer from; repeat for several."),
-        click.option("--store", "store", help="Directory of the vector store, or a Milvus URI "
-                     "(milvus:///path/qa.db, http://host:19530)."),
-        click.option("-k", "k", callback=_number, help="Number of sentences per answer."),
+        click.option("--store", "store", metavar="DIR|URI", help="Directory of the vector "
+                     "store, or a Milvus URI (milvus:///path/qa.db, http://host:19530)."),
+        click.option("-k", "k", callback=_number, metavar="N", hidden=not answers,
+                     help="Sentences per answer, 1-100 (default 3, or the config file's k)."),
     ]):
         f = decorator(f)
     return f
+
+
+def _store_options(f: F) -> F:
+    """_options for a command that only builds the store."""
+    return _options(f, answers=False)
 
 
 def make_bot(ctx: click.Context, config: str | None = None, corpus: tuple[str, ...] = (),
@@ -99,13 +107,20 @@ _fail = fail
 
 @contextlib.contextmanager
 def _interruptible() -> Iterator[None]:
-    """Ctrl-C: one line on stderr saying what was kept, exit 130 (not click's "Aborted!")."""
+    """Ctrl-C: one line on stderr saying what was kept, exit 130 (not click's "Aborted!").
+    A reader that stopped reading (`qa ... | head -1`) has what it wanted: exit 0, quietly
+    (click would exit 1, the code for a line that could not be read)."""
     try:
         yield
     except KeyboardInterrupt as exc:
         said = str(exc).strip()
         echo(f"qa: {said or 'stopped'}", err=True)
         sys.exit(130)
+    except BrokenPipeError:
+        # What is still buffered for the closed pipe would fail again as Python exits.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
 
 
 @contextlib.contextmanager
@@ -179,9 +194,11 @@ def cli(ctx: click.Context, question: str | None, questions: str | None, as_json
                 _warm(bot)
                 _lines(bot, show, within)
             else:
+                from qa.ui.render import columns
                 from qa.ui.repl import run_repl
 
-                run_repl(bot, scores=scores, within=within)
+                run_repl(bot, scores=scores, within=within,
+                         width=columns if sys.stdout.isatty() else None)
     except QAError as exc:
         fail(exc)
 
@@ -193,13 +210,15 @@ class _Show:
         self.bot, self.as_json, self.scores = bot, as_json, scores
 
     def __call__(self, answer: Answer) -> None:
-        from qa.ui.render import format_answer, use_color
+        from qa.ui.render import columns, format_answer, use_color, wrap
 
         if self.as_json:
             echo(for_json(answer.to_dict()))
-        else:
-            echo(format_answer(answer, color=use_color(), context=self.bot.settings.context > 0,
-                               scores=self.scores))
+            return
+        text = format_answer(answer, color=use_color(), context=self.bot.settings.context > 0,
+                             scores=self.scores)
+        # On a terminal, lines break between words; on a pipe or in a file, one line each.
+        echo(wrap(text, columns()) if sys.stdout.isatty() else text)
 
 
 def _lines(bot: Bot, show: _Show, within: tuple[str, ...]) -> None:
@@ -293,11 +312,11 @@ def _question_lines(name: str) -> Iterator[Line]:
                       "to --questions") from None
 
 
-@cli.command()
+@cli.command(short_help="Build or update the store, and say which files changed.")
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, not only changes.")
 @click.option("--verify", is_flag=True,
               help="Hash every file to find changes that kept size and modification time.")
-@_options
+@_store_options
 @click.pass_context
 def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
           corpus: tuple[str, ...], store: str | None, k: int | str | None) -> None:
@@ -316,7 +335,7 @@ def index(ctx: click.Context, rebuild: bool, verify: bool, config: str | None,
         fail(exc)
 
 
-@cli.command(name="eval")
+@cli.command(name="eval", short_help="Score a question file: Hit@1, Hit@3, MRR@10, declines.")
 @click.argument("file")  # a missing file is one line and exit 1, as for --questions
 @_options
 @click.pass_context

@@ -9,7 +9,10 @@ window. Only `Terminal` text, built here from escaped parts, carries qa's own co
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sys
+import unicodedata
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -48,9 +51,57 @@ def echo(text: str, err: bool = False) -> None:
     click.echo(terminal(text), err=err)
 
 
+_STYLE = re.compile(r"\x1b\[[0-9;]*m")  # qa's own codes: the only escapes Terminal text holds
+# What a wrapped line's further lines are indented under: an answer's number ("12. ") or the
+# first column of a table of two or more spaces (":k N    show N sentences", in :help).
+_HANGING = re.compile(r"\d+\. |\S+(?: \S+)*  +(?=\S)")
+
+
+def columns_of(text: str) -> int:
+    """How many terminal columns `text` takes: style codes none, wide (CJK) characters two,
+    combining marks none."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF"
+               else 1 for c in _STYLE.sub("", text))
+
+
+def wrap(text: str, width: int) -> Terminal:
+    """Terminal text fitted to a terminal `width` columns wide: each line broken between words
+    (the terminal would cut words in two), its further lines indented under its text."""
+    out = []
+    for line in terminal(text).split("\n"):
+        if columns_of(line) <= width:
+            out.append(line)
+            continue
+        plain = _STYLE.sub("", line)
+        lead = len(plain) - len(plain.lstrip(" "))
+        marker = _HANGING.match(plain, lead)
+        hang = lead + (columns_of(marker.group()) if marker else 0)
+        if hang > width // 2:  # a first column too wide to indent under
+            hang = min(lead, width // 4)
+        rows, row, used = [], line[:lead], lead
+        for word in line[lead:].split(" "):
+            size = columns_of(word)
+            if used > hang and used + 1 + size > width:  # a word too long stays whole
+                rows.append(row)
+                row, used = " " * hang + word, hang + size
+            else:
+                gap = " " if used > (lead if not rows else hang) else ""
+                row, used = row + gap + word, used + len(gap) + size
+        rows.append(row)
+        out.extend(rows)
+    return Terminal("\n".join(out))
+
+
+def columns() -> int:
+    """The terminal's width ($COLUMNS first, as shells set it), read anew for each reply since
+    the window may have been resized."""
+    return shutil.get_terminal_size().columns
+
+
 def use_color(stream: TextIO = sys.stdout) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set."""
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+    """Colour only on a terminal that shows it (not TERM=dumb), and never when NO_COLOR is set."""
+    return ("NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+            and hasattr(stream, "isatty") and stream.isatty())
 
 
 def emphasise(text: str, question: str, color: bool, code: str = BOLD) -> Terminal:
@@ -161,7 +212,8 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
     (the rest dimmed, or labelled before/after without colour), then where it is.
 
     Neighbouring hits are merged into one passage, so no sentence is printed twice. A "low"
-    confidence answer is headed as a guess and its sentences dimmed. Scores only when asked.
+    confidence answer is headed as a guess and its sentences are not bold (in normal weight,
+    between dimmed context). Scores only when asked.
     """
     out: list[str] = []
     if answer.understood_as and answer.understood_as != answer.question:
@@ -174,12 +226,11 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
     if unsure:
         out.append(LOW_CONFIDENCE)
     query = answer.understood_as or answer.question
-    strong = DIM if unsure else BOLD
     for number, block in enumerate(blocks(answer.hits), start):
         answers = {h.row: h for h in block.hits if h.row >= 0}
         if not answers:  # a hit without a row: its sentence and its own context
             hit = block.hits[0]
-            body = paint(hit.text, strong, color) if unsure else _strong(hit.text, query, color)
+            body = _strong(hit.text, query, color and not unsure)
             before, after = list(hit.before), list(hit.after)
         else:
             lo, hi = min(answers), max(answers)
@@ -192,8 +243,7 @@ def format_answer(answer: Answer, color: bool = False, context: bool = True,
                 if text is None:
                     continue
                 if row in answers:
-                    shown = (paint(text, strong, color) if unsure
-                             else _strong(text, query, color))
+                    shown = _strong(text, query, color and not unsure)
                     parts.append(Terminal(f"**{shown}**") if marked else shown)
                 else:
                     parts.append(paint(text, DIM, color))

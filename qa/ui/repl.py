@@ -20,12 +20,14 @@ from qa.ui.commands import LEAVE, chat_command
 from qa.ui.render import (
     DIM,
     RED,
+    YELLOW,
     Terminal,
     blocks,
     format_answer,
     paint,
     terminal,
     use_color,
+    wrap,
 )
 
 HELP = """\
@@ -35,13 +37,14 @@ are understood from the conversation so far. Commands:
   :sources          list the documents being answered from
   :k N              show N sentences per answer (now {k})
   :context on|off   show neighbouring sentences around each answer (now {context})
-  :scores           show or hide each answer's score (now {scores})
+  :scores [on|off]  show or hide each answer's score (now {scores})
   :in PATH          answer only from this file or folder of the corpus; :in alone: all (now {within})
   :more (or more)   show the next sentences for the last question (at most k), none repeated
   :new              start a new conversation: forget the earlier questions
   :history          list the questions so far and how each was understood
   :reindex          re-read the corpus and update the store
-  :quit             leave (also quit, exit, :q or Ctrl-D); Ctrl-C clears the line
+  :quit             leave (also quit, exit, :q or Ctrl-D)
+Ctrl-C clears the line, or stops an answer being made.
 Commands may start with / too (/help, /quit)."""
 
 
@@ -69,8 +72,10 @@ class Chat:
     """The chat's state and commands, apart from the terminal loop so tests can drive it."""
 
     def __init__(self, bot: Bot, write: Callable[[str], None], color: bool,
-                 scores: bool = False, within: tuple[str, ...] = ()) -> None:
+                 scores: bool = False, within: tuple[str, ...] = (),
+                 width: Callable[[], int] | None = None) -> None:
         self.bot = bot
+        self.width = width  # a terminal's: each line is wrapped between words to fit it
         self._write = write
         self.color = color
         self.k = bot.settings.k
@@ -78,14 +83,36 @@ class Chat:
         self.scores = scores
         self.conversation = Conversation(bot)
         self.conversation.within = within or None
+        self._read: tuple[object, dict[str, tuple[int, int]]] = (None, {})
 
     def show(self, answer: Answer, start: int = 1) -> None:
         self.write(format_answer(answer, self.color, self.context, start=start,
                                  scores=self.scores))
+        for source in self.changed(answer):
+            self.write(paint(f"{source} changed after it was read - :reindex to read it again",
+                             YELLOW, self.color))
+
+    def changed(self, answer: Answer) -> list[str]:
+        """The sources of `answer` whose files changed (or went) since the store read them:
+        the chat reads the corpus once, and would otherwise cite sentences a file no longer
+        holds as if it did. A stat per file shown, no listing of the corpus."""
+        store = self.bot.store
+        if self._read[0] is not store:  # the fingerprints of this store, made once
+            self._read = (store, {d.path: (d.size, d.mtime_ns) for d in store.documents})
+        out = []
+        for hit in answer.hits:
+            try:
+                info = os.stat(hit.path)
+                now: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
+            except OSError:
+                now = None
+            if hit.path in self._read[1] and now != self._read[1][hit.path]:
+                out.append(hit.source)
+        return list(dict.fromkeys(out))
 
     def write(self, text: str) -> None:
         """Show `text`; anything but Terminal text is escaped whole (see qa.ui.render)."""
-        self._write(terminal(text))
+        self._write(wrap(text, self.width()) if self.width else terminal(text))
 
     def error(self, message: str) -> None:
         self.write(paint(message, RED, self.color))
@@ -140,8 +167,11 @@ class Chat:
             for path, title, count in docs:
                 self.write(f"  {path}  ({plural(count, 'sentence')})  {title}")
         elif name == "scores":
-            self.scores = not self.scores
-            self.write(f"scores {'on' if self.scores else 'off'}")
+            if arg.lower() not in ("", "on", "off"):
+                self.error(":scores needs on or off (or nothing, to switch)")
+            else:
+                self.scores = arg.lower() == "on" if arg else not self.scores
+                self.write(f"scores {'on' if self.scores else 'off'}")
         elif name == "in":
             self.within(arg)
         elif name == "k":
@@ -154,11 +184,11 @@ class Chat:
                 self.k = int(arg)
                 self.write(f"showing {self.k} sentence{'s' if self.k > 1 else ''} per answer")
         elif name == "context":
-            if arg not in ("on", "off"):
+            if arg.lower() not in ("on", "off"):
                 self.error(":context needs on or off")
             else:
-                self.context = arg == "on"
-                self.write(f"context {arg}")
+                self.context = arg.lower() == "on"
+                self.write(f"context {arg.lower()}")
         elif name == "more":
             self.more()
         elif name == "new":
@@ -166,8 +196,9 @@ class Chat:
             self.write("new conversation: earlier questions are forgotten")
         elif name == "history":
             self.show_history()
-        elif name == "reindex":
-            self.write(self.bot.update().summary())
+        elif name == "reindex":  # as `qa index` says it: one line each, every file named
+            for said in self.bot.update().lines():
+                self.write(said)
         else:
             self.error(f"unknown command :{name} - type :help for the list")
         return True
@@ -194,10 +225,13 @@ def welcome(bot: Bot) -> str:
 
 def run_repl(bot: Bot, session: PromptSession[str] | None = None,
              write: Callable[[str], None] = print, color: bool | None = None,
-             scores: bool = False, within: tuple[str, ...] = ()) -> None:
-    """Chat until :quit or Ctrl-D; Ctrl-C clears the line; errors are shown and the chat goes on."""
+             scores: bool = False, within: tuple[str, ...] = (),
+             width: Callable[[], int] | None = None) -> None:
+    """Chat until :quit or Ctrl-D; Ctrl-C clears the line, or stops the reply being made; errors
+    are shown and the chat goes on.
+    `width` gives the terminal's width, to wrap each reply between words (none: no wrapping)."""
     color = use_color() if color is None else color
-    chat = Chat(bot, write, color, scores, within)
+    chat = Chat(bot, write, color, scores, within, width)
     banner = welcome(bot)  # builds or updates the store before the first prompt
     session = session or _session()
     chat.write(paint(banner, DIM, color))
@@ -213,3 +247,5 @@ def run_repl(bot: Bot, session: PromptSession[str] | None = None,
                 break
         except QAError as exc:
             chat.error(str(exc))
+        except KeyboardInterrupt as exc:  # stops this reply, not the chat and its conversation
+            chat.error(str(exc).strip() or "stopped")
