@@ -301,7 +301,9 @@ def test_index_reports_files_and_plurals(tmp_path: Path) -> None:
     chat = Chat(Bot(corpus=corpus, store=tmp_path / "s", notify=lambda _: None), out.append,
                 color=False)
     chat.handle(":reindex")
-    assert out[-1].startswith("1 sentence from 1 document in ")
+    lines = [str(line) for line in out]  # the summary first, the skipped file on its own line
+    assert lines[0].startswith("1 sentence from 1 document in ")
+    assert lines[-1] == "  ! docs/bad.txt: binary content, not text"
 
 
 def test_titles_decode_html_entities(tmp_path: Path) -> None:
