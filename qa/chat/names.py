@@ -119,6 +119,18 @@ class WordProfile:
         return self.proper or (self.capital == 0 and self.lower == 0 and bool(self.forms))
 
 
+def sample_rows(store: Store, word: str) -> list[int]:
+    """Up to SAMPLE_ROWS rows whose sentence holds `word`, from the lexical index."""
+    lex = store.lexicon
+    # a hyphenated name ("Kilroy-Silk") is indexed as its parts: the rarest part's rows
+    known = [t for t in (lex.vocab.get(f) for f in terms(word)) if t is not None]
+    if not known:
+        return []
+    tid = min(known, key=lambda t: int(lex.indptr[t + 1] - lex.indptr[t]))
+    lo, hi = int(lex.indptr[tid]), int(lex.indptr[tid + 1])
+    return sorted(int(r) for r in lex.rows[lo : min(hi, lo + SAMPLE_ROWS)])
+
+
 class Names:
     """The names a corpus uses: which words name something, who is a person, and how to say it.
 
@@ -148,7 +160,7 @@ class Names:
     def _learn(self, low: str) -> WordProfile:
         prof = WordProfile()
         rows = self.store.rows  # a row's document: its next sentence may say "he" or "she"
-        for row in self._rows(low):
+        for row in sample_rows(self.store, low):
             text = self.store.text(row)
             tokens = [(m.group(), m.start()) for m in NAME_TOKEN.finditer(text)]
             for i, (tok, pos) in enumerate(tokens):
@@ -285,20 +297,9 @@ class Names:
         """ "the" when the corpus mostly writes "the" before the name, else ""."""
         pattern = re.compile(r"(?<![\w’'])(?:([Tt]he)\s+)?" + re.escape(phrase)
                              + r"(?![\w’'])(?!\s+[A-Z])")
-        votes = Counter(bool(m.group(1)) for row in self._rows(phrase.split()[-1])
+        votes = Counter(bool(m.group(1)) for row in sample_rows(self.store, phrase.split()[-1])
                         for m in pattern.finditer(self.store.text(row)))
         return "the" if votes[True] > votes[False] else ""
-
-    def _rows(self, word: str) -> list[int]:
-        """Up to SAMPLE_ROWS rows whose sentence holds `word`, from the lexical index."""
-        lex = self.store.lexicon
-        # a hyphenated name ("Kilroy-Silk") is indexed as its parts: the rarest part's rows
-        known = [t for t in (lex.vocab.get(f) for f in terms(word)) if t is not None]
-        if not known:
-            return []
-        tid = min(known, key=lambda t: int(lex.indptr[t + 1] - lex.indptr[t]))
-        lo, hi = int(lex.indptr[tid]), int(lex.indptr[tid + 1])
-        return sorted(int(r) for r in lex.rows[lo : min(hi, lo + SAMPLE_ROWS)])
 
     def _person(self, name: list[str], titled: bool) -> Entity | None:
         low = " ".join(name).lower()
@@ -355,7 +356,7 @@ class Names:
         follow = re.compile(f"(?i:{re.escape(phrase)})" + r"\s+((?:[A-Z][\w’'\-]+\s+){0,2}"
                             r"[A-Z][\w’'\-]+)")
         votes: Counter[str] = Counter()
-        for row in self._rows(words[-1]):
+        for row in sample_rows(self.store, words[-1]):
             for m in follow.finditer(self.store.text(row)):
                 votes[m.group(1)] += 1
         for name, _ in votes.most_common(1):

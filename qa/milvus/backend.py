@@ -277,11 +277,8 @@ class MilvusBackend:
             n = len(doc.sentences)
             info = DocInfo(doc.path, doc.title, size, mtime, text_sha1(doc), 0, n, digest,
                            places(doc.locations))
+            _check_lengths(doc)
             sentences = [(s.text, s.passage, s.start, s.end) for s in doc.sentences]
-            for text, *_ in sentences:
-                if len(text.encode("utf-8", "surrogatepass")) > coll.TEXT_BYTES:
-                    raise StoreError(f"a sentence of {doc.path} is longer than Milvus keeps "
-                                     f"({coll.TEXT_BYTES} bytes) - split that file")
             part = Part(info, sentences, vectors[pos:pos + n], vectors[len(texts) + number])
             version = uuid.uuid4().hex[:16]
             rows += [(doc.path, version, i, t, g, a, b)
@@ -335,6 +332,14 @@ def check_identity(identity: dict[str, Any], model: str, where: str) -> None:
             f"{where} was built with model {identity.get('model')}, not {model} - use another "
             "collection name (milvus_collection) or the model it was built with; qa never "
             "writes into it")
+
+
+def _check_lengths(doc: Document) -> None:
+    """Refuse, before writing, a sentence longer than a Milvus text field keeps."""
+    for sentence in doc.sentences:
+        if len(sentence.text.encode("utf-8", "surrogatepass")) > coll.TEXT_BYTES:
+            raise StoreError(f"a sentence of {doc.path} is longer than Milvus keeps "
+                             f"({coll.TEXT_BYTES} bytes) - split that file")
 
 
 def _doc_row(info: DocInfo, version: str) -> dict[str, Any]:
