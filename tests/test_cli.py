@@ -164,6 +164,20 @@ def test_batch_conversation_new_forgets_earlier_questions(run) -> None:  # type:
     assert result.stderr == ""
 
 
+def test_a_pipe_of_turns_is_one_conversation_with_the_flag(run) -> None:  # type: ignore[no-untyped-def]
+    """`... | qa --conversation` reads its lines as turns (it was refused: "--conversation needs
+    --questions FILE"); text out, as any pipe, each answer with how it was understood."""
+    turns = "Which holy places are mentioned?\nWho said it?\n:new\nWho said it?\n"
+    result = run("--conversation", input=turns)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("(understood as: Who said it?)") == 0
+    understood = [line for line in result.stdout.splitlines() if "understood as" in line]
+    assert len(understood) == 1 and "Who said it?" not in understood[0]  # the second turn only
+    as_json = run("--conversation", "--json", input=turns)
+    lines = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [d["understood_as"] != d["question"] for d in lines] == [False, True, False]
+
+
 @pytest.mark.parametrize("args, message", [
     (["-q", ""], "Error: the question is empty - give a question in words\n"),
     (["--in", "mixed/nothere.txt", "-q", "who?"],

@@ -154,7 +154,7 @@ def _warm(bot: Bot) -> None:
               help="Answer one question per line of FILE ('-' for stdin), as JSON Lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print answers as JSON (JSON Lines).")
 @click.option("--conversation", is_flag=True,
-              help="With --questions: take the lines as turns of one conversation.")
+              help="With --questions or a pipe: take the lines as turns of one conversation.")
 @click.option("--scores", is_flag=True, help="Show each sentence's score (JSON always has it).")
 @click.option("--in", "within", multiple=True, metavar="PATH",
               help="Answer only from this file or folder of the corpus; repeat for several.")
@@ -172,9 +172,9 @@ def cli(ctx: click.Context, question: str | None, questions: str | None, as_json
         return
     if question is not None and questions is not None:
         raise click.UsageError("give either -q or --questions, not both")
-    if conversation and questions is None:
-        raise click.UsageError("--conversation needs --questions FILE")
     piped = question is None and questions is None and not sys.stdin.isatty()
+    if conversation and questions is None and not piped:
+        raise click.UsageError("--conversation needs --questions FILE or questions on a pipe")
     try:
         with _interruptible():
             bot = make_bot(ctx, config, corpus, store, k)
@@ -192,7 +192,7 @@ def cli(ctx: click.Context, question: str | None, questions: str | None, as_json
                 _batch(bot, questions, conversation, within)
             elif piped:
                 _warm(bot)
-                _lines(bot, show, within)
+                _lines(bot, show, conversation, within)
             else:
                 from qa.ui.render import columns
                 from qa.ui.repl import run_repl
@@ -221,12 +221,24 @@ class _Show:
         echo(wrap(text, columns()) if sys.stdout.isatty() else text)
 
 
-def _lines(bot: Bot, show: _Show, within: tuple[str, ...]) -> None:
-    """A pipe on stdin: each non-blank line is a question, answered as it arrives. A line that
-    cannot be asked is one line on stderr; the rest go on, to exit 1 at the end. Chat
-    commands are read as _asked says."""
+def _asker(bot: Bot, conversation: bool, within: tuple[str, ...]
+           ) -> tuple[Callable[[str], Answer], Callable[[], None] | None]:
+    """How a batch or a pipe asks its lines: each on its own, or (--conversation) as the turns
+    of one conversation, with the function that starts a new one (:new)."""
+    if conversation:
+        chat = Conversation(bot)
+        chat.within = within or None
+        return chat.ask, chat.new
+    return lambda question: bot.ask(question, within=within or None), None
+
+
+def _lines(bot: Bot, show: _Show, conversation: bool, within: tuple[str, ...]) -> None:
+    """A pipe on stdin: each non-blank line is a question, answered as it arrives (with
+    --conversation, as a turn of one conversation). A line that cannot be asked is one line on
+    stderr; the rest go on, to exit 1 at the end. Chat commands are read as _asked says."""
     failed = False
-    for _, answer, error in _asked("-", lambda q: bot.ask(q, within=within or None), None):
+    ask, new = _asker(bot, conversation, within)
+    for _, answer, error in _asked("-", ask, new):
         if answer is None:
             failed = True
             echo(f"qa: stdin, {error}", err=True)
@@ -240,15 +252,7 @@ def _lines(bot: Bot, show: _Show, within: tuple[str, ...]) -> None:
 def _batch(bot: Bot, name: str, conversation: bool, within: tuple[str, ...] = ()) -> None:
     """One JSON line per question; a line that cannot be read or asked gets an "error" (also
     on stderr, with its number) and the batch goes on, to exit 1 at the end."""
-    new: Callable[[], None] | None = None
-    if conversation:
-        chat = Conversation(bot)
-        chat.within = within or None
-        ask: Callable[[str], Answer] = chat.ask
-        new = chat.new
-    else:
-        def ask(question: str) -> Answer:
-            return bot.ask(question, within=within or None)
+    ask, new = _asker(bot, conversation, within)
     source = "stdin" if name == "-" else name
     failed = False
     for question, answer, error in _asked(name, ask, new):
