@@ -9,8 +9,8 @@ Data sets (from ../shared; the benchmark skips cleanly when it is missing):
   even-numbered questions (Q0, Q2, ... - the half weights and thresholds were fitted on), the
   odd-numbered half (held out) and all. Answer triggering F1 is over all 633 questions.
 - the seed article with eval/seed_dev.jsonl, and the BBC news corpus with eval/bbc_dev.jsonl.
-- the held-out probe rounds of benchmarks/probe/ on the seed article, the BBC news and (round 7,
-  wiki_probe7.jsonl) the WikiQA documents, and the fitting sets of benchmarks/dev/.
+- the held-out probe rounds of benchmarks/probe/ on the seed article, the BBC news and (from round
+  7, wiki_probe{7,8}.jsonl) the WikiQA documents, and the fitting sets of benchmarks/dev/.
 
 qa runs exactly as shipped (config.yaml, abstain threshold included). The baselines rank by
 raw BM25 or raw cosine; their answer-triggering F1 uses the best threshold on the test set
@@ -50,7 +50,8 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 RANKED = 10
 # The rounds of held-out probe questions (benchmarks/probe/README.md), each written after the
 # changes the one before it measured: seed_probe{round}.jsonl and bbc_probe{round}.jsonl.
-ROUNDS = ("", "2", "3", "4", "5", "6", "7")
+ROUNDS = ("", "2", "3", "4", "5", "6", "7", "8")
+WIKI_ROUNDS = ("7", "8")  # wiki_probe{round}.jsonl: encyclopedia questions, from round 7
 
 
 @dataclass
@@ -276,8 +277,8 @@ def main() -> int:
                  (f"bbc-probe{r}", "bbc", lambda: bbc_news,
                   lambda r=r: probe_set(f"bbc_probe{r}.jsonl"), False)]
     # encyclopedia questions written like the probes, on the WikiQA documents (held out)
-    sets += [("wiki-probe7", "wikiqa", lambda: wikiqa()[0],
-              lambda: probe_set("wiki_probe7.jsonl"), False)]
+    sets += [(f"wiki-probe{r}", "wikiqa", lambda: wikiqa()[0],
+              lambda r=r: probe_set(f"wiki_probe{r}.jsonl"), False) for r in WIKI_ROUNDS]
     # written like the probes, on other articles, for fitting (benchmarks/dev/README.md)
     sets += [
         ("bbc-fit", "bbc", lambda: bbc_news, lambda: probe_set("bbc_fit.jsonl", FIT), False),
@@ -351,7 +352,8 @@ def main() -> int:
     return 0
 
 
-ORDER = ("wikiqa-even", "wikiqa-odd", "wikiqa", "wiki-probe7", "seed", "seed-fit",
+ORDER = ("wikiqa-even", "wikiqa-odd", "wikiqa", *(f"wiki-probe{r}" for r in WIKI_ROUNDS),
+         "seed", "seed-fit",
          *(f"seed-probe{r}" for r in ROUNDS), "bbc", "bbc-fit", "bbc-fit2",
          *(f"bbc-probe{r}" for r in ROUNDS))
 
