@@ -15,6 +15,7 @@ from qa.bot import Answer, Bot, display_path, plural
 from qa.chat import Conversation
 from qa.config import MAX_K
 from qa.errors import QAError
+from qa.index import file_stat
 from qa.text import safe
 from qa.ui.commands import LEAVE, chat_command
 from qa.ui.render import (
@@ -83,7 +84,6 @@ class Chat:
         self.scores = scores
         self.conversation = Conversation(bot)
         self.conversation.within = within or None
-        self._read: tuple[object, dict[str, tuple[int, int]]] = (None, {})
 
     def show(self, answer: Answer, start: int = 1) -> None:
         self.write(format_answer(answer, self.color, self.context, start=start,
@@ -97,16 +97,12 @@ class Chat:
         the chat reads the corpus once, and would otherwise cite sentences a file no longer
         holds as if it did. A stat per file shown, no listing of the corpus."""
         store = self.bot.store
-        if self._read[0] is not store:  # the fingerprints of this store, made once
-            self._read = (store, {d.path: (d.size, d.mtime_ns) for d in store.documents})
         out = []
         for hit in answer.hits:
-            try:
-                info = os.stat(hit.path)
-                now: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
-            except OSError:
-                now = None
-            if hit.path in self._read[1] and now != self._read[1][hit.path]:
+            if hit.row < 0:  # not a row of the store: nothing recorded to compare with
+                continue
+            doc = store.documents[int(store.rows[hit.row, 0])]
+            if file_stat(Path(hit.path)) != (doc.size, doc.mtime_ns):
                 out.append(hit.source)
         return list(dict.fromkeys(out))
 
