@@ -131,12 +131,12 @@ class Changes:
             lines.append(self.kinds)
         if self.read_again:
             lines.append(self.read_again)
-        if self.other_writer:  # else its changes would look like this run's
+        if self.other_writer and (self.added or self.changed or self.removed or self.rebuilt):
+            lines.append("another qa wrote the store meanwhile: the counts are what this run did "
+                         "after it")  # else its changes would look like this run's
+        elif self.other_writer:
             lines.append("another qa brought the store up to date meanwhile: nothing was left "
-                         "to do" if not (self.added or self.changed or self.removed
-                                         or self.rebuilt)
-                         else "another qa wrote the store meanwhile: the counts are what this "
-                         "run did after it")
+                         "to do")
         for mark, paths in (("+", self.added), ("~", self.changed), ("-", self.removed)):
             lines.extend(f"  {mark} {path}" for path in paths)
         lines.extend(f"  ! {path}: {reason}" for path, reason in self.skipped)

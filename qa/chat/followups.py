@@ -215,9 +215,8 @@ class _FollowUp:
         if saying and last.shown and not _identity(last, asked):
             said = self.names.speaker(last.shown[0])
             # "which leader did Stoltenberg meet?": the answer is the one he met, not him
-            named = _asks_person(last.understood_as) and said is not None \
-                and said.ident in {e.ident for e in asked}
-            if said is not None and fits(said) and not named:
+            if said is not None and fits(said) and not (
+                    _asks_person(last.understood_as) and said.ident in {e.ident for e in asked}):
                 return said
         return self._first(fits)
 
@@ -304,14 +303,15 @@ def _asks_person(question: str) -> bool:
     words = [w.lower() for w in NAME_TOKEN.findall(question)]
     while words and words[0] in FOLLOW_UP_OPENERS:
         words = words[1:]
-    if words[:1] in (["who"], ["whom"], ["whose"]):
+    first = words[0] if words else ""
+    if first in ("who", "whom", "whose"):
         return True
-    if words[:1] not in (["which"], ["what"]):
+    if first not in ("which", "what"):
         return False
     for word in words[1:4]:
         if word in AUXILIARIES:
             return False
-        if word in _PERSON_NOUNS or word.endswith("s") and word[:-1] in _PERSON_NOUNS:
+        if word in _PERSON_NOUNS or (word.endswith("s") and word[:-1] in _PERSON_NOUNS):
             return True
     return False
 

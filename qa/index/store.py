@@ -76,13 +76,13 @@ class DocInfo:
     locations: Places = ()
 
 
-
 def loaders_of(meta: Mapping[str, Any]) -> int:
     """The LOADERS_VERSION (qa.ingest) a store's files were read with, as its meta.json or a
     Milvus collection's state records it ("loaders"); 0 where it was not recorded, which
     counts as read by older loaders."""
     found = meta.get("loaders")
     return found if isinstance(found, int) and not isinstance(found, bool) else 0
+
 
 class Store:
     """One complete generation, opened read-only; rows are sentences in document order."""
