@@ -106,11 +106,16 @@ France face Spain in Madrid next month.
 """
 
 
+def _chat_on(tmp_path: Path, texts: dict[str, str]) -> Conversation:
+    """A chat on a corpus of these files (name -> text) in `tmp_path`, its store beside them."""
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return Conversation(Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None))
+
+
 def _coach_chat(tmp_path: Path) -> Conversation:
     """A chat on MATCH, after a question on what France's coach said."""
-    (tmp_path / "match.md").write_text(MATCH, encoding="utf-8")
-    bot = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
-    chat = Conversation(bot)
+    chat = _chat_on(tmp_path, {"match.md": MATCH})
     chat.ask("What did France's coach say about the second half?")
     return chat
 
@@ -162,18 +167,17 @@ def test_they_is_never_one_person(tmp_path: Path) -> None:
     # "how big a stake did they buy?" after a fund manager's words on Fosters became "how big a
     # stake did Shawn Burns buy?"; "why did they fall out?" after a story on two athletes
     # named one of them.
-    (tmp_path / "deal.txt").write_text(
-        "Harlow Foods has bought a 19% stake in the brewer Kelsey from a family trust.\n\n"
-        "\"Harlow has done a U-turn,\" said Dana Whitfield, a fund manager at Brook Capital.\n\n"
-        "The stake cost Harlow Foods £120m, and analysts expect a full takeover bid.\n",
-        encoding="utf-8")
-    (tmp_path / "race.txt").write_text(
-        "Runner Mara Voss has urged her rival Ilse Brandt to keep racing next season.\n\n"
-        "The two fell out last year when Voss questioned how Brandt won the 800m final.\n\n"
-        "\"I will race again,\" Brandt said on Friday.\n",
-        encoding="utf-8")
-    bot = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
-    chat = Conversation(bot)
+    chat = _chat_on(tmp_path, {
+        "deal.txt": (
+            "Harlow Foods has bought a 19% stake in the brewer Kelsey from a family trust.\n\n"
+            "\"Harlow has done a U-turn,\" said Dana Whitfield, "
+            "a fund manager at Brook Capital.\n\n"
+            "The stake cost Harlow Foods £120m, and analysts expect a full takeover bid.\n"),
+        "race.txt": (
+            "Runner Mara Voss has urged her rival Ilse Brandt to keep racing next season.\n\n"
+            "The two fell out last year when Voss questioned how Brandt won the 800m final.\n\n"
+            "\"I will race again,\" Brandt said on Friday.\n"),
+    })
     chat.ask("What did fund manager Dana Whitfield say about Harlow?")
     stake = chat.ask("how big a stake did they buy?").understood_as
     assert "Whitfield" not in stake and "Dana" not in stake
@@ -191,12 +195,12 @@ def test_they_is_never_one_person(tmp_path: Path) -> None:
 def test_a_qualifying_phrase_is_added_not_put_for_a_name(tmp_path: Path) -> None:
     # "and compared to 2003?" after "... sold last year according to Gartner?" became "...
     # according to compared to 2003?": a participle's phrase took the place of the firm
-    (tmp_path / "phones.txt").write_text(
-        "More than 674 million mobiles were sold last year, according to analysts Gartner.\n\n"
-        "The figure was 30% more than in 2003, Gartner said.\n\n"
-        "Rival analysts IDC put sales at 684 million handsets.\n", encoding="utf-8")
-    bot = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
-    chat = Conversation(bot)
+    chat = _chat_on(tmp_path, {
+        "phones.txt": (
+            "More than 674 million mobiles were sold last year, according to analysts Gartner.\n\n"
+            "The figure was 30% more than in 2003, Gartner said.\n\n"
+            "Rival analysts IDC put sales at 684 million handsets.\n"),
+    })
     chat.ask("How many mobile phones were sold last year according to Gartner?")
     answer = chat.ask("and compared to 2003?")
     assert answer.understood_as == (
@@ -214,15 +218,15 @@ def test_a_word_that_modifies_the_next_is_no_it(tmp_path: Path) -> None:
     # became "... at British’s best": a word the corpus writes before nouns is no thing
     nouns = ("television", "viewers", "comedy", "papers", "radio", "audiences", "drama",
              "critics", "channels", "studios", "writers", "actors")
-    (tmp_path / "tv.txt").write_text(
-        "Comedian Olaf Brink has attacked the state of Danish television.\n\n"
-        "\"There is too much reality TV,\" Brink said. He is 74.\n\n"
-        "His sketch show Brink Tonight drew 9 million viewers at its peak in 1985.\n\n"
-        + "".join(f"A report on Danish {noun} came out in 1990.\n\n" for noun in nouns)
-        + "The Ferrow Theatre staged his first play in 1970.\n\n"
-        "The Ferrow Theatre opened in 1902.\n", encoding="utf-8")
-    bot = Bot(corpus=tmp_path, store=tmp_path / "store", notify=lambda _: None)
-    chat = Conversation(bot)
+    chat = _chat_on(tmp_path, {
+        "tv.txt": (
+            "Comedian Olaf Brink has attacked the state of Danish television.\n\n"
+            "\"There is too much reality TV,\" Brink said. He is 74.\n\n"
+            "His sketch show Brink Tonight drew 9 million viewers at its peak in 1985.\n\n"
+            + "".join(f"A report on Danish {noun} came out in 1990.\n\n" for noun in nouns)
+            + "The Ferrow Theatre staged his first play in 1970.\n\n"
+            "The Ferrow Theatre opened in 1902.\n"),
+    })
     chat.ask("What did Olaf Brink complain about in Danish television?")
     understood = chat.ask("how many people watched his show at its best?").understood_as
     assert "Danish" not in understood and "Olaf Brink’s show at its best" in understood
@@ -245,19 +249,16 @@ def test_he_finds_names_that_open_sentences_or_have_a_hyphen(tmp_path: Path) -> 
     # "Tobias" only ever opens a sentence, and "Kilroy-Silk" is indexed as "kilroy" and
     # "silk": neither was taken for a name word the corpus capitalises, so neither man was a
     # person "he" could stand for.
-    (tmp_path / "auction.txt").write_text(
-        "Tobias Meyer, the auctioneer, said the painting would sell for at least £2m.\n\n"
-        "The sale at Sotheby's in London drew bidders from Asia and America.\n\n"
-        "Tobias Meyer added that three bidders had asked to see it again.\n",
-        encoding="utf-8")
-    (tmp_path / "party.txt").write_text(
-        "The party's founder, Robert Kilroy-Silk, said he would stand in Erewash.\n\n"
-        "Robert Kilroy-Silk told reporters the campaign had cost the party £1m so far.\n\n"
-        "Kilroy-Silk said his party would fight every seat in the Midlands.\n",
-        encoding="utf-8")
-    bot = Bot(corpus=tmp_path, store=tmp_path.parent / f"{tmp_path.name}-store",
-              notify=lambda _: None)
-    chat = Conversation(bot)
+    chat = _chat_on(tmp_path, {
+        "auction.txt": (
+            "Tobias Meyer, the auctioneer, said the painting would sell for at least £2m.\n\n"
+            "The sale at Sotheby's in London drew bidders from Asia and America.\n\n"
+            "Tobias Meyer added that three bidders had asked to see it again.\n"),
+        "party.txt": (
+            "The party's founder, Robert Kilroy-Silk, said he would stand in Erewash.\n\n"
+            "Robert Kilroy-Silk told reporters the campaign had cost the party £1m so far.\n\n"
+            "Kilroy-Silk said his party would fight every seat in the Midlands.\n"),
+    })
     for name in ("Tobias Meyer", "Robert Kilroy-Silk"):
         assert [m.entity.kind for m in chat.names.mentions(f"What did {name} say?")] == [PERSON]
     chat.ask("What did Tobias Meyer say about the painting?")
